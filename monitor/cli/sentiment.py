@@ -1,0 +1,10 @@
+"""`monitor sentiment` (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("sentiment", help="(not built yet)")
+    p.set_defaults(func=lambda args: print("monitor sentiment: not built yet") or 1)

@@ -1,0 +1,52 @@
+"""Human durations in config files: ``30s``, ``15m``, ``1h``, ``3d``, ``7w``, ``1h30m``, or seconds."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Parse ``1h30m``-style text (or a number of seconds) into a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"not a duration: {value!r}")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError(f"duration must not be negative: {value!r}")
+        return timedelta(seconds=value)
+    if not isinstance(value, str):
+        raise ValueError(f"not a duration: {value!r} (write e.g. 30s, 15m, 1h, 3d, 7w)")
+    text = value.strip().lower().replace(" ", "")
+    pos, total = 0, 0.0
+    for m in _PART.finditer(text):
+        if m.start() != pos:
+            break
+        total += float(m.group(1)) * _UNITS[m.group(2)]
+        pos = m.end()
+    if not text or pos != len(text):
+        raise ValueError(f"not a duration: {value!r} (write e.g. 30s, 15m, 1h, 3d, 7w)")
+    return timedelta(seconds=total)
+
+
+def format_duration(td: timedelta) -> str:
+    """The shortest exact spelling: 3600s -> ``1h``, 5400s -> ``1h30m``, 21 days -> ``3w``."""
+    secs = int(td.total_seconds())
+    if secs == 0:
+        return "0s"
+    out = []
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if secs >= size:
+            out.append(f"{secs // size}{unit}")
+            secs %= size
+    return "".join(out)
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]

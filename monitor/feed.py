@@ -1,0 +1,73 @@
+"""Recorded feeds: one event per JSONL line (DESIGN.md's event contract).
+
+A line that breaks the contract is reported with its line number and skipped; it
+never stops a replay. ``monitor record`` writes with :class:`FeedWriter`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from monitor.errors import EventFormatError
+from monitor.models import Event, event_to_dict, parse_event
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    """A line that could not be used, and why (the text is what we tell the user)."""
+
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: line {self.line}: {self.reason} (line skipped)"
+
+
+def parse_line(raw: str, file: str, lineno: int) -> Event | BadLine | None:
+    """One JSONL line -> event, BadLine, or None for a blank line."""
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return BadLine(file, lineno, f"not valid JSON ({exc.msg} at column {exc.colno})")
+    try:
+        return parse_event(obj)
+    except EventFormatError as exc:
+        return BadLine(file, lineno, str(exc))
+
+
+def read_feed(path: str | Path, start_line: int = 0) -> Iterator[tuple[int, Event | BadLine]]:
+    """Yield ``(line number, event or BadLine)`` for every non-blank line after ``start_line``."""
+    path = Path(path)
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            if lineno <= start_line:
+                continue
+            item = parse_line(raw, path.name, lineno)
+            if item is not None:
+                yield lineno, item
+
+
+class FeedWriter:
+    """Append events to a JSONL recording, flushing each line so a crash loses at most one."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh: IO[str] = self.path.open("a", encoding="utf-8")
+        self.written = 0
+
+    def write(self, event: Event) -> None:
+        self._fh.write(json.dumps(event_to_dict(event), ensure_ascii=False) + "\n")
+        self._fh.flush()
+        self.written += 1
+
+    def close(self) -> None:
+        self._fh.close()

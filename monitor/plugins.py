@@ -1,0 +1,79 @@
+"""A tiny plugin registry shared by sources and notifiers.
+
+A plugin is one file: a ``kind`` name, a pydantic ``Config`` (``extra="forbid"``,
+defaults written once), a class and a docstring. The registry maps kind -> class so the
+config loader can validate ``{kind: rss, ...}`` against the right model and list what a
+build knows (``monitor sources list``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+T = TypeVar("T")
+
+
+class PluginConfig(BaseModel):
+    """Base of every plugin config: strict, so a misspelt key is an error, not a silent default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    name: str = ""
+
+    def display_name(self) -> str:
+        return self.name or self.kind
+
+
+class Registry(Generic[T]):
+    """kind -> plugin class, filled by importing the family's modules on first use."""
+
+    def __init__(self, family: str, modules: Iterable[str]) -> None:
+        self.family = family
+        self._modules = list(modules)
+        self._classes: dict[str, type[T]] = {}
+        self._loaded = False
+
+    def register(self, cls: type[T]) -> type[T]:
+        kind = getattr(cls, "kind", None)
+        if not kind:
+            raise TypeError(f"{cls.__name__} has no kind")
+        if kind in self._classes and self._classes[kind] is not cls:
+            raise TypeError(f"{self.family} kind {kind!r} registered twice")
+        self._classes[kind] = cls
+        return cls
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            for name in self._modules:
+                importlib.import_module(name)
+
+    def get(self, kind: str) -> type[T] | None:
+        self._load()
+        return self._classes.get(kind)
+
+    def kinds(self) -> list[str]:
+        self._load()
+        return sorted(self._classes)
+
+    def items(self) -> list[tuple[str, type[T]]]:
+        self._load()
+        return sorted(self._classes.items())
+
+
+def describe(cls: Any) -> str:
+    """First line of a plugin's docstring, for listings."""
+    doc = (cls.__doc__ or "").strip().splitlines()
+    return doc[0].strip() if doc else ""
+
+
+class Plugin:
+    """Mixin carrying the class-level contract every plugin states."""
+
+    kind: ClassVar[str]
+    Config: ClassVar[type[PluginConfig]]
