@@ -25,6 +25,7 @@ from monitor.plugins import Plugin, PluginConfig, Registry
 
 if TYPE_CHECKING:
     import aiohttp
+    import aiohttp.web
 
     from monitor.clock import Clock
 
@@ -89,6 +90,10 @@ class Source(Plugin):
 
     def stream(self, cursor: Any) -> AsyncIterator[Batch]:
         raise NotImplementedError(f"{type(self).__name__} is a polled source")
+
+    def routes(self) -> list[aiohttp.web.RouteDef]:
+        """HTTP routes a push source mounts on the daemon's server (webhook ingestion)."""
+        return []
 
     async def close(self) -> None:
         """Release anything the source opened itself (the shared session is not its own)."""
