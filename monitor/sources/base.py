@@ -104,6 +104,7 @@ SOURCES: Registry[Source] = Registry(
     [
         "monitor.sources.replay",
         "monitor.sources.rss",
+        "monitor.sources.webhook",
     ],
 )
 register_source = SOURCES.register

@@ -1,0 +1,270 @@
+"""Push ingestion: other systems POST events (DESIGN.md format) to the daemon's HTTP server.
+
+For channels we have no collector for — a vendor firehose, an internal tool. A request
+carries one JSON object, a JSON array of objects, or JSON lines. It must prove who sent
+it with either ``Authorization: Bearer <token>`` or an HMAC-SHA256 signature over
+``"<timestamp>.<body>"`` (hex, optionally prefixed ``sha256=``) in ``signature_header``,
+with the unix time in ``timestamp_header``; a timestamp outside ``tolerance`` or a
+signature already seen within it is refused, so a captured request cannot be replayed.
+
+Each item is validated on its own: good ones are queued, bad ones are reported back in
+the 202 answer (``{"accepted": n, "rejected": m, "errors": [{"index", "reason"}]}``)
+and counted as skipped. An item without ``source`` gets this source's name. The queue
+is bounded: when it is full the request is refused as a whole with 503 and
+``Retry-After`` so the sender can retry. 202 means "queued in memory": events are
+durable only once the pipeline has stored them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+from collections import Counter, deque
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from aiohttp import web
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from monitor.durations import Duration
+from monitor.errors import EventFormatError
+from monitor.models import Event, parse_event
+from monitor.sources.base import Batch, Source, SourceConfig, SourceContext, register_source
+
+log = logging.getLogger(__name__)
+
+MIN_SECRET_LEN = 16
+MAX_REPORTED_ERRORS = 100
+
+
+class WebhookConfig(SourceConfig):
+    kind: str = "webhook"
+    path: str = Field(default="/ingest", description="URL path on the daemon's HTTP server that accepts POSTs")
+    token: SecretStr | None = Field(
+        default=None, description="bearer token; senders send 'Authorization: Bearer <token>'"
+    )
+    hmac_secret: SecretStr | None = Field(
+        default=None, description="shared secret for HMAC-SHA256 signatures over '<timestamp>.<body>'"
+    )
+    signature_header: str = Field(default="X-Monitor-Signature", description="header carrying the hex signature")
+    timestamp_header: str = Field(default="X-Monitor-Timestamp", description="header carrying the unix time signed")
+    tolerance: Duration = Field(
+        default=timedelta(minutes=5), description="how far a signed timestamp may be from our clock"
+    )
+    max_body_bytes: int = Field(default=1_048_576, ge=1, description="larger bodies are refused with 413")
+    queue_size: int = Field(default=10_000, ge=1, description="events waiting for the pipeline before 503")
+    batch_size: int = Field(default=256, ge=1, description="events handed to the pipeline at once")
+    expected_update_period: Duration | None = Field(
+        default=timedelta(hours=1), description="no pushes for this long is a blind spot"
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        if not v.startswith("/"):
+            raise ValueError(f"path must start with '/', got {v!r}")
+        return v
+
+    @field_validator("token", "hmac_secret")
+    @classmethod
+    def _strong(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and len(v.get_secret_value()) < MIN_SECRET_LEN:
+            raise ValueError(f"secret is too short; use at least {MIN_SECRET_LEN} random characters")
+        return v
+
+    @model_validator(mode="after")
+    def _some_auth(self) -> WebhookConfig:
+        if self.token is None and self.hmac_secret is None:
+            raise ValueError(
+                "webhook needs 'token' or 'hmac_secret' (an unauthenticated endpoint would accept events from anyone)"
+            )
+        return self
+
+
+class Rejected(Exception):
+    """A request refused as a whole: HTTP status, message, extra headers."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
+
+
+def sign(secret: str, timestamp: int | str, body: bytes) -> str:
+    """The signature a sender puts in ``signature_header`` (``sha256=<hex>``)."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def split_items(body: bytes) -> list[tuple[int, Any] | tuple[int, EventFormatError]]:
+    """Body -> ``(index, decoded item or error)``: one object, an array, or JSON lines.
+
+    Raises :class:`Rejected` (400) when the body is not text or holds no items at all.
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Rejected(400, "body is not UTF-8 text") from None
+    if not text.strip():
+        raise Rejected(400, "body is empty; send an event object, an array of events, or JSON lines")
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        whole = None
+        as_lines = True
+    else:
+        as_lines = False
+    if not as_lines:
+        if isinstance(whole, list):
+            return list(enumerate(whole))
+        if isinstance(whole, dict):
+            return [(0, whole)]
+        raise Rejected(400, f"body must be an event object, an array of events, or JSON lines, "
+                            f"got a JSON {type(whole).__name__}")
+    out: list[tuple[int, Any] | tuple[int, EventFormatError]] = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            out.append((len(out), json.loads(line)))
+        except json.JSONDecodeError as exc:
+            out.append((len(out), EventFormatError(f"line {lineno}: not valid JSON ({exc.msg}, column {exc.colno})")))
+    return out
+
+
+@register_source
+class WebhookSource(Source):
+    """Push ingestion: POST events to the daemon, bearer token or HMAC signature, size-limited."""
+
+    kind: ClassVar[str] = "webhook"
+    Config = WebhookConfig
+    streaming: ClassVar[bool] = True
+
+    def __init__(self, config: SourceConfig, ctx: SourceContext) -> None:
+        super().__init__(config, ctx)
+        self.cfg: WebhookConfig = config  # type: ignore[assignment]
+        self._pending: deque[Event] = deque()
+        self._skipped: Counter[str] = Counter()
+        self._wake = asyncio.Event()
+        self._seen_sigs: set[str] = set()
+        self._sig_order: deque[tuple[float, str]] = deque()  # (our time at receipt, signature)
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post(self.cfg.path, self.handle)]
+
+    async def stream(self, cursor: Any) -> AsyncIterator[Batch]:
+        """Hand queued events over as they arrive; the cursor counts events handed over, for the record."""
+        handed = int(cursor or 0)
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch = Batch()
+            while self._pending and len(batch.events) < self.cfg.batch_size:
+                batch.events.append(self._pending.popleft())
+            handed += len(batch.events)
+            batch.cursor = handed
+            batch.skipped, self._skipped = self._skipped, Counter()
+            if self._pending:
+                self._wake.set()
+            if batch.events or batch.skipped:
+                yield batch
+
+    async def handle(self, request: web.Request) -> web.Response:
+        try:
+            body = await self._read_body(request)
+            self._authenticate(request, body)
+            items = split_items(body)
+        except Rejected as exc:
+            log.warning("webhook %s refused a request: %s", self.name, exc, extra={"source": self.name})
+            return web.json_response({"error": str(exc)}, status=exc.status, headers=exc.headers)
+        events: list[Event] = []
+        errors: list[dict[str, Any]] = []
+        for index, item in items:
+            try:
+                if isinstance(item, EventFormatError):
+                    raise item
+                if isinstance(item, dict) and "source" not in item:
+                    item = {**item, "source": self.name}
+                events.append(parse_event(item))
+            except EventFormatError as exc:
+                errors.append({"index": index, "reason": str(exc)})
+        free = self.cfg.queue_size - len(self._pending)
+        if len(events) > free:
+            return web.json_response(
+                {"error": f"queue full ({len(self._pending)} events waiting); retry later"},
+                status=503, headers={"Retry-After": "1"},
+            )
+        self._pending.extend(events)
+        for err in errors:
+            self._skipped[f"rejected push item: {err['reason']}"] += 1
+        if events or errors:
+            self._wake.set()
+        status = 422 if errors and not events else 202
+        return web.json_response(
+            {"accepted": len(events), "rejected": len(errors), "errors": errors[:MAX_REPORTED_ERRORS]},
+            status=status,
+        )
+
+    async def _read_body(self, request: web.Request) -> bytes:
+        limit = self.cfg.max_body_bytes
+        too_big = Rejected(413, f"body is larger than the {limit}-byte limit; split it into smaller requests")
+        if request.content_length is not None and request.content_length > limit:
+            raise too_big
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            chunk = await request.content.read(65536)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                raise too_big
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _authenticate(self, request: web.Request, body: bytes) -> None:
+        cfg = self.cfg
+        auth = request.headers.get("Authorization", "")
+        if cfg.token is not None and auth:
+            scheme, _, given = auth.partition(" ")
+            expected = cfg.token.get_secret_value()
+            if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected.encode()):
+                return
+            if cfg.hmac_secret is None or cfg.signature_header not in request.headers:
+                raise Rejected(401, "bad bearer token", {"WWW-Authenticate": "Bearer"})
+        if cfg.hmac_secret is not None and cfg.signature_header in request.headers:
+            self._check_signature(request, body, cfg.hmac_secret.get_secret_value())
+            return
+        wanted = " or ".join(
+            w for w, on in (("'Authorization: Bearer <token>'", cfg.token is not None),
+                            (f"a signed {cfg.signature_header} header", cfg.hmac_secret is not None)) if on
+        )
+        raise Rejected(401, f"missing credentials; send {wanted}", {"WWW-Authenticate": "Bearer"})
+
+    def _check_signature(self, request: web.Request, body: bytes, secret: str) -> None:
+        cfg = self.cfg
+        raw_ts = request.headers.get(cfg.timestamp_header, "").strip()
+        try:
+            ts = int(raw_ts)
+        except ValueError:
+            raise Rejected(401, f"signed requests need {cfg.timestamp_header}: <unix seconds>") from None
+        now = self.ctx.clock.now().timestamp()
+        window = cfg.tolerance.total_seconds()
+        if abs(now - ts) > window:
+            raise Rejected(401, f"timestamp {ts} is more than {window:g} s from our clock (replayed or clock skew)")
+        given = request.headers[cfg.signature_header].strip().lower()
+        given = given.removeprefix("sha256=")
+        expected = sign(secret, raw_ts, body).removeprefix("sha256=")
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise Rejected(401, "bad signature")
+        # a timestamp accepted now stays acceptable for at most 2 x tolerance: remember that long
+        while self._sig_order and now - self._sig_order[0][0] > 2 * window:
+            self._seen_sigs.discard(self._sig_order.popleft()[1])
+        if expected in self._seen_sigs:
+            raise Rejected(401, "this signed request was already received (replay)")
+        self._seen_sigs.add(expected)
+        self._sig_order.append((now, expected))
