@@ -64,12 +64,14 @@ class SourceError(MonitorError):
 class NotifyError(MonitorError):
     """A notifier could not deliver; ``retryable`` says whether the outbox should try again.
 
-    Mirrors Alertmanager's ``Notify(...) (retry bool, err error)``.
+    Mirrors Alertmanager's ``Notify(...) (retry bool, err error)``. ``retry_after`` (seconds)
+    passes on a channel's own back-off request (HTTP ``Retry-After``), when it gave one.
     """
 
-    def __init__(self, message: str, *, retryable: bool = True) -> None:
+    def __init__(self, message: str, *, retryable: bool = True, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.retry_after = retry_after
 
 
 class ModelError(MonitorError):
