@@ -1,0 +1,169 @@
+"""Text normalisation and the two script classes the rule language cares about.
+
+Rules and posts go through the same :func:`normalize`, so a rule written in one form
+matches text written in another: case is folded, full-width forms become half-width,
+traditional Chinese becomes simplified (character by character, via OpenCC's table),
+whitespace runs become one space, and spaces next to CJK characters are dropped
+(``ACME 电池`` and ``ACME电池`` are the same text). Every step maps one character to
+at most one character, except case folding of a few letters, so columns in a query
+survive the character table.
+
+Two classes of word characters matter:
+
+* *Latin* word characters — anything ``str.isalnum()`` (or ``_``) outside the CJK
+  blocks. Latin terms match whole words: no Latin word character may touch them.
+* *CJK* characters — Han, kana, Hangul. CJK terms match as substrings, and each CJK
+  character is one token for NEAR/n.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Blocks whose letters are written without spaces between words (or, for Hangul,
+# that the issue asks us to treat the same way). Half-width katakana is folded to
+# full-width by the character table before anything looks at it.
+CJK_RANGES: tuple[tuple[int, int], ...] = (
+    (0x1100, 0x11FF),  # Hangul Jamo
+    (0x2E80, 0x2FDF),  # CJK radicals, Kangxi radicals
+    (0x3005, 0x3007),  # 々 〆 〇
+    (0x3021, 0x3029),  # Hangzhou numerals
+    (0x3031, 0x3035),  # kana repeat marks
+    (0x3038, 0x303C),
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x3100, 0x312F),  # Bopomofo
+    (0x3130, 0x318F),  # Hangul compatibility Jamo
+    (0x31A0, 0x31BF),
+    (0x31F0, 0x31FF),  # Katakana phonetic extensions
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xA960, 0xA97F),
+    (0xAC00, 0xD7FF),  # Hangul syllables + Jamo extended B
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFF66, 0xFF9F),  # half-width katakana
+    (0x20000, 0x3134F),  # CJK extensions B..G
+)
+
+_CJK_CLASS = "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in CJK_RANGES)
+CJK_CLASS = f"[{_CJK_CLASS}]"
+"""Regex character class of CJK characters."""
+LATIN_CLASS = f"[^\\W{_CJK_CLASS}]"
+"""Regex character class of Latin (non-CJK) word characters."""
+
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def is_cjk(ch: str) -> bool:
+    """Is ``ch`` a CJK character (one token, matched without word boundaries)?"""
+    o = ord(ch)
+    if o < 0x1100:
+        return False
+    return any(lo <= o <= hi for lo, hi in CJK_RANGES)
+
+
+def is_latin(ch: str) -> bool:
+    """Is ``ch`` a Latin word character (part of a whole word)?"""
+    if ch in _ASCII_WORD:
+        return True
+    if ch.isascii():
+        return False
+    return (ch.isalnum() or ch == "_") and not is_cjk(ch)
+
+
+def is_word(ch: str) -> bool:
+    """A character that can be part of a term's text: Latin word character or CJK letter."""
+    return ch.isalnum() or ch == "_"
+
+
+@lru_cache(maxsize=1)
+def char_table() -> dict[int, str]:
+    """The one-to-one character table: full-width -> half-width, traditional -> simplified."""
+    import opencc
+
+    table: dict[int, str] = {}
+    for code in range(0xFF01, 0xFFEF):  # full-width ASCII, half-width katakana and friends
+        folded = unicodedata.normalize("NFKC", chr(code))
+        if len(folded) == 1 and folded != chr(code):
+            table[code] = folded
+    table[0x3000] = " "  # ideographic space
+    han = [chr(c) for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)) for c in range(lo, hi + 1)]
+    converted = opencc.OpenCC("t2s").convert("\n".join(han)).split("\n")
+    if len(converted) == len(han):  # the table is per character; never trust a shifted result
+        for src, dst in zip(han, converted, strict=True):
+            if dst != src and len(dst) == 1:
+                table[ord(src)] = dst
+    # compatibility ideographs (U+F900..) that OpenCC leaves alone still fold by NFKC
+    for code in range(0xF900, 0xFB00):
+        if code not in table:
+            folded = unicodedata.normalize("NFKC", chr(code))
+            if len(folded) == 1 and folded != chr(code):
+                table[code] = table.get(ord(folded), folded)
+    return table
+
+
+_CJK_SPACE = re.compile(f" (?={CJK_CLASS})|(?<={CJK_CLASS}) ")
+
+
+def fold_chars(text: str) -> str:
+    """Apply the character table only (length-preserving); used on queries before lexing."""
+    return text if text.isascii() else text.translate(char_table())
+
+
+def normalize(text: str) -> str:
+    """The form in which terms are searched: see the module docstring."""
+    if text.isascii():
+        return " ".join(text.lower().split())
+    text = " ".join(text.translate(char_table()).casefold().split())
+    return _CJK_SPACE.sub("", text) if " " in text else text
+
+
+TITLE_SEPARATOR = " | "
+"""Joins a post's title and text; '|' is not a word character, so no phrase spans it."""
+
+
+def post_text(title: str | None, text: str) -> tuple[str, int]:
+    """The normalised searchable text of a post and the length of its title part.
+
+    Plain terms search the title and the text; ``title:`` terms only the first
+    ``title_len`` characters.
+    """
+    body = normalize(text)
+    if not title:
+        return body, 0
+    head = normalize(title)
+    if not head:
+        return body, 0
+    return f"{head}{TITLE_SEPARATOR}{body}", len(head)
+
+
+_TOKEN = re.compile(f"{LATIN_CLASS}+|{CJK_CLASS}")
+
+
+def token_spans(text: str) -> tuple[list[int], list[int]]:
+    """Start and end offsets of the tokens of normalised text (a Latin word, or one CJK character)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for m in _TOKEN.finditer(text):
+        if m.end() - m.start() == 1 and not m.group().isalnum() and m.group() != "_":
+            continue  # CJK punctuation inside a CJK block (e.g. 〆 is fine, but guard odd marks)
+        starts.append(m.start())
+        ends.append(m.end())
+    return starts, ends
+
+
+def guess_lang(text: str) -> str:
+    """Language by script, for posts that carry no ``lang``: kana -> ja, Hangul -> ko, Han -> zh, else en."""
+    han = False
+    for ch in text:
+        o = ord(ch)
+        if o < 0x1100:
+            continue
+        if 0x3040 <= o <= 0x30FF or 0x31F0 <= o <= 0x31FF or 0xFF66 <= o <= 0xFF9F:
+            return "ja"
+        if 0xAC00 <= o <= 0xD7AF or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F:
+            return "ko"
+        if is_cjk(ch):
+            han = True
+    return "zh" if han else "en"
