@@ -105,6 +105,7 @@ SOURCES: Registry[Source] = Registry(
         "monitor.sources.replay",
         "monitor.sources.rss",
         "monitor.sources.webhook",
+        "monitor.sources.stackexchange",
     ],
 )
 register_source = SOURCES.register
