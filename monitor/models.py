@@ -330,7 +330,7 @@ class Alert:
     brand: str
     brand_name: str
     category: str | None
-    level: Level
+    level: str  # blue / yellow / red; "system" for blind-spot alerts about our own sources
     transition: str
     ts: datetime  # event time at which it fired
     reason: str

@@ -1,0 +1,164 @@
+"""The durable outbox: every alert is written to SQLite before anyone is told.
+
+:class:`Outbox` routes an alert to the notifiers that want it and queues one delivery
+per notifier in the same transaction as the state change that caused it. The
+:class:`Dispatcher` delivers queued notifications in order per channel, retries what
+can be retried with exponential backoff and jitter, and gives up — loudly — on what
+cannot. A crash at any point loses nothing: undelivered rows are delivered after the
+restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Sequence
+from datetime import timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from monitor.alerts.notifiers.base import Notifier
+from monitor.alerts.records import alert_from_record, alert_to_record
+from monitor.clock import Clock
+from monitor.durations import Duration
+from monitor.errors import MonitorError, NotifyError
+from monitor.models import Alert
+from monitor.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class DispatchConfig(BaseModel):
+    """How hard the outbox tries before it gives up on a delivery."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    retry_base: Duration = Field(default=timedelta(seconds=5), description="first retry delay (doubles each try)")
+    retry_max: Duration = Field(default=timedelta(minutes=10), description="longest delay between retries")
+    max_attempts: int = Field(default=20, ge=1, description="attempts before a delivery is marked failed")
+    jitter: float = Field(default=0.2, ge=0, le=1, description="random +/- share of each delay")
+
+
+class Outbox:
+    """Queues alerts durably. Call inside the store transaction that produced the alert."""
+
+    def __init__(self, store: Store, notifiers: Sequence[Notifier]) -> None:
+        self.store = store
+        self.notifiers = list(notifiers)
+        self.wake = asyncio.Event()
+        self.queued = 0
+
+    def enqueue(self, alert: Alert) -> bool:
+        names = [n.name for n in self.notifiers if n.wants(alert)]
+        added = self.store.add_notification(alert_to_record(alert), alert.ts, names)
+        if added:
+            self.queued += 1
+            self.wake.set()
+        return added
+
+
+class Dispatcher:
+    """Delivers the outbox: in order per notifier, retrying with backoff, never dropping silently."""
+
+    def __init__(self, store: Store, notifiers: Sequence[Notifier], clock: Clock, config: DispatchConfig | None = None,
+                 wake: asyncio.Event | None = None, rng: random.Random | None = None) -> None:
+        self.store = store
+        self.by_name = {n.name: n for n in notifiers}
+        self.clock = clock
+        self.config = config or DispatchConfig()
+        self.wake = wake or asyncio.Event()
+        self.rng = rng or random.Random()
+        self.sent = 0
+        self.failed = 0
+
+    def _delay(self, attempts: int) -> timedelta:
+        cfg = self.config
+        base = min(cfg.retry_base * (2 ** max(0, attempts - 1)), cfg.retry_max)
+        return base * (1 + self.rng.uniform(-cfg.jitter, cfg.jitter))
+
+    async def _deliver(self, notification_id: str, notifier_name: str, attempts: int) -> None:
+        record = self.store.notification(notification_id)
+        notifier = self.by_name.get(notifier_name)
+        if record is None or notifier is None:
+            why = "notifier is no longer configured" if notifier is None else "notification record missing"
+            self.store.mark_failed(notification_id, notifier_name, why, None)
+            self.failed += 1
+            log.error("delivery of %s to %s abandoned: %s", notification_id, notifier_name, why)
+            return
+        try:
+            alert = alert_from_record(record)
+            await asyncio.wait_for(notifier.send(alert), timeout=notifier.config.timeout.total_seconds())
+        except (NotifyError, TimeoutError, MonitorError) as exc:
+            retryable = getattr(exc, "retryable", True)
+            message = str(exc) or type(exc).__name__
+            attempts += 1
+            if retryable and attempts < self.config.max_attempts:
+                delay = self._delay(attempts)
+                hinted = getattr(exc, "retry_after", None)  # the channel said when (429 Retry-After)
+                if hinted:
+                    delay = max(delay, timedelta(seconds=float(hinted)))
+                retry_at = self.clock.now() + delay
+                self.store.mark_failed(notification_id, notifier_name, message, retry_at)
+                log.warning("delivery of %s to %s failed (attempt %d), retrying at %s: %s", notification_id,
+                            notifier_name, attempts, retry_at.isoformat(timespec="seconds"), message,
+                            extra={"notifier": notifier_name, "notification": notification_id})
+            else:
+                self.store.mark_failed(notification_id, notifier_name, message, None)
+                self.failed += 1
+                log.error("delivery of %s to %s failed permanently after %d attempt(s): %s", notification_id,
+                          notifier_name, attempts, message,
+                          extra={"notifier": notifier_name, "notification": notification_id})
+        except Exception as exc:  # a notifier bug must not kill the dispatcher; keep the row and retry
+            self.store.mark_failed(notification_id, notifier_name, f"{type(exc).__name__}: {exc}",
+                                   self.clock.now() + self._delay(attempts + 1))
+            log.exception("notifier %s crashed on %s", notifier_name, notification_id)
+        else:
+            self.store.mark_delivered(notification_id, notifier_name, self.clock.now())
+            self.sent += 1
+
+    async def run_once(self) -> int:
+        """Deliver every delivery that is due now; returns how many were attempted."""
+        total = 0
+        while True:
+            due = self.store.pending_deliveries(self.clock.now())
+            if not due:
+                return total
+            # one head per notifier: channels proceed in parallel, each in order
+            await asyncio.gather(*(self._deliver(nid, name, attempts) for nid, name, attempts, _ in due))
+            total += len(due)
+
+    def seconds_until_next(self) -> float | None:
+        nxt = self.store.next_delivery_due()
+        if nxt is None:
+            return None
+        return max(0.0, (nxt - self.clock.now()).total_seconds())
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set; wakes on new alerts or when a retry falls due."""
+        while not stop.is_set():
+            self.wake.clear()
+            try:
+                await self.run_once()
+            except MonitorError:
+                log.exception("dispatcher: store error; retrying shortly")
+            wait = self.seconds_until_next()
+            wait = 5.0 if wait is None else min(max(wait, 0.05), 5.0)
+            waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+            for w in waiters:
+                w.cancel()
+
+    async def drain(self, timeout: float) -> bool:
+        """Deliver what is due and wait for pending retries, up to ``timeout`` seconds. True when empty."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            await self.run_once()
+            wait = self.seconds_until_next()
+            if wait is None:
+                return True
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            await asyncio.sleep(min(wait, left, 1.0) or 0.01)

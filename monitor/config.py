@@ -1,0 +1,204 @@
+"""monitor.yaml: the daemon's whole configuration, typed and validated without I/O.
+
+Loading never connects anywhere: it parses YAML, expands ``${ENV}`` secrets, validates
+every section (each source and notifier against its own plugin's model), compiles the
+keyword rules and loads the playbooks, and reports EVERY problem it finds with its
+file and place. A bad config refuses to start; on reload the daemon keeps the last good
+one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from monitor.alerts.dispatch import DispatchConfig
+from monitor.alerts.levels import EngineConfig
+from monitor.alerts.notifiers.base import NOTIFIERS, NotifierConfig
+from monitor.alerts.playbooks import PlaybookSet, load_playbooks
+from monitor.durations import Duration
+from monitor.errors import ConfigError, Problem
+from monitor.nlp.sentiment import SentimentConfig
+from monitor.plugins import PluginConfig, Registry
+from monitor.sources.base import SOURCES, SourceConfig
+from monitor.yamlio import Located, expand_env, load_yaml, parse_yaml, pydantic_problems
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_KEYWORDS = ROOT / "keywords.yaml"
+BUNDLED_PLAYBOOKS = ROOT / "playbooks"
+BUNDLED_FEED = ROOT / "examples" / "acme-48h.jsonl"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StoreConfig(_Strict):
+    path: Path = Field(default=Path("monitor.db"), description="SQLite file (relative to the config file)")
+    retention: Duration = Field(default=timedelta(days=30), description="forget seen ids and posts older than this")
+
+
+class ServerConfig(_Strict):
+    enabled: bool = True
+    host: str = Field(default="127.0.0.1", description="bind address of /healthz, /metrics and the API")
+    port: int = Field(default=8080, ge=0, le=65535, description="0 picks a free port")
+    api_token: str | None = Field(default=None, description="bearer token required by the incident/relabel API")
+
+
+class HealthConfig(_Strict):
+    check_interval: Duration = Field(default=timedelta(seconds=30), description="how often source health is judged")
+    blind_spot_alerts: bool = Field(default=True, description="notify when a source goes silent or keeps failing")
+
+
+class RuntimeConfig(_Strict):
+    tick: Duration = Field(default=timedelta(seconds=15), description="how often timers (reminders, deadlines, "
+                                                                      "all-clear) are checked in live mode")
+    user_agent: str = Field(default="BrandMonitor/0.1 (+https://github.com/brand-monitor/brand-monitor)",
+                            description="User-Agent sent by every collector")
+    drain_timeout: Duration = Field(default=timedelta(seconds=20), description="on SIGTERM, how long to finish "
+                                                                               "in-flight work and deliveries")
+
+
+class Config(_Strict):
+    """The root of monitor.yaml."""
+
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    keywords: Path = Field(default=Path("keywords.yaml"), description="keyword rules (relative to the config file)")
+    playbooks: Path = Field(default=Path("playbooks"), description="playbook directory (relative to the config file)")
+    sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
+    engine: EngineConfig = Field(default_factory=EngineConfig)
+    dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    health: HealthConfig = Field(default_factory=HealthConfig)
+    runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
+    sources: list[SourceConfig] = Field(default_factory=list)
+    notifiers: list[NotifierConfig] = Field(default_factory=list)
+
+
+@dataclass
+class Loaded:
+    """A validated configuration with its compiled parts."""
+
+    config: Config
+    rules: Any  # monitor.nlp.keywords.RuleSet
+    playbooks: PlaybookSet
+    file: str
+
+
+def _plugins(items: Any, registry: Registry[Any], section: str, doc: Located,
+             problems: list[Problem]) -> list[PluginConfig]:
+    """Validate each ``{kind: ...}`` item against its plugin's own Config."""
+    out: list[PluginConfig] = []
+    if items is None:
+        return out
+    if not isinstance(items, list):
+        problems.append(Problem(doc.file, doc.place((section,)), f"'{section}' must be a list of {{kind: ...}} items"))
+        return out
+    names: dict[str, int] = {}
+    for i, item in enumerate(items):
+        loc = (section, i)
+        if not isinstance(item, dict) or "kind" not in item:
+            problems.append(Problem(doc.file, doc.place(loc), f"each {registry.family} needs a 'kind' "
+                                                              f"(one of: {', '.join(registry.kinds())})"))
+            continue
+        cls = registry.get(str(item["kind"]))
+        if cls is None:
+            problems.append(Problem(doc.file, doc.place((*loc, "kind")), f"unknown {registry.family} kind "
+                                    f"{item['kind']!r} (known: {', '.join(registry.kinds())})"))
+            continue
+        try:
+            cfg = cls.Config.model_validate(item)
+        except ValidationError as exc:
+            problems.extend(pydantic_problems(exc, doc, loc))
+            continue
+        name = cfg.display_name()
+        if name in names:
+            problems.append(Problem(doc.file, doc.place(loc), f"{registry.family} name {name!r} is used twice "
+                                    f"(also {section}[{names[name]}]); give each a distinct 'name'"))
+        names[name] = i
+        out.append(cfg)
+    return out
+
+
+def _relative(base: Path, p: Path) -> Path:
+    p = p.expanduser()
+    return p if p.is_absolute() else (base / p)
+
+
+def validate(data: Any, doc: Located, base_dir: Path, env: dict[str, str] | None = None) -> Loaded:
+    """Validate an already-parsed config document; raise ConfigError listing every problem."""
+    problems: list[Problem] = []
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(doc.file, "", "the configuration must be a YAML mapping")])
+    data = expand_env(data, env, doc, problems)
+    sources = _plugins(data.get("sources"), SOURCES, "sources", doc, problems)
+    notifiers = _plugins(data.get("notifiers"), NOTIFIERS, "notifiers", doc, problems)
+    rest = {k: v for k, v in data.items() if k not in ("sources", "notifiers")}
+    config: Config | None = None
+    try:
+        config = Config.model_validate(rest)
+    except ValidationError as exc:
+        problems.extend(pydantic_problems(exc, doc))
+    rules = playbooks = None
+    if config is not None:
+        config = config.model_copy(update={"sources": sources, "notifiers": notifiers})
+        config.store.path = _relative(base_dir, config.store.path)
+        config.keywords = _relative(base_dir, config.keywords)
+        config.playbooks = _relative(base_dir, config.playbooks)
+        for src in sources:
+            path = getattr(src, "path", None)
+            if isinstance(path, Path):
+                src.path = _relative(base_dir, path)  # type: ignore[attr-defined]
+                if not src.path.is_file():  # type: ignore[attr-defined]
+                    problems.append(Problem(doc.file, f"source {src.display_name()}",
+                                            f"recording {src.path} not found"))  # type: ignore[attr-defined]
+        from monitor.nlp.keywords import load_rules
+
+        try:
+            rules = load_rules(config.keywords)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+        try:
+            playbooks = load_playbooks(config.playbooks)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+        if rules is not None:
+            for n in notifiers:
+                unknown = [b for b in (getattr(n, "brands", None) or []) if b not in rules.brands]
+                if unknown:
+                    problems.append(Problem(doc.file, f"notifier {n.display_name()}",
+                                            f"unknown brand(s) {', '.join(unknown)} (brands in {config.keywords}: "
+                                            f"{', '.join(rules.brands)})"))
+    if problems:
+        raise ConfigError(problems)
+    assert config is not None and playbooks is not None
+    return Loaded(config=config, rules=rules, playbooks=playbooks, file=doc.file)
+
+
+def load_config(path: str | Path, env: dict[str, str] | None = None) -> Loaded:
+    """Read and validate monitor.yaml (paths inside are relative to its directory)."""
+    path = Path(path)
+    doc = load_yaml(path)
+    return validate(doc.data, doc, path.resolve().parent, env)
+
+
+def default_config(feed: Path | None = None, state_dir: Path | None = None, speed: float | None = None,
+                   env: dict[str, str] | None = None) -> Loaded:
+    """The embedded default: SQLite, the bundled recorded feed, the offline model, alerts to the terminal."""
+    state = state_dir or Path(".")
+    data: dict[str, Any] = {
+        "store": {"path": str(state / "monitor-demo.db")},
+        "keywords": str(BUNDLED_KEYWORDS),
+        "playbooks": str(BUNDLED_PLAYBOOKS),
+        "sources": [{"kind": "replay", "name": "demo-feed", "path": str(feed or BUNDLED_FEED), "speed": speed}],
+        "notifiers": [{"kind": "terminal", "name": "terminal"}],
+        "server": {"port": 0},
+    }
+    doc = parse_yaml("{}", "<embedded default>")
+    return validate(data, doc, Path.cwd(), env)

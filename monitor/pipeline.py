@@ -1,0 +1,153 @@
+"""The flow from a source's batch to queued notifications (DESIGN.md, "The flow").
+
+dedup -> keyword rules -> sentiment (batched, off the event loop) -> engine -> outbox,
+with everything a batch changes (seen ids, scored posts, signals, incidents,
+notifications, the source's cursor) written in ONE SQLite transaction. Posts that match
+no rule stop after the keyword stage, cheaply; quotes and trends skip the NLP stages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from monitor.alerts.engine import Engine
+from monitor.clock import Clock
+from monitor.metrics import Metrics
+from monitor.models import Event, Post, Quote, RuleMatch, ScoredPost, Sentiment, Trend, event_to_dict
+from monitor.sources.base import Batch
+from monitor.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Rules(Protocol):
+    def match_many(self, posts: list[Post]) -> list[list[RuleMatch]]: ...
+    def match_trend(self, trend: Trend) -> list[RuleMatch]: ...
+    def brands_for_symbol(self, symbol: str) -> list[str]: ...
+
+
+class Scorer(Protocol):
+    model_id: str
+
+    def score(self, texts: list[str], langs: list[str | None] | None = None) -> list[Sentiment]: ...
+
+
+@dataclass
+class BatchStats:
+    events: int = 0
+    duplicates: int = 0
+    posts: int = 0
+    matched: int = 0
+    negative: int = 0
+    trends: int = 0
+    quotes: int = 0
+    seconds: float = 0.0
+    labels: dict[str, int] = field(default_factory=dict)
+
+
+def sentiment_text(post: Post, limit: int = 1000) -> str:
+    """What the model reads: the headline carries most of a news item's tone."""
+    text = post.text if not post.title or post.title in post.text else f"{post.title}. {post.text}"
+    return text[:limit]
+
+
+class Pipeline:
+    """Composes the stages; owns no state beyond what is passed in."""
+
+    def __init__(self, store: Store, rules: Rules, scorer: Scorer, engine: Engine, clock: Clock,
+                 executor: Executor | None = None, metrics: Metrics | None = None) -> None:
+        self.store = store
+        self.rules = rules
+        self.scorer = scorer
+        self.engine = engine
+        self.clock = clock
+        self.executor = executor
+        self.metrics = metrics or Metrics()
+
+    def _fresh(self, events: list[Event]) -> tuple[list[Event], int]:
+        """Drop what the store has seen (across restarts) and repeats inside the batch."""
+        unseen = self.store.unseen([e.key for e in events])
+        out, taken = [], set()
+        for e in events:
+            if e.key in unseen and e.key not in taken:
+                taken.add(e.key)
+                out.append(e)
+        return out, len(events) - len(out)
+
+    async def process(self, source: str, batch: Batch) -> BatchStats:
+        started = time.perf_counter()
+        stats = BatchStats(events=len(batch.events))
+        events, stats.duplicates = self._fresh(batch.events)
+        posts = [e for e in events if isinstance(e, Post)]
+        stats.posts = len(posts)
+        matched: dict[str, tuple[Post, list[RuleMatch]]] = {}
+        if posts:
+            for post, ms in zip(posts, self.rules.match_many(posts), strict=True):
+                if ms:
+                    matched[post.key] = (post, ms)
+        scored: dict[str, ScoredPost] = {}
+        if matched:
+            items = list(matched.values())
+            texts = [sentiment_text(p) for p, _ in items]
+            langs = [p.lang for p, _ in items]
+            loop = asyncio.get_running_loop()
+            sentiments = await loop.run_in_executor(self.executor, self.scorer.score, texts, langs)
+            for (post, ms), sent in zip(items, sentiments, strict=True):
+                scored[post.key] = ScoredPost(post, ms, sent)
+                stats.labels[sent.label] = stats.labels.get(sent.label, 0) + 1
+        human = self.store.relabel_for(list(scored))
+        # no awaits below: the whole batch is one transaction
+        with self.engine.batch():
+            self.store.mark_seen((e.key, e.ts) for e in events)
+            for event in sorted(events, key=lambda e: e.ts):
+                self.engine.advance(min(event.ts, self.clock.now()))
+                if isinstance(event, Post):
+                    sp = scored.get(event.key)
+                    if sp is None:
+                        continue
+                    label = human.get(event.key)
+                    self._save(sp)
+                    if (label or sp.sentiment.label) == "negative":
+                        stats.negative += 1
+                    self.engine.on_post(sp, label=label)
+                elif isinstance(event, Trend):
+                    stats.trends += 1
+                    self.engine.on_trend(event, self.rules.match_trend(event))
+                elif isinstance(event, Quote):
+                    stats.quotes += 1
+                    self.engine.on_quote(event, self.rules.brands_for_symbol(event.symbol))
+            self.engine.advance(self.clock.now())
+            if batch.cursor is not None:
+                self.store.set_cursor(source, batch.cursor, self.clock.now())
+        stats.matched = len(scored)
+        stats.seconds = time.perf_counter() - started
+        self._count(source, stats)
+        return stats
+
+    def tick(self) -> None:
+        """Let time pass with no events (reminders, deadlines, all-clear)."""
+        with self.engine.batch():
+            self.engine.advance(self.clock.now())
+
+    def _save(self, sp: ScoredPost) -> None:
+        post = sp.post
+        self.store.save_post(post.key, post.ts, post.source, sp.brands, sp.sentiment.label, sp.sentiment.score,
+                             sp.sentiment.model, event_to_dict(post),
+                             [_match_json(m) for m in sp.matches])
+
+    def _count(self, source: str, s: BatchStats) -> None:
+        m = self.metrics
+        m.inc("events_total", s.events, source=source)
+        m.inc("duplicates_total", s.duplicates, source=source)
+        m.inc("posts_matched_total", s.matched, source=source)
+        m.inc("posts_negative_total", s.negative, source=source)
+        m.inc("batch_seconds_total", s.seconds)
+
+
+def _match_json(m: RuleMatch) -> dict[str, Any]:
+    return {"rule_id": m.rule_id, "brand": m.brand, "category": m.category, "terms": list(m.terms)}

@@ -1,0 +1,130 @@
+"""Wiring: build every component from a validated config, and tear it down again.
+
+The daemon, drills, the demo, recording and the incident commands all assemble the
+same parts here, so a drill runs exactly the code the daemon runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from monitor.alerts.dispatch import Dispatcher, Outbox
+from monitor.alerts.engine import Engine
+from monitor.alerts.notifiers.base import NOTIFIERS, Notifier, NotifierConfig, NotifierContext
+from monitor.clock import Clock, SystemClock
+from monitor.config import Loaded
+from monitor.errors import ConfigError, Problem
+from monitor.health import HealthTracker
+from monitor.metrics import Metrics
+from monitor.pipeline import Pipeline, Scorer
+from monitor.sources.base import SOURCES, Source, SourceConfig, SourceContext
+from monitor.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def build_notifiers(configs: list[NotifierConfig], ctx: NotifierContext) -> list[Notifier]:
+    out = []
+    for cfg in configs:
+        cls = NOTIFIERS.get(cfg.kind)
+        if cls is None:  # validated earlier; only reachable with hand-built configs
+            raise ConfigError([Problem("", f"notifier {cfg.display_name()}", f"unknown kind {cfg.kind!r}")])
+        out.append(cls(cfg, ctx))
+    return out
+
+
+def load_scorer(loaded: Loaded) -> Scorer:
+    from monitor.nlp.sentiment import load_scorer as _load
+
+    return _load(loaded.config.sentiment)
+
+
+@dataclass
+class Runtime:
+    loaded: Loaded
+    clock: Clock
+    store: Store
+    scorer: Scorer
+    engine: Engine
+    outbox: Outbox
+    dispatcher: Dispatcher
+    pipeline: Pipeline
+    notifiers: list[Notifier]
+    health: HealthTracker
+    metrics: Metrics
+    executor: ThreadPoolExecutor
+    session: aiohttp.ClientSession | None = None
+    sources: dict[str, Source] = field(default_factory=dict)
+
+    @property
+    def rules(self) -> Any:
+        return self.loaded.rules
+
+    def source_context(self) -> SourceContext:
+        return SourceContext(clock=self.clock, session=self.session, user_agent=self.loaded.config.runtime.user_agent)
+
+    def make_source(self, cfg: SourceConfig) -> Source:
+        cls = SOURCES.get(cfg.kind)
+        if cls is None:
+            raise ConfigError([Problem("", f"source {cfg.display_name()}", f"unknown kind {cfg.kind!r}")])
+        source = cls(cfg, self.source_context())
+        self.sources[source.name] = source
+        return source
+
+    def reconfigure(self, loaded: Loaded) -> None:
+        """Swap in a newly validated config's rules, playbooks and thresholds (reload)."""
+        self.loaded = loaded
+        self.pipeline.rules = loaded.rules
+        self.engine.config = loaded.config.engine
+        self.engine.playbooks = loaded.playbooks
+        self.engine.brand_names = {b.id: b.name for b in loaded.rules.brands.values()}
+        for w in self.engine.windows.values():
+            w.config = loaded.config.engine
+            w.__post_init__()
+
+    async def close(self) -> None:
+        for source in self.sources.values():
+            try:
+                await source.close()
+            except Exception:  # closing is best effort; never mask the reason we are stopping
+                log.exception("closing source %s", source.name)
+        for notifier in self.notifiers:
+            try:
+                await notifier.close()
+            except Exception:
+                log.exception("closing notifier %s", notifier.name)
+        if self.session is not None:
+            await self.session.close()
+        self.executor.shutdown(wait=True)
+        self.store.close()
+
+
+async def build_runtime(loaded: Loaded, clock: Clock, *, notifier_configs: list[NotifierConfig] | None = None,
+                        scorer: Scorer | None = None, delivery_clock: Clock | None = None,
+                        color: bool | None = None, http: bool = True) -> Runtime:
+    """Assemble the parts. ``notifier_configs`` overrides the config's (drills are dry by default)."""
+    cfg = loaded.config
+    store = Store(cfg.store.path)
+    metrics = Metrics()
+    session = None
+    if http:
+        session = aiohttp.ClientSession(headers={"User-Agent": cfg.runtime.user_agent})
+    nctx = NotifierContext(clock=clock, session=session, color=color)
+    notifiers = build_notifiers(cfg.notifiers if notifier_configs is None else notifier_configs, nctx)
+    outbox = Outbox(store, notifiers)
+    engine = Engine(cfg.engine, loaded.playbooks, store, outbox.enqueue,
+                    brand_names={b.id: b.name for b in loaded.rules.brands.values()})
+    engine.load()
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentiment")
+    if scorer is None:
+        scorer = load_scorer(loaded)
+    pipeline = Pipeline(store, loaded.rules, scorer, engine, clock, executor, metrics)
+    dispatcher = Dispatcher(store, notifiers, delivery_clock or SystemClock(), cfg.dispatch, wake=outbox.wake)
+    return Runtime(loaded=loaded, clock=clock, store=store, scorer=scorer, engine=engine, outbox=outbox,
+                   dispatcher=dispatcher, pipeline=pipeline, notifiers=notifiers, health=HealthTracker(metrics),
+                   metrics=metrics, executor=executor, session=session)

@@ -1,0 +1,349 @@
+"""SQLite (WAL) store: what was seen, where each source stands, signals, incidents, outbox.
+
+The store is the daemon's memory across restarts. The pipeline writes one batch —
+seen ids, scored posts, engine signals, incident changes, new notifications and the
+source's cursor — in ONE transaction, so after a crash a batch is either wholly done
+(and will not be re-read or re-alerted) or wholly undone (and will be fetched again).
+Times are stored as epoch seconds (REAL) so they sort and compare in SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import StoreError
+from monitor.models import Incident
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, ts REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS seen_ts ON seen(ts);
+CREATE TABLE IF NOT EXISTS cursors (source TEXT PRIMARY KEY, value TEXT, updated REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS posts (
+    key TEXT PRIMARY KEY, ts REAL NOT NULL, source TEXT NOT NULL, brands TEXT NOT NULL,
+    label TEXT NOT NULL, score REAL NOT NULL, model TEXT NOT NULL,
+    human_label TEXT, post TEXT NOT NULL, matches TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS posts_ts ON posts(ts);
+CREATE TABLE IF NOT EXISTS signals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL, brand TEXT NOT NULL, ts REAL NOT NULL,
+    kind TEXT NOT NULL, ref TEXT NOT NULL, data TEXT NOT NULL, UNIQUE(scope, kind, ref));
+CREATE INDEX IF NOT EXISTS signals_ts ON signals(ts);
+CREATE TABLE IF NOT EXISTS incidents (
+    id TEXT PRIMARY KEY, scope TEXT NOT NULL, brand TEXT NOT NULL, status TEXT NOT NULL,
+    opened REAL NOT NULL, data TEXT NOT NULL, evidence TEXT);
+CREATE INDEX IF NOT EXISTS incidents_open ON incidents(status, scope);
+CREATE TABLE IF NOT EXISTS notifications (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, incident_id TEXT, ts REAL NOT NULL,
+    brand TEXT, level TEXT, transition TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deliveries (
+    notification_id TEXT NOT NULL, notifier TEXT NOT NULL, status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, next_attempt REAL NOT NULL DEFAULT 0, last_error TEXT,
+    sent REAL, seq INTEGER NOT NULL, PRIMARY KEY (notification_id, notifier));
+CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries(status, notifier, seq);
+CREATE TABLE IF NOT EXISTS relabels (
+    key TEXT PRIMARY KEY, label TEXT NOT NULL, by TEXT NOT NULL, at REAL NOT NULL, note TEXT);
+"""
+
+
+def to_epoch(ts: datetime) -> float:
+    return ts.timestamp()
+
+
+def from_epoch(value: float) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+def _dt_json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$dt": value.timestamp()}
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _dt_hook(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1 and "$dt" in obj:
+        return from_epoch(obj["$dt"])
+    return obj
+
+
+def dumps(value: Any) -> str:
+    """JSON with datetimes preserved (round-trips through :func:`loads`)."""
+    return json.dumps(value, default=_dt_json, ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(text: str) -> Any:
+    return json.loads(text, object_hook=_dt_hook)
+
+
+class Store:
+    """One SQLite database file. Thread-safe for the daemon's few threads via a lock."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=30000")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        self._lock = threading.RLock()
+        self._depth = 0
+        version = self.get_meta("schema_version")
+        if version is None:
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
+        elif int(version) > SCHEMA_VERSION:
+            raise StoreError(f"store {self.path} was written by a newer Brand Monitor (schema {version}); upgrade")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- transactions -------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (nested calls join the outer transaction)."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._db
+                finally:
+                    self._depth -= 1
+                return
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"store {self.path}: cannot begin a transaction: {exc}") from exc
+            self._depth = 1
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    self._db.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    self._db.execute("ROLLBACK")
+                    raise StoreError(f"store {self.path}: commit failed: {exc}") from exc
+            finally:
+                self._depth = 0
+
+    def _q(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row | tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, tuple(args)).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"store {self.path}: {exc}") from exc
+
+    def _x(self, sql: str, args: Iterable[Any] = ()) -> int:
+        with self._lock:
+            try:
+                return self._db.execute(sql, tuple(args)).rowcount
+            except sqlite3.Error as exc:
+                raise StoreError(f"store {self.path}: {exc}") from exc
+
+    # -- meta ---------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        rows = self._q("SELECT value FROM meta WHERE key=?", (key,))
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._x("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (key, value))
+
+    def bump_generation(self) -> int:
+        """Mark signals as changed by someone else (a relabel) so the daemon reloads its windows."""
+        with self.transaction():
+            gen = int(self.get_meta("signals_generation") or 0) + 1
+            self.set_meta("signals_generation", str(gen))
+        return gen
+
+    def generation(self) -> int:
+        return int(self.get_meta("signals_generation") or 0)
+
+    # -- seen ids and cursors --------------------------------------------------------------
+    def unseen(self, keys: list[str]) -> set[str]:
+        """The subset of ``keys`` not yet recorded as seen."""
+        out: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            known = {r[0] for r in self._q(f"SELECT key FROM seen WHERE key IN ({marks})", chunk)}
+            out.update(k for k in chunk if k not in known)
+        return out
+
+    def mark_seen(self, items: Iterable[tuple[str, datetime]]) -> None:
+        with self._lock:
+            self._db.executemany("INSERT OR IGNORE INTO seen(key, ts) VALUES(?, ?)",
+                                 [(k, to_epoch(ts)) for k, ts in items])
+
+    def get_cursor(self, source: str) -> Any:
+        rows = self._q("SELECT value FROM cursors WHERE source=?", (source,))
+        return loads(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def set_cursor(self, source: str, value: Any, now: datetime) -> None:
+        self._x("INSERT INTO cursors(source, value, updated) VALUES(?, ?, ?) ON CONFLICT(source) DO UPDATE "
+                "SET value=excluded.value, updated=excluded.updated", (source, dumps(value), to_epoch(now)))
+
+    def prune(self, before: datetime) -> int:
+        """Forget seen ids, posts and signals older than ``before`` (retention)."""
+        cut = to_epoch(before)
+        with self.transaction():
+            n = self._x("DELETE FROM seen WHERE ts < ?", (cut,))
+            n += self._x("DELETE FROM posts WHERE ts < ?", (cut,))
+            n += self._x("DELETE FROM signals WHERE ts < ?", (cut,))
+        return n
+
+    # -- scored posts and relabels ----------------------------------------------------------
+    def save_post(self, key: str, ts: datetime, source: str, brands: list[str], label: str, score: float,
+                  model: str, post: dict[str, Any], matches: list[dict[str, Any]]) -> None:
+        self._x("INSERT OR REPLACE INTO posts(key, ts, source, brands, label, score, model, human_label, post, "
+                "matches) VALUES(?, ?, ?, ?, ?, ?, ?, (SELECT label FROM relabels WHERE key=?), ?, ?)",
+                (key, to_epoch(ts), source, dumps(brands), label, score, model, key, dumps(post), dumps(matches)))
+
+    def get_post(self, key: str) -> dict[str, Any] | None:
+        rows = self._q("SELECT key, ts, source, brands, label, score, model, human_label, post, matches "
+                       "FROM posts WHERE key=?", (key,))
+        if not rows:
+            return None
+        r = rows[0]
+        return {"key": r[0], "ts": from_epoch(r[1]), "source": r[2], "brands": loads(r[3]), "label": r[4],
+                "score": r[5], "model": r[6], "human_label": r[7], "post": loads(r[8]), "matches": loads(r[9])}
+
+    def save_relabel(self, key: str, label: str, by: str, at: datetime, note: str | None) -> None:
+        self._x("INSERT OR REPLACE INTO relabels(key, label, by, at, note) VALUES(?, ?, ?, ?, ?)",
+                (key, label, by, to_epoch(at), note))
+        self._x("UPDATE posts SET human_label=? WHERE key=?", (label, key))
+
+    def relabel_for(self, keys: list[str]) -> dict[str, str]:
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        return {r[0]: r[1] for r in self._q(f"SELECT key, label FROM relabels WHERE key IN ({marks})", keys)}
+
+    # -- engine signals -----------------------------------------------------------------------
+    def add_signal(self, scope: str, brand: str, ts: datetime, kind: str, ref: str, data: dict[str, Any]) -> None:
+        self._x("INSERT OR REPLACE INTO signals(scope, brand, ts, kind, ref, data) VALUES(?, ?, ?, ?, ?, ?)",
+                (scope, brand, to_epoch(ts), kind, ref, dumps(data)))
+
+    def remove_signals(self, kind: str, ref: str) -> int:
+        return self._x("DELETE FROM signals WHERE kind=? AND ref=?", (kind, ref))
+
+    def signals_since(self, since: datetime) -> list[tuple[str, str, datetime, str, str, dict[str, Any]]]:
+        rows = self._q("SELECT scope, brand, ts, kind, ref, data FROM signals WHERE ts >= ? ORDER BY ts, id",
+                       (to_epoch(since),))
+        return [(r[0], r[1], from_epoch(r[2]), r[3], r[4], loads(r[5])) for r in rows]
+
+    # -- incidents ----------------------------------------------------------------------------
+    def save_incident(self, scope: str, incident: Incident, evidence: Any = None) -> None:
+        data = asdict(incident)
+        self._x("INSERT INTO incidents(id, scope, brand, status, opened, data, evidence) VALUES(?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET status=excluded.status, data=excluded.data, "
+                "evidence=COALESCE(excluded.evidence, incidents.evidence)",
+                (incident.id, scope, incident.brand, incident.status, to_epoch(incident.opened_at), dumps(data),
+                 None if evidence is None else dumps(evidence)))
+
+    def _incident(self, row: tuple[Any, ...]) -> tuple[str, Incident]:
+        return row[0], Incident(**loads(row[1]))
+
+    def open_incidents(self) -> dict[str, Incident]:
+        """scope -> open incident."""
+        return dict(self._incident(r) for r in self._q(
+            "SELECT scope, data FROM incidents WHERE status='open' ORDER BY opened"))
+
+    def get_incident(self, incident_id: str) -> tuple[str, Incident] | None:
+        rows = self._q("SELECT scope, data FROM incidents WHERE id=?", (incident_id,))
+        return self._incident(rows[0]) if rows else None
+
+    def incident_evidence(self, incident_id: str) -> Any:
+        rows = self._q("SELECT evidence FROM incidents WHERE id=?", (incident_id,))
+        return loads(rows[0][0]) if rows and rows[0][0] else None
+
+    def list_incidents(self, status: str | None = None, limit: int = 100) -> list[Incident]:
+        sql, args = "SELECT scope, data FROM incidents", []
+        if status:
+            sql, args = sql + " WHERE status=?", [status]
+        rows = self._q(sql + " ORDER BY opened DESC LIMIT ?", [*args, limit])
+        return [self._incident(r)[1] for r in rows]
+
+    def incident_id_taken(self, incident_id: str) -> bool:
+        return bool(self._q("SELECT 1 FROM incidents WHERE id=?", (incident_id,)))
+
+    # -- notifications and the outbox ---------------------------------------------------------
+    def add_notification(self, record: dict[str, Any], ts: datetime, notifiers: list[str]) -> bool:
+        """Queue a notification for ``notifiers``; False if its id was already queued (idempotent)."""
+        with self.transaction():
+            cur = self._db.execute(
+                "INSERT OR IGNORE INTO notifications(id, incident_id, ts, brand, level, transition, data) "
+                "VALUES(?, ?, ?, ?, ?, ?, ?)",
+                (record["id"], record.get("incident_id"), to_epoch(ts), record.get("brand"), record.get("level"),
+                 record["transition"], dumps(record)))
+            if cur.rowcount == 0:
+                return False
+            seq = cur.lastrowid
+            self._db.executemany(
+                "INSERT OR IGNORE INTO deliveries(notification_id, notifier, status, seq) VALUES(?, ?, 'pending', ?)",
+                [(record["id"], n, seq) for n in notifiers])
+        return True
+
+    def notifications(self, since_seq: int = 0) -> list[dict[str, Any]]:
+        rows = self._q("SELECT seq, data FROM notifications WHERE seq > ? ORDER BY seq", (since_seq,))
+        return [{"seq": r[0], **loads(r[1])} for r in rows]
+
+    def pending_deliveries(self, now: datetime, limit: int = 100) -> list[tuple[str, str, int, int]]:
+        """(notification_id, notifier, attempts, seq) due now, oldest first per notifier.
+
+        Head-of-line: a notifier whose oldest pending delivery is not yet due gets nothing, so
+        each channel receives an incident's notifications in order.
+        """
+        rows = self._q(
+            "SELECT d.notification_id, d.notifier, d.attempts, d.seq, d.next_attempt FROM deliveries d "
+            "JOIN (SELECT notifier, MIN(seq) AS head FROM deliveries WHERE status='pending' GROUP BY notifier) h "
+            "ON d.notifier=h.notifier AND d.seq=h.head WHERE d.status='pending' ORDER BY d.seq LIMIT ?", (limit,))
+        cut = to_epoch(now)
+        return [(r[0], r[1], r[2], r[3]) for r in rows if r[4] <= cut]
+
+    def next_delivery_due(self) -> datetime | None:
+        rows = self._q("SELECT MIN(next_attempt) FROM deliveries WHERE status='pending'")
+        return from_epoch(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def notification(self, notification_id: str) -> dict[str, Any] | None:
+        rows = self._q("SELECT data FROM notifications WHERE id=?", (notification_id,))
+        return loads(rows[0][0]) if rows else None
+
+    def mark_delivered(self, notification_id: str, notifier: str, now: datetime) -> None:
+        self._x("UPDATE deliveries SET status='sent', sent=?, attempts=attempts+1, last_error=NULL "
+                "WHERE notification_id=? AND notifier=?", (to_epoch(now), notification_id, notifier))
+
+    def mark_failed(self, notification_id: str, notifier: str, error: str, retry_at: datetime | None) -> None:
+        """Record a failed attempt; ``retry_at=None`` gives up (status 'failed')."""
+        if retry_at is None:
+            self._x("UPDATE deliveries SET status='failed', attempts=attempts+1, last_error=? "
+                    "WHERE notification_id=? AND notifier=?", (error, notification_id, notifier))
+        else:
+            self._x("UPDATE deliveries SET attempts=attempts+1, last_error=?, next_attempt=? "
+                    "WHERE notification_id=? AND notifier=?", (error, to_epoch(retry_at), notification_id, notifier))
+
+    def delivery_counts(self) -> dict[tuple[str, str], int]:
+        """(notifier, status) -> count, for /metrics."""
+        rows = self._q("SELECT notifier, status, COUNT(*) FROM deliveries GROUP BY notifier, status")
+        return {(r[0], r[1]): r[2] for r in rows}
+
+    def deliveries_for(self, notification_id: str) -> list[dict[str, Any]]:
+        rows = self._q("SELECT notifier, status, attempts, last_error FROM deliveries WHERE notification_id=?",
+                       (notification_id,))
+        return [{"notifier": r[0], "status": r[1], "attempts": r[2], "last_error": r[3]} for r in rows]
