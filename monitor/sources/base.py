@@ -106,6 +106,7 @@ SOURCES: Registry[Source] = Registry(
         "monitor.sources.rss",
         "monitor.sources.webhook",
         "monitor.sources.stackexchange",
+        "monitor.sources.github",
     ],
 )
 register_source = SOURCES.register
