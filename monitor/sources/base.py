@@ -107,6 +107,7 @@ SOURCES: Registry[Source] = Registry(
         "monitor.sources.webhook",
         "monitor.sources.stackexchange",
         "monitor.sources.github",
+        "monitor.sources.appstore",
     ],
 )
 register_source = SOURCES.register
