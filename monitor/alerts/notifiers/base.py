@@ -88,6 +88,10 @@ NOTIFIERS: Registry[Notifier] = Registry(
         "monitor.alerts.notifiers.slack",
         "monitor.alerts.notifiers.email",
         "monitor.alerts.notifiers.webhook",
+        "monitor.alerts.notifiers.teams",
+        "monitor.alerts.notifiers.feishu",
+        "monitor.alerts.notifiers.dingtalk",
+        "monitor.alerts.notifiers.wecom",
     ],
 )
 register_notifier = NOTIFIERS.register

@@ -1,0 +1,158 @@
+"""What every HTTP notifier shares: one POST, and the mapping of failures to retry / don't.
+
+Not a notifier itself. 5xx, 408, 429, timeouts and connection errors are worth retrying
+(the outbox does it, honouring ``Retry-After``); any other 4xx means the request or the
+configuration is wrong and retrying cannot help. Error messages name the notifier and
+the host but never the full URL: webhook URLs carry their secret token in the path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import aiohttp
+from pydantic import Field, field_validator
+
+from monitor.alerts.notifiers.base import Notifier, NotifierConfig
+from monitor.clock import Clock, SystemClock
+from monitor.errors import NotifyError
+
+USER_AGENT = "brand-monitor/0.1 (+notifier)"
+
+
+class HttpNotifierConfig(NotifierConfig):
+    """Settings of a notifier that POSTs to one URL."""
+
+    url: str = Field(description="endpoint to POST to; keep secrets out of the file: url: ${SLACK_WEBHOOK_URL}")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        parts = urlsplit(v.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("url must be an http:// or https:// URL")
+        return v.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    text: str
+    headers: dict[str, str]
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return None
+
+
+def dumps(payload: Any) -> bytes:
+    """Compact UTF-8 JSON (Chinese stays readable; byte-stable for signatures)."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def hmac_sha256(key: bytes, message: bytes) -> bytes:
+    return hmac.new(key, message, hashlib.sha256).digest()
+
+
+def retry_after(headers: dict[str, str]) -> float | None:
+    """``Retry-After`` as seconds (delta-seconds or an HTTP date relative to ``Date``)."""
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+        base = parsedate_to_datetime(headers["Date"]) if headers.get("Date") else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, (when - base).total_seconds()) if base else None
+
+
+def retryable_status(status: int) -> bool:
+    return status >= 500 or status in (408, 425, 429)
+
+
+class HttpNotifier(Notifier):
+    """Base of the webhook-style notifiers: owns a session only when the context has none.
+
+    ``wall_clock`` signs requests (Feishu, DingTalk) with real time even when the pipeline
+    runs on a drill's virtual clock; tests replace it.
+    """
+
+    kind: ClassVar[str] = ""
+    config: HttpNotifierConfig
+    wall_clock: Clock = SystemClock()
+
+    _own_session: aiohttp.ClientSession | None = None
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self.ctx.session is not None:
+            return self.ctx.session
+        if self._own_session is None or self._own_session.closed:
+            self._own_session = aiohttp.ClientSession()
+        return self._own_session
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.config.url).netloc
+
+    def error(self, message: str, *, retryable: bool, retry_after: float | None = None) -> NotifyError:
+        return NotifyError(f"{self.kind} notifier '{self.name}': {message}", retryable=retryable,
+                           retry_after=retry_after)
+
+    async def post(self, body: bytes, headers: dict[str, str] | None = None, url: str | None = None) -> Reply:
+        """POST ``body`` as JSON; transport failures become retryable NotifyErrors."""
+        hdrs = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT, **(headers or {})}
+        timeout = aiohttp.ClientTimeout(total=self.config.timeout.total_seconds())
+        try:
+            async with self._session().post(url or self.config.url, data=body, headers=hdrs, timeout=timeout,
+                                            allow_redirects=False) as resp:
+                text = await resp.text(errors="replace")
+                return Reply(resp.status, text, dict(resp.headers))
+        except TimeoutError:
+            raise self.error(f"no answer from {self.host} within {self.config.timeout.total_seconds():g}s",
+                             retryable=True) from None
+        except aiohttp.InvalidURL:
+            raise self.error("the configured url is not a valid URL", retryable=False) from None
+        except (aiohttp.ClientError, OSError, asyncio.IncompleteReadError) as exc:
+            raise self.error(f"cannot reach {self.host}: {type(exc).__name__}: {exc}".replace(self.config.url, "<url>"),
+                             retryable=True) from None
+
+    def status_error(self, reply: Reply, hint: str = "") -> NotifyError:
+        """The standard mapping of a non-2xx answer."""
+        body = " ".join(reply.text.split())[:200]
+        retry = retryable_status(reply.status)
+        msg = f"HTTP {reply.status} from {self.host}" + (f": {body}" if body else "") + (f" ({hint})" if hint else "")
+        return self.error(msg, retryable=retry, retry_after=retry_after(reply.headers) if retry else None)
+
+    def check_code(self, reply: Reply, retryable: set[int], hints: dict[int, str]) -> None:
+        """Chinese chat bots answer 200 and put the outcome in ``code`` / ``errcode`` / ``StatusCode``."""
+        if not 200 <= reply.status < 300:
+            raise self.status_error(reply)
+        data = reply.json()
+        if not isinstance(data, dict):
+            raise self.error(f"unexpected answer from {self.host}: {reply.text[:200]!r}", retryable=True)
+        code = next((data[k] for k in ("code", "errcode", "StatusCode") if k in data), 0)
+        if code in (0, "0", None):
+            return
+        msg = data.get("msg") or data.get("errmsg") or data.get("StatusMessage") or ""
+        hint = hints.get(code, "")
+        raise self.error(f"error {code} from {self.host}: {msg}" + (f" ({hint})" if hint else ""),
+                         retryable=code in retryable)
+
+    async def close(self) -> None:
+        if self._own_session is not None and not self._own_session.closed:
+            await self._own_session.close()
+        self._own_session = None

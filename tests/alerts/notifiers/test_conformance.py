@@ -1,0 +1,120 @@
+"""One conformance test over every registered notifier kind: the plugin contract, strict
+config with exact error messages, routing through ``wants()``, and failure mapping."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from monitor.alerts.notifiers.base import NOTIFIERS, Notifier, NotifierConfig
+from monitor.errors import NotifyError
+from monitor.plugins import PluginConfig, describe
+from monitor.yamlio import parse_yaml, pydantic_problems
+
+from .fakes import free_port
+
+# the smallest valid config of each kind; a new notifier must add itself here
+MINIMAL: dict[str, dict[str, Any]] = {
+    "terminal": {},
+    "slack": {"url": "https://hooks.slack.com/services/T0/B0/x"},
+    "webhook": {"url": "https://example.org/hook"},
+    "teams": {"url": "https://example.webhook.office.com/x"},
+    "feishu": {"url": "https://open.feishu.cn/open-apis/bot/v2/hook/x"},
+    "dingtalk": {"url": "https://oapi.dingtalk.com/robot/send?access_token=x"},
+    "wecom": {"url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x"},
+    "email": {"sender": "Brand Monitor <monitor@acme.example>", "to": ["pr@acme.example"]},
+}
+KINDS = NOTIFIERS.kinds()
+
+
+def _yaml(kind: str, extra: str) -> str:
+    lines = ["notifiers:", f"  - kind: {kind}"]
+    for key, value in MINIMAL[kind].items():
+        lines.append(f"    {key}: {value!r}" if not isinstance(value, list) else f"    {key}: {value!r}")
+    return "\n".join([*lines, extra]) + "\n"
+
+
+def test_every_kind_is_covered_and_the_builtin_ones_are_registered() -> None:
+    assert set(KINDS) == set(MINIMAL)
+    assert {"terminal", "slack", "email", "webhook", "teams", "feishu", "dingtalk", "wecom"} <= set(KINDS)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_plugin_contract(kind: str) -> None:
+    cls = NOTIFIERS.get(kind)
+    assert cls is not None and issubclass(cls, Notifier)
+    assert cls.kind == kind
+    assert describe(cls), f"{cls.__name__} needs a docstring (first line is shown in listings)"
+    assert issubclass(cls.Config, NotifierConfig) and cls.Config is not NotifierConfig
+    assert cls.Config.model_config.get("extra") == "forbid"
+    assert cls.Config.__doc__
+    own = set(cls.Config.model_fields) - set(NotifierConfig.model_fields) - set(PluginConfig.model_fields)
+    for name in own:
+        assert cls.Config.model_fields[name].description, f"{kind}.{name} needs a description"
+    cfg = cls.Config.model_validate({"kind": kind, **MINIMAL[kind]})
+    assert cfg.kind == kind and cfg.display_name() == kind
+    assert cls.Config.model_json_schema()["properties"]["kind"]  # documentable
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_unknown_field_is_rejected_with_its_place(kind: str) -> None:
+    doc = parse_yaml(_yaml(kind, "    colour: red"), "monitor.yaml")
+    cls = NOTIFIERS.get(kind)
+    assert cls is not None
+    with pytest.raises(ValidationError) as exc:
+        cls.Config.model_validate(doc.data["notifiers"][0])
+    problems = [str(p) for p in pydantic_problems(exc.value, doc, ("notifiers", 0))]
+    assert problems == [f"monitor.yaml: line {3 + len(MINIMAL[kind])} (notifiers[0].colour): unknown field 'colour' "
+                        "(check the spelling; see the configuration reference)"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_wrong_kind_literal_is_rejected(kind: str) -> None:
+    cls = NOTIFIERS.get(kind)
+    assert cls is not None
+    other = "slack" if kind != "slack" else "email"
+    with pytest.raises(ValidationError):
+        cls.Config.model_validate({**MINIMAL[kind], "kind": other})
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_wants_routes_by_level_transition_brand_and_escalation_step(kind: str, make_notifier: Any,
+                                                                    make_alert: Any) -> None:
+    red = make_alert("red", "escalated")
+    yellow = make_alert("yellow", "opened")
+    everything = make_notifier(kind, **MINIMAL[kind])
+    assert everything.wants(red) and everything.wants(yellow)
+
+    only_red = make_notifier(kind, **MINIMAL[kind], levels=["red"])
+    assert only_red.wants(red) and not only_red.wants(yellow)
+
+    openings = make_notifier(kind, **MINIMAL[kind], transitions=["opened"])
+    assert openings.wants(yellow) and not openings.wants(red)
+
+    other_brand = make_notifier(kind, **MINIMAL[kind], brands=["globex"])
+    assert not other_brand.wants(red)
+    assert other_brand.wants(dataclasses.replace(red, brand="globex"))
+
+    second_line = make_notifier(kind, **MINIMAL[kind], escalation_step=1)
+    assert not second_line.wants(red)
+    assert second_line.wants(dataclasses.replace(red, transition="overdue", escalation_step=1))
+    assert second_line.wants(dataclasses.replace(red, transition="overdue", escalation_step=2))
+
+
+@pytest.mark.parametrize("kind", [k for k in KINDS if k != "terminal"])
+async def test_unreachable_channel_is_a_retryable_failure(kind: str, make_notifier: Any, make_alert: Any) -> None:
+    port = free_port()  # nothing listens here
+    cfg = dict(MINIMAL[kind])
+    if "url" in cfg:
+        cfg["url"] = f"http://127.0.0.1:{port}/hook?access_token=x"
+    else:
+        cfg.update(host="127.0.0.1", port=port, security="none")
+    notifier = make_notifier(kind, **cfg, timeout="2s")
+    with pytest.raises(NotifyError) as exc:
+        await notifier.send(make_alert())
+    assert exc.value.retryable
+    assert f"'{kind}'" in str(exc.value)
+    assert "access_token" not in str(exc.value)  # URLs carry secrets: never echoed
