@@ -104,10 +104,17 @@ SOURCES: Registry[Source] = Registry(
     [
         "monitor.sources.replay",
         "monitor.sources.rss",
+        "monitor.sources.google_news",
+        "monitor.sources.youtube",
+        "monitor.sources.reddit",
+        "monitor.sources.hackernews",
+        "monitor.sources.mastodon",
+        "monitor.sources.bluesky",
         "monitor.sources.webhook",
         "monitor.sources.stackexchange",
         "monitor.sources.github",
         "monitor.sources.appstore",
+        "monitor.sources.gdelt",
     ],
 )
 register_source = SOURCES.register
