@@ -202,3 +202,21 @@ def default_config(feed: Path | None = None, state_dir: Path | None = None, spee
     }
     doc = parse_yaml("{}", "<embedded default>")
     return validate(data, doc, Path.cwd(), env)
+
+
+def load_for_cli(config: str | Path | None, keywords: str | Path | None = None,
+                 env: dict[str, str] | None = None) -> Loaded:
+    """What a command runs on: ``--config`` (else ./monitor.yaml, else the embedded default),
+    with ``--keywords`` replacing the config's rule file."""
+    path = Path(config) if config else (Path("monitor.yaml") if Path("monitor.yaml").is_file() else None)
+    if path is None:
+        data: dict[str, Any] = {"store": {"path": "monitor.db"}, "keywords": str(BUNDLED_KEYWORDS),
+                                "playbooks": str(BUNDLED_PLAYBOOKS),
+                                "notifiers": [{"kind": "terminal", "name": "terminal"}]}
+        doc, base = parse_yaml("{}", "<embedded default>"), Path.cwd()
+    else:
+        doc, base = load_yaml(path), path.resolve().parent
+        data = doc.data
+    if keywords is not None and isinstance(data, dict):
+        data = {**data, "keywords": str(Path(keywords).resolve())}
+    return validate(data, doc, base, env)

@@ -37,12 +37,16 @@ def parse_duration(value: Any) -> timedelta:
 
 
 def format_duration(td: timedelta) -> str:
-    """The shortest exact spelling: 3600s -> ``1h``, 5400s -> ``1h30m``, 21 days -> ``3w``."""
+    """An exact spelling: 3600s -> ``1h``, 5400s -> ``1h30m``, 21 days -> ``21d``, 49 days -> ``7w``."""
     secs = int(td.total_seconds())
     if secs == 0:
         return "0s"
     out = []
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+    days = secs // 86400
+    if days >= 28 and days % 7 == 0:  # "7w" reads better than "49d"; "21d" better than "3w"
+        out.append(f"{days // 7}w")
+        secs -= days * 86400
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         if secs >= size:
             out.append(f"{secs // size}{unit}")
             secs %= size

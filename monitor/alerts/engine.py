@@ -296,8 +296,8 @@ class Engine:
                          f"{format_duration(now - inc.level_since)}", self._evidence(scope, w))
         if not w.holding and inc.last_signal_at + self.config.quiet_period <= now:
             self._close(scope, inc, None, f"all clear: no level's condition has held for "
-                        f"{format_duration(self.config.quiet_period)}; peak level {inc.level}, "
-                        f"lasted {format_duration(inc.last_signal_at - inc.opened_at)}")
+                        f"{format_duration(self.config.quiet_period)}; peak level {inc.level}; "
+                        f"open {format_duration(now - inc.opened_at)}")
 
     def _close(self, scope: str, inc: Incident, by: str | None, reason: str) -> None:
         assert self.now is not None

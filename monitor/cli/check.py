@@ -1,10 +1,35 @@
-"""`monitor check` (placeholder until its issue lands)."""
+"""`monitor check`: validate config, keywords and playbooks without touching the network."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from monitor.alerts.levels import describe_thresholds
+from monitor.cli.common import add_config
+from monitor.config import load_for_cli
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("check", help="(not built yet)")
-    p.set_defaults(func=lambda args: print("monitor check: not built yet") or 1)
+    p = sub.add_parser("check", help="validate config, keywords and playbooks; no network I/O",
+                       description="Validate monitor.yaml, the keyword rules and the playbooks and list every "
+                                   "problem with its file and place. Exit code 2 when anything is wrong.")
+    add_config(p)
+    p.add_argument("--keywords", "-k", type=Path, help="keyword rules to use instead of the config's")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    loaded = load_for_cli(args.config, args.keywords)
+    cfg = loaded.config
+    rules = loaded.rules
+    print(f"ok: {loaded.file}")
+    print(f"  keywords:  {cfg.keywords} ({len(rules.rules)} rules, {len(rules.brands)} brand(s): "
+          f"{', '.join(sorted(rules.brands))})")
+    print(f"  playbooks: {cfg.playbooks} ({', '.join(sorted(p.id for p in loaded.playbooks.all()))})")
+    print(f"  sources:   {', '.join(f'{s.display_name()} ({s.kind})' for s in cfg.sources) or 'none'}")
+    print(f"  notifiers: {', '.join(f'{n.display_name()} ({n.kind})' for n in cfg.notifiers) or 'none'}")
+    print(f"  store:     {cfg.store.path}")
+    for line in describe_thresholds(cfg.engine):
+        print(f"  {line}")
+    return 0

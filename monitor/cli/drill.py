@@ -1,10 +1,48 @@
-"""`monitor drill` (placeholder until its issue lands)."""
+"""`monitor drill FEED.jsonl`: replay a recording through the real pipeline on a virtual clock."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from monitor.cli.common import add_config, color_choice
+from monitor.config import load_for_cli
+from monitor.drill import parse_speed, run_drill
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("drill", help="(not built yet)")
-    p.set_defaults(func=lambda args: print("monitor drill: not built yet") or 1)
+    p = sub.add_parser("drill", help="replay a recorded feed through the pipeline (crisis drill)",
+                       description="Replay a recorded JSONL feed through the same pipeline on a virtual clock and "
+                                   "write DIR/report.json and DIR/report.html. Notifiers are dry (terminal) unless "
+                                   "--notify. A drill killed midway continues where it stopped when run again "
+                                   "with the same --report/--state (use --fresh to start over).")
+    p.add_argument("feed", type=Path, help="the recording (DESIGN.md event format, one JSON object per line)")
+    add_config(p)
+    p.add_argument("--keywords", "-k", type=Path, help="keyword rules to use instead of the config's")
+    p.add_argument("--speed", default="max", help="virtual seconds per real second, or 'max' (default)")
+    p.add_argument("--report", type=Path, default=Path("drill-report"), help="report directory")
+    p.add_argument("--notify", action="store_true", help="deliver to the configured notifiers, not just the terminal")
+    p.add_argument("--fresh", action="store_true", help="forget the state of an earlier run of this drill")
+    p.add_argument("--state", type=Path, help="state database (default REPORT/drill-state.db)")
+    p.add_argument("--no-color", action="store_true", help="no colours in terminal alerts")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    loaded = load_for_cli(args.config, args.keywords)
+    speed = parse_speed(args.speed)
+    report = asyncio.run(run_drill(loaded, args.feed, report_dir=args.report, speed=speed, notify=args.notify,
+                                   fresh=args.fresh, state=args.state, color=color_choice(args)))
+    r, s = report["run"], report["summary"]
+    out = sys.stderr
+    print(f"\ndrill: {r['events']} events read ({r['duplicates']} duplicates), {r['matched']} matched a rule, "
+          f"{r['negative']} negative, {r['trends']} trend and {r['quotes']} quote events; "
+          f"{len(r['bad_lines'])} broken line(s) skipped", file=out)
+    for bad in r["bad_lines"]:
+        print(f"  {bad}", file=out)
+    print(f"drill: {s['incidents']} incident(s), {s['notifications']} notification(s) "
+          f"{s['by_transition']}; {r['wall_seconds']} s wall time", file=out)
+    print(f"drill: report written to {args.report / 'report.json'} and {args.report / 'report.html'}", file=out)
+    return 0

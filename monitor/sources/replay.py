@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
 from monitor.clock import VirtualClock
+from monitor.durations import Duration
 from monitor.feed import BadLine, read_feed
 from monitor.sources.base import Batch, Source, SourceConfig, register_source
 
@@ -23,6 +25,9 @@ class ReplayConfig(SourceConfig):
         default=None, description="virtual seconds per real second; null = as fast as possible"
     )
     batch_size: int = Field(default=256, ge=1, description="events handed to the pipeline at once")
+    expected_update_period: Duration | None = Field(
+        default=timedelta(days=30), description="a recording's quiet hours are not a blind spot"
+    )
 
     @field_validator("speed")
     @classmethod

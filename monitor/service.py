@@ -1,0 +1,266 @@
+"""The daemon: sources on a schedule, the pipeline, the outbox, and an HTTP face.
+
+APScheduler 3.x (started inside the running loop) polls each source on its interval;
+streaming sources (replay, webhook) run as tasks. Timers tick on ``runtime.tick``;
+source health is judged on ``health.check_interval`` and blind spots are notified.
+SIGTERM/SIGINT stop new work, let in-flight polls finish, drain the outbox and exit 0;
+SIGHUP reloads the config, keeping the last good one if the new one is invalid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from monitor.clock import Clock
+from monitor.config import Loaded, load_config
+from monitor.errors import ConfigError, MonitorError, SourceError
+from monitor.http_api import start_http
+from monitor.pipeline import Scorer
+from monitor.runtime import Runtime, build_notifiers, build_runtime
+from monitor.sources.base import Source, SourceConfig
+
+log = logging.getLogger(__name__)
+
+
+class Service:
+    """One running daemon. ``exit_when_done`` stops it once every streaming source has ended (demo)."""
+
+    def __init__(self, loaded: Loaded, clock: Clock, *, config_path: Path | None = None,
+                 scorer: Scorer | None = None, exit_when_done: bool = False, color: bool | None = None) -> None:
+        self.loaded = loaded
+        self.clock = clock
+        self.config_path = config_path
+        self.scorer = scorer
+        self.exit_when_done = exit_when_done
+        self.color = color
+        self.rt: Runtime | None = None
+        self.stop_event = asyncio.Event()
+        self.scheduler: AsyncIOScheduler | None = None
+        self.in_flight: set[asyncio.Task[Any]] = set()
+        self.streams: dict[str, asyncio.Task[Any]] = {}
+        self.http_runner: Any = None
+        self.port: int | None = None
+        self._dispatcher_task: asyncio.Task[None] | None = None
+        self.reloads = 0
+
+    # -- start ----------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self.rt = rt = await build_runtime(self.loaded, self.clock, scorer=self.scorer, color=self.color)
+        self.scorer = rt.scorer
+        self._dispatcher_task = asyncio.create_task(rt.dispatcher.run(self.stop_event))
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        for cfg in self.loaded.config.sources:
+            if cfg.enabled:
+                self._add_source(cfg)
+        cfg = self.loaded.config
+        self.scheduler.add_job(self._tick, "interval", seconds=cfg.runtime.tick.total_seconds(), id="_tick",
+                               max_instances=1, coalesce=True)
+        self.scheduler.add_job(self._check_health, "interval", seconds=cfg.health.check_interval.total_seconds(),
+                               id="_health", max_instances=1, coalesce=True)
+        self.scheduler.add_job(self._prune, "interval", hours=6, id="_prune", max_instances=1, coalesce=True)
+        self.scheduler.start()
+        if cfg.server.enabled:
+            self.http_runner, self.port = await start_http(self, cfg.server.host, cfg.server.port)
+        log.info("brand monitor started: %d source(s), %d notifier(s)%s", len(rt.sources), len(rt.notifiers),
+                 f", http on {cfg.server.host}:{self.port}" if self.port else "")
+
+    def _add_source(self, cfg: SourceConfig) -> None:
+        assert self.rt is not None and self.scheduler is not None
+        source = self.rt.make_source(cfg)
+        self.rt.health.register(source.name, cfg.kind, cfg.silence_limit(), cfg.failure_threshold, self.clock.now(),
+                                streaming=source.streaming)
+        if source.streaming:
+            self.streams[source.name] = asyncio.create_task(self._stream(source), name=f"stream:{source.name}")
+        else:
+            self.scheduler.add_job(self._poll, "interval", args=[source.name], id=f"source:{source.name}",
+                                   seconds=cfg.interval.total_seconds(), max_instances=1, coalesce=True,
+                                   next_run_time=datetime.now(self.scheduler.timezone))
+
+    def _remove_source(self, name: str) -> None:
+        assert self.rt is not None and self.scheduler is not None
+        with contextlib.suppress(Exception):
+            self.scheduler.remove_job(f"source:{name}")
+        task = self.streams.pop(name, None)
+        if task is not None:
+            task.cancel()
+        self.rt.sources.pop(name, None)
+        self.rt.health.sources.pop(name, None)
+
+    # -- work -------------------------------------------------------------------------------------
+    def _track(self) -> asyncio.Task[Any] | None:
+        task = asyncio.current_task()
+        if task is not None:
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+        return task
+
+    async def _poll(self, name: str) -> None:
+        rt = self.rt
+        if rt is None or self.stop_event.is_set() or name not in rt.sources:
+            return
+        self._track()
+        source = rt.sources[name]
+        try:
+            batch = await source.poll(rt.store.get_cursor(name))
+        except SourceError as exc:
+            rt.health.failure(name, str(exc), self.clock.now())
+            log.warning("source %s failed: %s", name, exc, extra={"source": name})
+            if exc.retry_after and self.scheduler is not None:
+                job = self.scheduler.get_job(f"source:{name}")
+                if job is not None:
+                    job.modify(next_run_time=datetime.now(self.scheduler.timezone)
+                               + timedelta(seconds=exc.retry_after))
+            return
+        except Exception as exc:  # a collector bug is a failed poll, never a dead daemon
+            rt.health.failure(name, f"{type(exc).__name__}: {exc}", self.clock.now())
+            log.exception("source %s crashed", name, extra={"source": name})
+            return
+        await self._process(source, batch)
+
+    async def _process(self, source: Source, batch: Any) -> None:
+        assert self.rt is not None
+        stats = await self.rt.pipeline.process(source.name, batch)
+        self.rt.health.success(source.name, len(batch.events), batch.skipped, self.clock.now(), done=batch.done)
+        if stats.events:
+            log.info("%s: %d events, %d new, %d matched, %d negative", source.name, stats.events,
+                     stats.events - stats.duplicates, stats.matched, stats.negative, extra={"source": source.name})
+
+    async def _stream(self, source: Source) -> None:
+        assert self.rt is not None
+        try:
+            async for batch in source.stream(self.rt.store.get_cursor(source.name)):
+                if self.stop_event.is_set():
+                    return
+                await self._process(source, batch)
+                if batch.done:
+                    break
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.rt.health.failure(source.name, f"{type(exc).__name__}: {exc}", self.clock.now())
+            log.exception("stream %s failed", source.name)
+            return
+        if self.exit_when_done and all(t.done() or t is asyncio.current_task() for t in self.streams.values()):
+            await self._finish_replay()
+
+    async def _finish_replay(self) -> None:
+        """Demo: after the recording, let virtual time run until incidents can resolve, then stop."""
+        assert self.rt is not None
+        engine, cfg = self.rt.engine, self.loaded.config.engine
+        if engine.now is not None and hasattr(self.clock, "set"):
+            self.clock.set(engine.now + cfg.window + cfg.quiet_period)
+            self.rt.pipeline.tick()
+        await self.rt.dispatcher.drain(timeout=self.loaded.config.runtime.drain_timeout.total_seconds())
+        self.stop_event.set()
+
+    async def _tick(self) -> None:
+        if self.rt is not None and not self.stop_event.is_set():
+            self.rt.pipeline.tick()
+
+    async def _check_health(self) -> None:
+        rt = self.rt
+        if rt is None or not self.loaded.config.health.blind_spot_alerts:
+            return
+        alerts = rt.health.check(self.clock.now())
+        if alerts:
+            with rt.store.transaction():
+                for alert in alerts:
+                    log.warning("%s: %s", alert.transition, alert.reason, extra={"source": alert.incident_id})
+                    rt.outbox.enqueue(alert)
+
+    async def _prune(self) -> None:
+        if self.rt is not None:
+            n = self.rt.store.prune(self.clock.now() - self.loaded.config.store.retention)
+            if n:
+                log.info("pruned %d rows older than the retention period", n)
+
+    # -- reload -----------------------------------------------------------------------------------
+    def reload(self) -> bool:
+        """Re-read the config file; on any problem keep running on the last good config."""
+        if self.config_path is None or self.rt is None:
+            log.warning("reload ignored: running on the embedded default (no config file)")
+            return False
+        try:
+            new = load_config(self.config_path)
+        except ConfigError as exc:
+            log.error("reload rejected, keeping the last good configuration:\n%s", exc,
+                      extra={"problems": len(exc.problems)})
+            return False
+        rt, old = self.rt, self.loaded
+        rt.reconfigure(new)
+        old_src = {c.display_name(): c for c in old.config.sources}
+        new_src = {c.display_name(): c for c in new.config.sources}
+        for name, cfg in old_src.items():
+            if new_src.get(name) != cfg:
+                self._remove_source(name)
+        for name, cfg in new_src.items():
+            if old_src.get(name) != cfg and cfg.enabled:
+                self._add_source(cfg)
+        if [c.model_dump() for c in old.config.notifiers] != [c.model_dump() for c in new.config.notifiers]:
+            notifiers = build_notifiers(new.config.notifiers, rt.notifiers[0].ctx if rt.notifiers else
+                                        _notifier_ctx(rt, self.color))
+            rt.notifiers = notifiers
+            rt.outbox.notifiers = notifiers
+            rt.dispatcher.by_name = {n.name: n for n in notifiers}
+        self.loaded = new
+        self.reloads += 1
+        log.warning("configuration reloaded from %s", self.config_path)
+        return True
+
+    # -- stop ---------------------------------------------------------------------------------------
+    async def run(self) -> int:
+        await self.start()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self.stop_event.set)
+        with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
+            loop.add_signal_handler(signal.SIGHUP, self.reload)
+        try:
+            await self.stop_event.wait()
+        finally:
+            await self.shutdown()
+        return 0
+
+    async def shutdown(self) -> None:
+        """Stop taking work, finish what is in flight, drain the outbox, close everything."""
+        self.stop_event.set()
+        timeout = self.loaded.config.runtime.drain_timeout.total_seconds()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        for task in self.streams.values():
+            task.cancel()
+        pending = [t for t in self.in_flight if t is not asyncio.current_task()]
+        if pending:
+            log.info("waiting for %d in-flight poll(s)", len(pending))
+            await asyncio.wait(pending, timeout=timeout)
+        await asyncio.gather(*self.streams.values(), return_exceptions=True)
+        if self.rt is not None:
+            try:
+                drained = await self.rt.dispatcher.drain(timeout=timeout)
+                if not drained:
+                    log.warning("outbox not empty at shutdown; undelivered notifications are kept for next start")
+            except MonitorError:
+                log.exception("outbox drain failed")
+        if self._dispatcher_task is not None:
+            await self._dispatcher_task
+        if self.http_runner is not None:
+            await self.http_runner.cleanup()
+        if self.rt is not None:
+            await self.rt.close()
+            self.rt = None
+        log.info("brand monitor stopped")
+
+
+def _notifier_ctx(rt: Runtime, color: bool | None) -> Any:
+    from monitor.alerts.notifiers.base import NotifierContext
+
+    return NotifierContext(clock=rt.clock, session=rt.session, color=color)
