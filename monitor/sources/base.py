@@ -115,6 +115,7 @@ SOURCES: Registry[Source] = Registry(
         "monitor.sources.github",
         "monitor.sources.appstore",
         "monitor.sources.gdelt",
+        "monitor.sources.x",
     ],
 )
 register_source = SOURCES.register
