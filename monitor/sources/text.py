@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = [
+    "as_count",
     "from_epoch",
     "host_of",
     "html_to_text",
@@ -183,3 +184,13 @@ def _parse_iso(text: str) -> datetime | None:
     except ValueError:
         return None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def as_count(value: Any) -> int:
+    """A channel's counter as a non-negative int: missing, null, text or negative -> 0.
+
+    (A downvoted Reddit post has a negative score; it still has no likes.)
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    return max(0, int(value))

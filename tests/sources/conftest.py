@@ -151,3 +151,14 @@ def ctx(session: aiohttp.ClientSession) -> SourceContext:
 
 FAST = {"backoff": 0.001, "backoff_max": 0.01, "max_wait": 120}
 """Config overrides that keep retry delays in milliseconds."""
+
+
+def make_source(cls: type, ctx: SourceContext, **settings: Any) -> Any:
+    """Build a source from settings (as monitor.yaml would give them) with millisecond backoff."""
+    config = cls.Config.model_validate({"kind": cls.kind, **FAST, **settings})
+    return cls(config, ctx)
+
+
+def stored(cursor: Any) -> Any:
+    """The cursor as the store gives it back: through JSON."""
+    return json.loads(json.dumps(cursor))

@@ -95,7 +95,7 @@ class Response:
         text = self.text()
         if "html" in self.content_type or text.lstrip().startswith("<"):
             text = html_to_text(text)
-        return truncate(text, limit) or "(empty body)"
+        return truncate(" ".join(text.split()), limit) or "(empty body)"
 
     def json(self) -> Any:
         """Decode JSON, or raise a SourceError naming the URL and what came instead."""
