@@ -313,12 +313,15 @@ class Store:
         rows = self._q(
             "SELECT d.notification_id, d.notifier, d.attempts, d.seq, d.next_attempt FROM deliveries d "
             "JOIN (SELECT notifier, MIN(seq) AS head FROM deliveries WHERE status='pending' GROUP BY notifier) h "
-            "ON d.notifier=h.notifier AND d.seq=h.head WHERE d.status='pending' ORDER BY d.seq LIMIT ?", (limit,))
+            "ON d.notifier=h.notifier AND d.seq=h.head WHERE d.status='pending' ORDER BY d.seq, d.notifier LIMIT ?", (limit,))
         cut = to_epoch(now)
         return [(r[0], r[1], r[2], r[3]) for r in rows if r[4] <= cut]
 
     def next_delivery_due(self) -> datetime | None:
-        rows = self._q("SELECT MIN(next_attempt) FROM deliveries WHERE status='pending'")
+        rows = self._q(
+            "SELECT MIN(d.next_attempt) FROM deliveries d JOIN (SELECT notifier, MIN(seq) AS head FROM deliveries "
+            "WHERE status='pending' GROUP BY notifier) h ON d.notifier=h.notifier AND d.seq=h.head "
+            "WHERE d.status='pending'")
         return from_epoch(rows[0][0]) if rows and rows[0][0] is not None else None
 
     def notification(self, notification_id: str) -> dict[str, Any] | None:
