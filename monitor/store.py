@@ -313,7 +313,8 @@ class Store:
         rows = self._q(
             "SELECT d.notification_id, d.notifier, d.attempts, d.seq, d.next_attempt FROM deliveries d "
             "JOIN (SELECT notifier, MIN(seq) AS head FROM deliveries WHERE status='pending' GROUP BY notifier) h "
-            "ON d.notifier=h.notifier AND d.seq=h.head WHERE d.status='pending' ORDER BY d.seq, d.notifier LIMIT ?", (limit,))
+            "ON d.notifier=h.notifier AND d.seq=h.head WHERE d.status='pending' ORDER BY d.seq, d.notifier LIMIT ?",
+            (limit,))
         cut = to_epoch(now)
         return [(r[0], r[1], r[2], r[3]) for r in rows if r[4] <= cut]
 

@@ -183,9 +183,8 @@ def test_reminders_and_ack_deadline_escalation(tmp_path: Path) -> None:
     h.advance(minutes(400))
     assert [a.transition for a in h.alerts[7:]] == ["acknowledged"]
     assert h.alerts[7].acked_by == "dana"
-    with pytest.raises(IncidentError, match="already acknowledged by dana"):
-        with h.engine.batch():
-            h.engine.acknowledge(inc_id, "sam", minutes(401))
+    with pytest.raises(IncidentError, match="already acknowledged by dana"), h.engine.batch():
+        h.engine.acknowledge(inc_id, "sam", minutes(401))
 
 
 def test_manual_resolve_and_unknown_incident(h: Harness) -> None:
@@ -194,9 +193,8 @@ def test_manual_resolve_and_unknown_incident(h: Harness) -> None:
         h.engine.resolve(h.alerts[0].incident_id, "dana", minutes(20))
     assert h.seq()[-1] == ("resolved", "blue", "acme")
     assert h.alerts[-1].reason == "resolved by dana"
-    with pytest.raises(IncidentError, match="no incident 'nope'"):
-        with h.engine.batch():
-            h.engine.acknowledge("nope", "dana", minutes(21))
+    with pytest.raises(IncidentError, match="no incident 'nope'"), h.engine.batch():
+        h.engine.acknowledge("nope", "dana", minutes(21))
 
 
 def test_restart_rebuilds_windows_and_incidents_from_the_store(h: Harness) -> None:
