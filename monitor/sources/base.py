@@ -116,6 +116,7 @@ SOURCES: Registry[Source] = Registry(
         "monitor.sources.appstore",
         "monitor.sources.gdelt",
         "monitor.sources.x",
+        "monitor.sources.trends",
     ],
 )
 register_source = SOURCES.register
