@@ -117,6 +117,7 @@ SOURCES: Registry[Source] = Registry(
         "monitor.sources.gdelt",
         "monitor.sources.x",
         "monitor.sources.trends",
+        "monitor.sources.market",
     ],
 )
 register_source = SOURCES.register
