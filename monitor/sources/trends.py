@@ -19,7 +19,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from monitor.durations import Duration
 from monitor.models import Trend, format_ts
@@ -31,17 +31,19 @@ from monitor.sources.trendlists import TrendEntry, baidu_hot, google_trends, wei
 Provider = Literal["google", "weibo", "baidu"]
 
 NAMES: dict[str, str] = {"google": "google_trends", "weibo": "weibo_hot", "baidu": "baidu_hot"}
-DEFAULT_URLS: dict[str, str] = {
-    "google": "https://trends.google.com/trending/rss",
-    "weibo": "https://weibo.com/ajax/side/hotSearch",
-    "baidu": "https://top.baidu.com/api/board",
-}
+HOSTS: dict[str, str] = {"google": "https://trends.google.com", "weibo": "https://weibo.com",
+                         "baidu": "https://top.baidu.com"}
+PATHS: dict[str, str] = {"google": "/trending/rss", "weibo": "/ajax/side/hotSearch", "baidu": "/api/board"}
 
 
 class TrendsConfig(HttpSourceConfig):
     kind: str = "trends"
     provider: Provider = Field(description="google (Trends daily RSS), weibo (hot search) or baidu (hot list)")
-    url: str | None = Field(default=None, description="the list's URL; null = the provider's public endpoint")
+    base_url: str = Field(
+        default=HOSTS["google"],
+        description="root of the list's host; when not set, the provider's own: https://trends.google.com, "
+        "https://weibo.com or https://top.baidu.com (tests point it elsewhere)",
+    )
     geo: str = Field(default="US", description="Google Trends region (geo=US, GB, JP, ...); ignored by weibo/baidu")
     top: int = Field(default=50, ge=1, description="only the first N entries of the list count")
     reemit_after: Duration = Field(
@@ -51,6 +53,13 @@ class TrendsConfig(HttpSourceConfig):
     expected_update_period: Duration | None = Field(
         default=timedelta(minutes=45), description="a list that yields nothing for this long is a blind spot"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _provider_host(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "base_url" not in data and data.get("provider") in HOSTS:
+            return {**data, "base_url": HOSTS[data["provider"]]}
+        return data
 
     def display_name(self) -> str:
         return self.name or NAMES[self.provider]
@@ -72,7 +81,7 @@ class TrendsSource(HttpSource):
         return f"trends:{self.cfg.provider}"  # separate sites, separate budgets
 
     def list_url(self) -> str:
-        return self.cfg.url or DEFAULT_URLS[self.cfg.provider]
+        return self.cfg.base_url.rstrip("/") + PATHS[self.cfg.provider]
 
     async def poll(self, cursor: Any) -> Batch:
         cur = cursor if isinstance(cursor, dict) else {}

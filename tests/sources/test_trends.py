@@ -21,11 +21,16 @@ GOOGLE, WEIBO, BAIDU = "/trending/rss", "/ajax/side/hotSearch", "/api/board"
 
 def make(channel: FakeChannel, session: aiohttp.ClientSession, provider: str, path: str,
          **cfg: object) -> tuple[TrendsSource, FakeClock]:
-    config = TrendsConfig(provider=provider, url=channel.url + path, **FAST, **cfg)
+    config = TrendsConfig(provider=provider, base_url=channel.url, **FAST, **cfg)
+    assert source_path(config) == path
     clock = FakeClock(NOW)
     ctx = SourceContext(clock=clock, session=session, user_agent="BrandMonitorTest/1.0",
                         extra={"http_options": {"sleep": clock.sleep}})
     return TrendsSource(config, ctx), clock
+
+
+def source_path(config: TrendsConfig) -> str:
+    return TrendsSource(config, SourceContext(clock=FakeClock(NOW))).list_url().removeprefix(config.base_url)
 
 
 def google_xml(request: web.Request) -> web.Response:
@@ -143,4 +148,6 @@ def test_config() -> None:
         TrendsConfig(provider="douyin")
     assert exc.value.errors()[0]["msg"] == "Input should be 'google', 'weibo' or 'baidu'"
     assert TrendsConfig(provider="google").display_name() == "google_trends"
+    assert TrendsConfig(provider="baidu").base_url == "https://top.baidu.com"
+    assert TrendsConfig(provider="weibo", base_url="http://127.0.0.1:9").base_url == "http://127.0.0.1:9"
     assert TrendsConfig(provider="weibo").silence_limit() == timedelta(minutes=45)
