@@ -25,14 +25,16 @@ async def hook() -> AsyncIterator[HookServer]:
 
 @pytest.fixture
 async def make_notifier() -> AsyncIterator[Callable[..., Notifier]]:
-    """``make_notifier("slack", url=...)`` -> a notifier on a virtual clock; closed afterwards."""
+    """``make_notifier("slack", url=...)`` -> a notifier on a virtual clock; closed afterwards.
+
+    ``ctx_color`` is the context's colour switch (the terminal's own config has ``color`` too)."""
     made: list[Notifier] = []
 
-    def make(kind: str, *, color: bool | None = None, **config: Any) -> Notifier:
+    def make(kind: str, *, ctx_color: bool | None = None, **config: Any) -> Notifier:
         cls = NOTIFIERS.get(kind)
         assert cls is not None, kind
         notifier = cls(cls.Config.model_validate({"kind": kind, **config}),
-                       NotifierContext(clock=VirtualClock(SENT_AT), color=color))
+                       NotifierContext(clock=VirtualClock(SENT_AT), color=ctx_color))
         made.append(notifier)
         return notifier
 

@@ -114,7 +114,7 @@ class Recorder:
         self.rcpt_reply: str | Callable[[str], str | None] | None = None
         self.data_reply: str | None = None
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
         reply = self.rcpt_reply(address) if callable(self.rcpt_reply) else self.rcpt_reply
         if reply:
@@ -122,7 +122,7 @@ class Recorder:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.data_reply:
             return self.data_reply
         self.envelopes.append(envelope)

@@ -33,7 +33,7 @@ KINDS = NOTIFIERS.kinds()
 def _yaml(kind: str, extra: str) -> str:
     lines = ["notifiers:", f"  - kind: {kind}"]
     for key, value in MINIMAL[kind].items():
-        lines.append(f"    {key}: {value!r}" if not isinstance(value, list) else f"    {key}: {value!r}")
+        lines.append(f"    {key}: {value!r}")  # repr of str and list[str] is valid YAML flow
     return "\n".join([*lines, extra]) + "\n"
 
 
