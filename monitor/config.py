@@ -189,7 +189,7 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> Loaded:
 
 
 def default_config(feed: Path | None = None, state_dir: Path | None = None, speed: float | None = None,
-                   env: dict[str, str] | None = None) -> Loaded:
+                   port: int = 0, env: dict[str, str] | None = None) -> Loaded:
     """The embedded default: SQLite, the bundled recorded feed, the offline model, alerts to the terminal."""
     state = state_dir or Path(".")
     data: dict[str, Any] = {
@@ -198,7 +198,7 @@ def default_config(feed: Path | None = None, state_dir: Path | None = None, spee
         "playbooks": str(BUNDLED_PLAYBOOKS),
         "sources": [{"kind": "replay", "name": "demo-feed", "path": str(feed or BUNDLED_FEED), "speed": speed}],
         "notifiers": [{"kind": "terminal", "name": "terminal"}],
-        "server": {"port": 0},
+        "server": {"port": port},
     }
     doc = parse_yaml("{}", "<embedded default>")
     return validate(data, doc, Path.cwd(), env)

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         config_path: Path | None = path
     else:
         log.warning("no --config and no ./monitor.yaml: running the embedded default (bundled recorded feed)")
-        loaded = default_config(speed=parse_speed(args.speed))
+        loaded = default_config(speed=parse_speed(args.speed), port=8080)
         feed = loaded.config.sources[0].path  # type: ignore[attr-defined]
         clock = VirtualClock(first_timestamp(feed), speed=parse_speed(args.speed))
         config_path = None

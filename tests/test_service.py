@@ -1,0 +1,142 @@
+"""The daemon in-process: polling on a schedule, /healthz, /metrics, blind spots, API, reload."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from monitor.clock import SystemClock
+from monitor.config import load_config
+from monitor.service import Service
+from tests.support import Recorder, WordScorer, serve, write_config
+
+RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><guid>1</guid><title>Acme kettle broken</title><link>https://news.example/1</link>
+<description>My Acme kettle is broken</description><pubDate>{date}</pubDate></item>
+</channel></rss>"""
+
+
+async def wait_for(predicate, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not predicate():
+        if loop.time() > end:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def feed_server():
+    state = {"items": True, "hits": 0}
+
+    async def feed(request: web.Request) -> web.Response:
+        state["hits"] += 1
+        date = "Mon, 02 Mar 2026 08:00:00 GMT"
+        body = RSS.format(date=date) if state["items"] else RSS.split("<item>")[0] + "</channel></rss>"
+        return web.Response(text=body, content_type="application/rss+xml")
+
+    hook = Recorder()
+    server = await serve({("GET", "/feed.xml"): feed, ("POST", "/hook"): hook.handle})
+    yield server, state, hook
+    await server.close()
+
+
+def config(tmp_path: Path, server, *, silence: str = "1h") -> Path:
+    return write_config(tmp_path, f"""\
+        store: {{path: state.db}}
+        playbooks: @PLAYBOOKS@
+        server: {{port: 0, api_token: s3cret}}
+        health: {{check_interval: 1s}}
+        runtime: {{tick: 1s}}
+        sources:
+          - kind: rss
+            name: news
+            url: {server.make_url('/feed.xml')}
+            interval: 1s
+            expected_update_period: {silence}
+        notifiers:
+          - kind: webhook
+            name: hook
+            url: {server.make_url('/hook')}
+        """)
+
+
+async def test_polls_serves_health_and_metrics(tmp_path: Path, feed_server) -> None:
+    server, state, _ = feed_server
+    svc = Service(load_config(config(tmp_path, server)), SystemClock(), scorer=WordScorer())
+    await svc.start()
+    try:
+        await wait_for(lambda: state["hits"] >= 2)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{svc.port}/healthz") as r:
+                body = await r.json()
+                assert r.status == 200 and body["status"] == "ok"
+                assert body["sources"]["news"]["events"] == 1  # the second poll found nothing new
+                assert body["model"] == "test-double/words"
+            async with http.get(f"http://127.0.0.1:{svc.port}/metrics") as r:
+                text = await r.text()
+                assert 'brand_monitor_posts_matched_total{source="news"} 1' in text
+                assert 'brand_monitor_source_polls_total{result="ok",source="news"}' in text
+    finally:
+        await svc.shutdown()
+
+
+async def test_silent_source_turns_unhealthy_and_raises_a_blind_spot(tmp_path: Path, feed_server) -> None:
+    server, state, hook = feed_server
+    state["items"] = False
+    svc = Service(load_config(config(tmp_path, server, silence="2s")), SystemClock(), scorer=WordScorer())
+    await svc.start()
+    try:
+        await wait_for(lambda: any(b.get("transition") == "blind_spot" for b in hook.bodies), timeout=15)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{svc.port}/healthz") as r:
+                body = await r.json()
+                assert r.status == 503 and body["status"] == "unhealthy"
+                assert body["sources"]["news"]["problem"].startswith("no events from news for ")
+        alert = next(b for b in hook.bodies if b["transition"] == "blind_spot")
+        assert alert["level"] == "system" and "silence is not calm" in alert["reason"]
+        state["items"] = True  # the channel comes back
+        await wait_for(lambda: any(b.get("transition") == "recovered" for b in hook.bodies), timeout=15)
+    finally:
+        await svc.shutdown()
+
+
+async def test_api_requires_the_token_and_acks(tmp_path: Path, feed_server) -> None:
+    server, _, _ = feed_server
+    svc = Service(load_config(config(tmp_path, server)), SystemClock(), scorer=WordScorer())
+    await svc.start()
+    try:
+        base = f"http://127.0.0.1:{svc.port}"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(f"{base}/incidents/nope/ack", json={"by": "dana"}) as r:
+                assert r.status == 401
+            auth = {"Authorization": "Bearer s3cret"}
+            async with http.post(f"{base}/incidents/nope/ack", json={"by": "dana"}, headers=auth) as r:
+                assert r.status == 404 and "no incident 'nope'" in (await r.json())["error"]
+            async with http.post(f"{base}/posts/news:1/relabel", json={"label": "angry"}, headers=auth) as r:
+                assert r.status == 400
+            async with http.get(f"{base}/incidents") as r:
+                assert await r.json() == []
+    finally:
+        await svc.shutdown()
+
+
+async def test_reload_keeps_the_last_good_config(tmp_path: Path, feed_server) -> None:
+    server, _, _ = feed_server
+    path = config(tmp_path, server)
+    svc = Service(load_config(path), SystemClock(), config_path=path, scorer=WordScorer())
+    await svc.start()
+    try:
+        good = path.read_text()
+        path.write_text(good.replace("runtime:", "runtimez:"))
+        assert svc.reload() is False
+        assert svc.loaded.config.runtime.tick.total_seconds() == 1
+        path.write_text(good.replace("engine:", "") + "engine: {window: 30m}\n")
+        assert svc.reload() is True
+        assert svc.rt is not None and svc.rt.engine.config.window.total_seconds() == 1800
+    finally:
+        await svc.shutdown()
