@@ -75,6 +75,18 @@ async def test_unknown_symbol_is_skipped_while_others_go_on(channel, session) ->
         "check 'symbols' in the source's config": 1}
 
 
+async def test_quote_without_previous_close_is_skipped(channel, session) -> None:
+    data = fixture_json("market", "chart_acme.json")
+    del data["chart"]["result"][0]["meta"]["chartPreviousClose"]
+    channel.script(ACME, json_reply(data))
+    channel.script(HK, json_reply(fixture_json("market", "chart_hk.json")))
+    source, _ = make(channel, session, symbols=["ACME", "0700.HK"])
+    batch = await source.poll(None)
+    assert [e.symbol for e in batch.events] == ["0700.HK"]
+    assert dict(batch.skipped) == {"symbol ACME: no previous close to compare with": 1}
+    assert "ACME" not in batch.cursor
+
+
 async def test_all_symbols_unknown_fails_the_poll(channel, session) -> None:
     channel.script("/v8/finance/chart/NOPE", json_reply(fixture_json("market", "chart_not_found.json"), 404))
     source, _ = make(channel, session, symbols=["NOPE"])
