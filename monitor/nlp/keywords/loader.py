@@ -241,6 +241,8 @@ def load_document(doc: Located) -> tuple[dict[str, Brand], list[Rule], list[Prob
             loader.at((str(key),), f"unknown top-level field '{key}' (expected brands and rules)")
     raw_brands = data.get("brands")
     brands = loader.brands(raw_brands)
-    brand_ids = set(brands) | ({str(k) for k in raw_brands} if isinstance(raw_brands, Mapping) else set())
+    # a brand with a bad field is still a brand: its rules should not also report "unknown brand"
+    brand_ids = set(brands) | ({str(k) for k in raw_brands if _SLUG.fullmatch(str(k))}
+                               if isinstance(raw_brands, Mapping) else set())
     rules = loader.rules(data.get("rules"), brands, brand_ids)
     return brands, rules, loader.problems

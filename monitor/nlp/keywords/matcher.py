@@ -96,7 +96,7 @@ _HELPERS: dict[str, Any] = {"_near": near, "_field": _field, "_any": _any_field,
 class _Compiled:
     rule: Rule
     fn: Callable[[set[int], Context], bool]
-    report: tuple[tuple[int, str], ...]
+    report: tuple[tuple[frozenset[int], str], ...]
 
 
 class Matcher:
@@ -173,10 +173,10 @@ class Matcher:
         parts = [f"_any(C, {name!r}, {values!r})" for name, values in rule.filters.items()]
         parts.append(self._expr(rule.node))
         fn = eval(f"lambda F, C: {' and '.join(parts)}", dict(_HELPERS))
-        report: dict[str, int] = {}
+        report: dict[str, set[int]] = {}
         for term in positive_terms(rule.node):
-            report.setdefault(term.text, self._tids[term.key])
-        return _Compiled(rule, fn, tuple((tid, text) for text, tid in report.items()))
+            report.setdefault(term.text, set()).add(self._tids[term.key])
+        return _Compiled(rule, fn, tuple((frozenset(tids), text) for text, tids in report.items()))
 
     def _trigger(self, node: Node) -> frozenset[int] | None:
         if isinstance(node, Term):
@@ -262,5 +262,5 @@ class Matcher:
             if c.fn(found, ctx):
                 rule = c.rule
                 out.append(RuleMatch(rule.id, rule.brand, rule.category,
-                                     tuple(term for tid, term in c.report if tid in found)))
+                                     tuple(term for tids, term in c.report if not tids.isdisjoint(found))))
         return out

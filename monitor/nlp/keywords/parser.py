@@ -125,7 +125,8 @@ class Parser:
     """Recursive-descent parser; raises :class:`QueryError` at the first problem."""
 
     def __init__(self, query: str, brand: str, aliases: Mapping[str, Sequence[str]]) -> None:
-        self.query = fold_chars(query)
+        self.source = query  # as written: terms report this text
+        self.query = fold_chars(query)  # one character per character, so columns agree
         self.brand = brand
         self.aliases = aliases
         self.toks = tokenize(self.query)
@@ -269,14 +270,16 @@ class Parser:
             if wildcard:
                 raise QueryError(f"wildcard '{raw}' needs letters to anchor it, e.g. defect*", col)
             raise QueryError(f"'{raw}' has no letters or digits to search for", col)
-        return Term(raw, normalize(raw), wildcard=wildcard, scope=self.scope, col=col)
+        text = self.source[col : col + len(raw)]
+        return Term(text, normalize(raw), wildcard=wildcard, scope=self.scope, col=col)
 
     def phrase(self, raw: str, col: int) -> Term:
         if not raw.strip():
             raise QueryError("empty phrase", col)
         if not any(is_word(c) for c in raw):
             raise QueryError(f"'{raw}' has no letters or digits to search for", col)
-        return Term(f'"{raw}"', normalize(raw), phrase=True, scope=self.scope, col=col)
+        text = self.source[col : col + len(raw) + 2]
+        return Term(text, normalize(raw), phrase=True, scope=self.scope, col=col)
 
     def brand_terms(self, tok: Tok) -> Node:
         name, _, other = tok.value.partition(":")
