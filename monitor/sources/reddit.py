@@ -8,11 +8,11 @@ by the HTTP layer for the whole channel.
 
 from __future__ import annotations
 
+import base64
 import logging
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
 
-import aiohttp
 from pydantic import Field, SecretStr, model_validator
 
 from monitor.durations import Duration
@@ -155,7 +155,7 @@ class RedditSource(HttpSource):
         resp = await self.http.post(
             f"{self.cfg.base_url.rstrip('/')}/api/v1/access_token",
             data={"grant_type": "client_credentials"},
-            auth=aiohttp.BasicAuth(self.cfg.client_id, self.cfg.client_secret.get_secret_value()),
+            headers={"Authorization": _basic(self.cfg.client_id, self.cfg.client_secret.get_secret_value())},
         )
         data = resp.json()
         if isinstance(data, dict) and "error" in data and "access_token" not in data:
@@ -204,3 +204,7 @@ class RedditSource(HttpSource):
             kind=self.cfg.post_kind, reposts=as_count(data.get("num_crossposts")), likes=as_count(data.get("score")),
             replies=replies, extra={k: v for k, v in extra.items() if v is not None},
         )
+
+
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")

@@ -162,3 +162,18 @@ def make_source(cls: type, ctx: SourceContext, **settings: Any) -> Any:
 def stored(cursor: Any) -> Any:
     """The cursor as the store gives it back: through JSON."""
     return json.loads(json.dumps(cursor))
+
+
+NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)  # 1772352000: the fixtures' "now"
+
+
+@pytest.fixture
+def fixed_ctx(session: aiohttp.ClientSession) -> SourceContext:
+    """A runtime context whose clock stands at NOW (fixtures are dated around it); waits recorded."""
+    return SourceContext(clock=FakeClock(NOW, moves=False), session=session, user_agent="BrandMonitorTest/1.0",
+                         extra={"http_options": {"sleep": SleepRecorder()}})
+
+
+def waits(ctx: SourceContext) -> list[float]:
+    """The waits the HTTP layer asked for (recorded, not slept)."""
+    return ctx.extra["http_options"]["sleep"].calls

@@ -149,7 +149,6 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         data: Any = None,
         json_body: Any = None,
-        auth: aiohttp.BasicAuth | None = None,
         validators: Validators | None = None,
         accept: Collection[int] = (),
     ) -> Response:
@@ -175,7 +174,7 @@ class HttpClient:
                 raise SourceError(f"{label}: {exc}", retryable=True, retry_after=exc.retry_after) from None
             self.requests += 1
             try:
-                resp = await self._send(method, url, query, hdrs, data, json_body, auth, validators)
+                resp = await self._send(method, url, query, hdrs, data, json_body, validators)
             except SourceError:
                 raise
             except (TimeoutError, aiohttp.ServerTimeoutError):
@@ -221,10 +220,10 @@ class HttpClient:
                           retry_after=last.retry_after)
 
     async def _send(self, method: str, url: str, query: list[tuple[str, str]], headers: dict[str, str], data: Any,
-                    json_body: Any, auth: aiohttp.BasicAuth | None, validators: Validators | None) -> Response:
+                    json_body: Any, validators: Validators | None) -> Response:
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         async with self.session.request(method, url, params=query or None, headers=headers, data=data,
-                                        json=json_body, auth=auth, timeout=timeout, allow_redirects=True) as resp:
+                                        json=json_body, timeout=timeout, allow_redirects=True) as resp:
             chunks: list[bytes] = []
             size = 0
             async for chunk in resp.content.iter_chunked(65536):
