@@ -38,6 +38,7 @@ from monitor.sources.base import Batch, Source, SourceConfig, SourceContext, reg
 log = logging.getLogger(__name__)
 
 MIN_SECRET_LEN = 16
+RESERVED_PATHS = ("/healthz", "/metrics", "/incidents", "/posts/", "/-/")  # the daemon's own API
 MAX_REPORTED_ERRORS = 100
 
 
@@ -67,6 +68,8 @@ class WebhookConfig(SourceConfig):
     def _path(cls, v: str) -> str:
         if not v.startswith("/"):
             raise ValueError(f"path must start with '/', got {v!r}")
+        if any(v == r.rstrip("/") or v.startswith(r) for r in RESERVED_PATHS):
+            raise ValueError(f"path {v!r} belongs to the daemon's own API; choose another, e.g. /ingest")
         return v
 
     @field_validator("token", "hmac_secret")

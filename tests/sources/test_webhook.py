@@ -220,6 +220,11 @@ def test_config_errors() -> None:
         WebhookConfig(token=TOKEN, path="ingest")
     assert exc.value.errors()[0]["msg"] == "Value error, path must start with '/', got 'ingest'"
     with pytest.raises(ValidationError) as exc:
+        WebhookConfig(token=TOKEN, path="/metrics")
+    assert exc.value.errors()[0]["msg"] == (
+        "Value error, path '/metrics' belongs to the daemon's own API; choose another, e.g. /ingest")
+    assert WebhookConfig(token=TOKEN, path="/ingest/vendor-a").path == "/ingest/vendor-a"
+    with pytest.raises(ValidationError) as exc:
         WebhookConfig(token=TOKEN, tokn="x")
     assert exc.value.errors()[0]["type"] == "extra_forbidden"
     assert "t0ken" not in repr(WebhookConfig(token=TOKEN))
