@@ -27,6 +27,7 @@ from monitor.sources.watermark import Watermark
 log = logging.getLogger(__name__)
 
 PER_MINUTE = 12.0  # "one request every 5 seconds"
+REACH = timedelta(days=89)  # the API searches a rolling three months; older start times are refused
 
 # GDELT names an article's language in English; these are its translingual languages.
 LANGUAGES = {
@@ -82,7 +83,7 @@ class GdeltSource(HttpSource):
         cfg = self.cfg
         now = self.ctx.clock.now()
         mark = Watermark.from_cursor(cursor)
-        start = mark.start(now - cfg.lookback)
+        start = max(mark.start(now - cfg.lookback), now - REACH)  # after a long outage: as far back as it goes
         params = {"query": cfg.query, "mode": "ArtList", "format": "json", "maxrecords": cfg.max_records,
                   "sort": "DateAsc", "startdatetime": _stamp(start), "enddatetime": _stamp(max(now, start))}
         resp = await self.http.get(f"{cfg.base_url.rstrip('/')}/api/v2/doc/doc", params=params)

@@ -56,6 +56,14 @@ async def test_second_poll_emits_only_new_and_keeps_five_seconds_apart(channel, 
     assert clock.sleeps == [5.0]  # the clock did not move between polls: the limiter spaced them
 
 
+async def test_watermark_older_than_three_months_is_clamped(channel, session) -> None:
+    channel.script(DOC, json_reply({}))
+    source, _ = make(channel, session)
+    batch = await source.poll({"since": "2025-06-01T00:00:00Z", "seen": ["https://old.example/a"]})
+    assert channel.requests(DOC)[0].query["startdatetime"] == "20251202080000"  # 89 days before NOW
+    assert batch.cursor == {"since": "2025-06-01T00:00:00Z", "seen": ["https://old.example/a"]}
+
+
 async def test_empty_object_means_no_articles(channel, session) -> None:
     channel.script(DOC, json_reply({}))
     source, _ = make(channel, session)
