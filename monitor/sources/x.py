@@ -113,7 +113,9 @@ class XSource(HttpSource):
         if since_id:
             params["since_id"] = since_id
         else:
-            params["start_time"] = format_ts(self.ctx.clock.now() - cfg.lookback)
+            # a minute inside the 7-day reach, so clock skew cannot push start_time past it
+            back = min(cfg.lookback, RECENT_WINDOW - timedelta(minutes=1))
+            params["start_time"] = format_ts(self.ctx.clock.now() - back)
         headers = {"Authorization": f"Bearer {cfg.bearer_token.get_secret_value()}"}
         url = f"{cfg.base_url.rstrip('/')}/2/tweets/search/recent"
         resp = await self.http.get(url, params=params, headers=headers, accept=(400,))
