@@ -15,7 +15,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from monitor.durations import Duration
 from monitor.models import Post
 from monitor.sources.base import Batch, register_source
-from monitor.sources.http import HttpSource, HttpSourceConfig, require
+from monitor.sources.http import HttpSource, HttpSourceConfig, Validators, require
 from monitor.sources.text import as_count, host_of, html_to_text, parse_time
 
 
@@ -83,7 +83,7 @@ class MastodonSource(HttpSource):
     async def poll(self, cursor: Any) -> Batch:
         cur = cursor if isinstance(cursor, dict) else {}
         batch = Batch()
-        out: dict[str, str | None] = {}
+        out: dict[str, dict[str, str]] = {}
         root = self.cfg.base_url.rstrip("/")
         for tag in self.cfg.hashtags:
             key = f"tag:{tag}"
@@ -97,16 +97,29 @@ class MastodonSource(HttpSource):
         batch.cursor = out
         return batch
 
-    async def _stream(self, key: str, url: str, params: dict[str, Any], field: str | None, min_id: Any,
-                      batch: Batch) -> str | None:
-        """Walk forward from ``min_id``; return the newest id taken (the stream's next cursor)."""
-        newest = min_id if isinstance(min_id, str) and min_id else None
+    async def _stream(self, key: str, url: str, params: dict[str, Any], field: str | None, state: Any,
+                      batch: Batch) -> dict[str, str]:
+        """Walk forward from the stored ``min_id``; return the stream's next state.
+
+        State: ``{"min_id": newest id taken, "etag"/"last_modified": validators of the
+        request that found nothing new}`` -- asking the same question again is then
+        answered with a cheap ``304`` by instances that support conditional GET.
+        """
+        state = state if isinstance(state, dict) else {}
+        newest = state.get("min_id") if isinstance(state.get("min_id"), str) and state.get("min_id") else None
         floor = self.ctx.clock.now() - self.cfg.lookback if newest is None else None
         pages = 1 if newest is None else self.cfg.max_pages
+        start, validators = newest, Validators()
         for page in range(pages):
-            data = await self.http.get_json(url, params={**params, "limit": self.cfg.page_size, "min_id": newest},
-                                            headers=self._headers())
-            statuses = require(data, field or "", list, source=self.name)
+            resp = await self.http.get(url, params={**params, "limit": self.cfg.page_size, "min_id": newest},
+                                       headers=self._headers(),
+                                       validators=Validators.from_cursor(state) if page == 0 else None)
+            if resp.not_modified:
+                validators = resp.validators
+                break
+            statuses = require(resp.json(), field or "", list, source=self.name)
+            if page == 0:
+                validators = resp.validators
             if not statuses:
                 break
             page_newest = newest
@@ -125,7 +138,10 @@ class MastodonSource(HttpSource):
                 break
             if page == pages - 1 and pages > 1:
                 batch.skip(f"{key}: more new statuses than max_pages x page_size; the rest comes next poll")
-        return newest
+        out = {"min_id": newest} if newest else {}
+        if newest == start:  # nothing new: the same request comes next time, so its validators apply
+            out.update(validators.to_cursor())
+        return out
 
     def _map(self, status: Any, batch: Batch) -> tuple[Post | None, str | None]:
         if not isinstance(status, dict) or not isinstance(status.get("id"), str) or not status["id"]:

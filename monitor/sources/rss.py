@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
 
 import feedparser
@@ -138,7 +138,7 @@ class FeedSource(HttpSource):
                 return html_to_text(value)
         return html_to_text(entry.get("summary"))
 
-    def entry_time(self, entry: Any) -> Any:
+    def entry_time(self, entry: Any) -> datetime:
         for name in ("published_parsed", "updated_parsed", "created_parsed"):
             ts = parse_time(entry.get(name))
             if ts is not None:

@@ -32,7 +32,7 @@ async def test_first_poll_reads_the_newest_page_within_lookback(channel: FakeCha
     batch = await source.poll(None)
     assert [p.id for p in batch.events] == ["109000000000000030", "109000000000000025"]  # ...20 is too old
     assert dict(batch.skipped) == {"status 109000000000000022: created_at missing or unreadable": 1}
-    assert batch.cursor == {"tag:acme": "109000000000000030"}
+    assert batch.cursor == {"tag:acme": {"min_id": "109000000000000030"}}
     assert channel.requests(TAG)[0].query == {"limit": "40"}
     alice, bob = batch.events
     assert alice.text == "My #acme X2 just melted & nobody at support cares.\nDay 3 of waiting."
@@ -48,11 +48,11 @@ async def test_first_poll_reads_the_newest_page_within_lookback(channel: FakeCha
 async def test_min_id_walks_forward_page_by_page(channel: FakeChannel, fixed_ctx) -> None:
     channel.script(TAG, timeline)
     source = make_source(MastodonSource, fixed_ctx, base_url=channel.url, hashtags=["acme"], page_size=2)
-    batch = await source.poll({"tag:acme": "109000000000000030"})
+    batch = await source.poll({"tag:acme": {"min_id": "109000000000000030"}})
     assert [p.id for p in batch.events] == ["109000000000000032", "109000000000000031", "109000000000000033"]
     # a short page means we reached the present: no third request
     assert [r.query.get("min_id") for r in channel.requests(TAG)] == ["109000000000000030", "109000000000000032"]
-    assert batch.cursor == {"tag:acme": "109000000000000033"}
+    assert batch.cursor == {"tag:acme": {"min_id": "109000000000000033"}}
     again = await source.poll(stored(batch.cursor))
     assert again.events == [] and again.cursor == batch.cursor
 
@@ -73,7 +73,7 @@ async def test_search_needs_and_sends_the_token(channel: FakeChannel, fixed_ctx)
     seen = channel.requests("/api/v2/search")[0]
     assert seen.headers["Authorization"] == "Bearer tok"
     assert seen.query == {"q": "acme x2", "type": "statuses", "resolve": "false", "limit": "40"}
-    assert batch.cursor == {"search:acme x2": "109000000000000040"}
+    assert batch.cursor == {"search:acme x2": {"min_id": "109000000000000040"}}
 
 
 @pytest.mark.parametrize(
@@ -106,3 +106,28 @@ async def test_mastodon_rate_limit_reset_is_an_iso_time(channel: FakeChannel, fi
                    json_reply([]))
     await make_source(MastodonSource, fixed_ctx, base_url=channel.url, hashtags=["acme"]).poll(None)
     assert 60.0 in [round(w, 3) for w in waits(fixed_ctx)]  # waited until the reset the 429 named
+
+
+async def test_nothing_new_is_asked_again_conditionally_and_304_emits_nothing(channel: FakeChannel,
+                                                                              fixed_ctx) -> None:
+    def rails(request: web.Request) -> web.Response:
+        if request.headers.get("If-None-Match") == 'W/"e1"':
+            return web.Response(status=304, headers={"ETag": 'W/"e1"'})
+        return json_reply([], headers={"ETag": 'W/"e1"'})
+
+    channel.script(TAG, rails)
+    source = make_source(MastodonSource, fixed_ctx, base_url=channel.url, hashtags=["acme"])
+    cursor = {"tag:acme": {"min_id": "109000000000000033"}}
+    first = await source.poll(cursor)
+    assert first.cursor == {"tag:acme": {"min_id": "109000000000000033", "etag": 'W/"e1"'}}
+    second = await source.poll(stored(first.cursor))
+    assert second.events == [] and second.cursor == first.cursor
+    assert [r.headers.get("If-None-Match") for r in channel.requests(TAG)] == [None, 'W/"e1"']
+
+
+async def test_validators_are_dropped_once_the_question_changes(channel: FakeChannel, fixed_ctx) -> None:
+    channel.script(TAG, timeline)
+    source = make_source(MastodonSource, fixed_ctx, base_url=channel.url, hashtags=["acme"])
+    batch = await source.poll({"tag:acme": {"min_id": "109000000000000030", "etag": 'W/"old"'}})
+    assert channel.requests(TAG)[0].headers["If-None-Match"] == 'W/"old"'
+    assert batch.cursor == {"tag:acme": {"min_id": "109000000000000032"}}

@@ -83,3 +83,9 @@ def test_parse_time_rejects_nonsense(value: object) -> None:
 
 def test_from_epoch() -> None:
     assert from_epoch("1772352000") == T
+
+
+def test_as_count() -> None:
+    from monitor.sources.text import as_count
+
+    assert [as_count(v) for v in (5, 5.9, -3, None, "7", True)] == [5, 5, 0, 0, 0, 0]

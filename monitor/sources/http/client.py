@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from http import HTTPStatus
 from typing import Any, ClassVar
@@ -44,7 +44,6 @@ _TRANSIENT_STATUS = frozenset({408, 425, 500, 502, 503, 504, 520, 521, 522, 523,
 class _Attempt:
     error: str = ""
     retry_after: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class HttpClient:
@@ -343,7 +342,9 @@ class HttpSource(Source):
 
     Subclasses set ``requests_per_minute`` / ``burst`` to the channel's documented limit
     (the config may lower or raise it) and may override :meth:`channel_key` when one
-    channel has separate budgets (Reddit logged out vs OAuth).
+    channel has separate budgets (Reddit logged out vs OAuth). ``ctx.extra["http_options"]``
+    (a dict of :class:`HttpClient` keyword arguments such as ``sleep`` or ``rng``) lets
+    tests and tools replace the waiting without touching the collectors.
     """
 
     requests_per_minute: ClassVar[float] = 60.0
