@@ -10,8 +10,9 @@ syntax with an invisible zero-width space, HTML escapes everything.
 Detail keys read from ``evidence.detail`` (all optional, filled by the engine):
 trend ``word``, ``rank``, ``source``; stock ``symbol``, ``price``, ``prev_close``,
 ``change_pct``; news ``outlet``, ``title``, ``url``; resolved ``quiet_for`` (seconds),
-``opened_at`` (ISO time), ``peak_level``; blind_spot/recovered ``source``,
-``silent_for`` / ``down_for`` (seconds), ``last_error``, ``failures``.
+``opened_at`` (ISO time), ``peak_level``; blind_spot/recovered ``source``, ``silent_for``
+(seconds) or ``silent_for_minutes``, ``down_for`` (seconds), ``last_event``, ``last_error``,
+``failures`` or ``consecutive_failures``. Source-level alerts use brand ``*`` (or ``""``).
 """
 
 from __future__ import annotations
@@ -43,11 +44,12 @@ __all__ = ["ZWSP", "AlertView", "Dialect", "ExampleView", "PlaybookView", "Secti
            "clean", "escape_html", "escape_markdown", "escape_slack", "fit_parts", "fmt_num", "fmt_time", "headline",
            "markdown_parts", "one_line", "render_markdown", "render_slack_text", "render_text", "safe_url", "sections",
            "truncate", "utf8_len"]
+
 TAGS = {"blue": "BLUE", "yellow": "YELLOW", "red": "RED"}
 SPECIAL_TAGS = {"resolved": "ALL CLEAR", "blind_spot": "BLIND SPOT", "recovered": "RECOVERED"}
 COLORS = {"blue": "#1E88E5", "yellow": "#F9A825", "red": "#D32F2F", "ALL CLEAR": "#2E7D32",
           "BLIND SPOT": "#6D4C41", "RECOVERED": "#2E7D32"}
-ACTIVE = ("opened", "escalated", "repeated", "overdue")
+
 
 def _seconds(value: Any) -> timedelta | None:
     if isinstance(value, timedelta):
@@ -124,22 +126,32 @@ def short_reason(alert: Alert) -> str:
     return rest if sep and head.lower() in (alert.level.lower(), "all clear") else reason
 
 
+def _source_state(alert: Alert) -> tuple[str, Any, int, str]:
+    """(source, silent for, consecutive failures, last error) of a blind-spot alert's detail."""
+    d = _detail(alert)
+    silent = d.get("silent_for")
+    if silent is None and isinstance(d.get("silent_for_minutes"), int | float):
+        silent = d["silent_for_minutes"] * 60
+    failures = d.get("failures", d.get("consecutive_failures")) or 0
+    return str(d.get("source") or alert.incident_id), silent, int(failures), one_line(str(d.get("last_error") or ""))
+
+
 def headline(alert: Alert) -> str:
     """One line naming level, brand, incident and what happened."""
     tag, d = tag_for(alert), _detail(alert)
-    who = f"{alert.brand_name} — " if alert.brand_name else ""
+    who = f"{alert.brand_name} — " if alert.brand not in ("", "*") and alert.brand_name else ""
     inc, reason = f"incident {alert.incident_id}", short_reason(alert)
     t = alert.transition
     if t == "blind_spot":
-        src = d.get("source") or alert.incident_id
-        if d.get("last_error") and d.get("silent_for") is None:
-            return f"[{tag}] {who}{src} keeps failing — silence is not calm"
-        silent = f" for {_human(d['silent_for'])}" if d.get("silent_for") is not None else ""
-        return f"[{tag}] {who}no posts from {src}{silent} — silence is not calm"
+        src, silent, failures, error = _source_state(alert)
+        if failures and error:
+            return f"[{tag}] {who}{src} keeps failing ({failures} times in a row) — silence is not calm"
+        return f"[{tag}] {who}no posts from {src}{f' for {_human(silent)}' if silent else ''} — silence is not calm"
     if t == "recovered":
         src = d.get("source") or alert.incident_id
-        after = f" after {_human(d['down_for'])}" if d.get("down_for") is not None else ""
-        return f"[{tag}] {who}{src} is back{after}"
+        if d.get("down_for") is not None:
+            return f"[{tag}] {who}{src} is back after {_human(d['down_for'])}"
+        return f"[{tag}] {who}{reason or f'{src} is back'}"
     if t == "resolved":
         return f"[{tag}] {who}{inc} resolved: {reason}" if reason else f"[{tag}] {who}{inc} resolved"
     if t == "acknowledged":
@@ -225,17 +237,22 @@ def _why(alert: Alert, examples: tuple[Example, ...]) -> tuple[str, ...]:
     ev, out = alert.evidence, []
     d = _detail(alert)
     if alert.transition in ("blind_spot", "recovered"):
-        if d.get("silent_for") is not None:
-            out.append(f"No posts for {_human(d['silent_for'])}")
-        if d.get("failures"):
-            out.append(f"Failed {d['failures']} times in a row")
-        if d.get("last_error"):
-            out.append(f"Last error: {one_line(str(d['last_error']))}")
+        _, silent, failures, error = _source_state(alert)
+        if alert.transition == "blind_spot" and silent:
+            out.append(f"No posts for {_human(silent)}")
+        if d.get("last_event"):
+            out.append(f"Last post seen: {d['last_event']}")
+        if failures:
+            out.append(f"Failed {failures} times in a row")
+        if error:
+            out.append(f"Last error: {error}")
         if d.get("down_for") is not None:
             out.append(f"Out for {_human(d['down_for'])}")
-        return tuple(out or [one_line(alert.reason)])
+        return tuple(out or [one_line(ev.rule if ev and ev.rule else alert.reason)])
     if ev is None:
-        return (one_line(alert.reason),) if alert.reason else ()
+        return (short_reason(alert),) if alert.reason else ()
+    if alert.transition not in ("opened", "escalated") and alert.reason:
+        out.append(short_reason(alert))  # the engine's words for this reminder/deadline/all-clear
     if ev.rule:
         out.append(f"Rule: {one_line(ev.rule)}")
     out.append(_observed(ev.trigger, ev.observed, ev.threshold, ev.window_minutes))
@@ -283,7 +300,7 @@ def build_view(alert: Alert, *, max_examples: int = 3, text_limit: int = 280) ->
     examples = alert.evidence.examples if alert.evidence else ()
     pb, d = alert.playbook, _detail(alert)
     facts: list[tuple[str, str]] = [("Level", tag_for(alert))]
-    if alert.brand_name or alert.brand:
+    if alert.brand not in ("", "*"):
         facts.append(("Brand", f"{alert.brand_name} ({alert.brand})" if alert.brand_name else alert.brand))
     if alert.transition in ("blind_spot", "recovered"):
         facts.append(("Source", str(d.get("source") or alert.incident_id)))

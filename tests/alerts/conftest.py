@@ -73,10 +73,11 @@ def make_alert(playbooks: PlaybookSet) -> AlertFactory:
 
 @pytest.fixture
 def blind_spot_alert() -> Alert:
-    return Alert(id="source:weibo_hot#1", incident_id="source:weibo_hot", brand="", brand_name="", category=None,
-                 level="yellow", transition="blind_spot", ts=T0, reason="no posts from weibo_hot for 45m",
-                 evidence=Evidence(trigger="source.silent", rule="a source that has produced nothing in its "
-                                   "expected period is a blind spot", observed=2700, threshold=1800,
-                                   window_minutes=30,
-                                   detail={"source": "weibo_hot", "silent_for": 2700,
-                                           "last_error": "HTTP 503 from s.weibo.com"}))
+    """A source-level alert shaped like monitor.health's: brand ``*``, level ``system``."""
+    detail = {"source": "weibo_hot", "kind": "weibo_hot", "silent_for_minutes": 45,
+              "last_event": "2026-03-01T07:15:00Z", "last_error": None, "consecutive_failures": 0}
+    return Alert(id="source-weibo_hot-20260301-080000#1", incident_id="source-weibo_hot-20260301-080000", brand="*",
+                 brand_name="all brands", category=None, level="system", transition="blind_spot", ts=T0,
+                 reason="no events from weibo_hot for 45m (expected within 30m)",
+                 evidence=Evidence(trigger="system.silent", rule="no events from weibo_hot for 45m (expected within "
+                                   "30m)", observed=45, threshold=30, window_minutes=0, detail=detail))

@@ -84,20 +84,31 @@ def test_blind_spot_says_silence_is_not_calm(blind_spot_alert: Any) -> None:
     view = build_view(blind_spot_alert)
     assert view.headline == "[BLIND SPOT] no posts from weibo_hot for 45m — silence is not calm"
     assert view.playbook is None and view.tag == "BLIND SPOT"
-    assert view.why == ("No posts for 45m", "Last error: HTTP 503 from s.weibo.com")
-    assert ("Source", "weibo_hot") in view.facts
+    assert view.why == ("No posts for 45m", "Last post seen: 2026-03-01T07:15:00Z")
+    assert ("Source", "weibo_hot") in view.facts and not any(k == "Brand" for k, _ in view.facts)
     assert "no alerts from it does not mean no crisis" in view.notice
 
 
 def test_blind_spot_for_a_failing_source_and_its_recovery(blind_spot_alert: Any) -> None:
-    failing = dataclasses.replace(blind_spot_alert, evidence=dataclasses.replace(
-        blind_spot_alert.evidence, detail={"source": "rss-news", "last_error": "timeout", "failures": 5}))
-    assert headline(failing) == "[BLIND SPOT] rss-news keeps failing — silence is not calm"
-    assert build_view(failing).why == ("Failed 5 times in a row", "Last error: timeout")
-    back = dataclasses.replace(blind_spot_alert, transition="recovered", evidence=dataclasses.replace(
-        blind_spot_alert.evidence, detail={"source": "weibo_hot", "down_for": 3900}))
-    assert headline(back) == "[RECOVERED] weibo_hot is back after 1h5m"
+    failing = dataclasses.replace(blind_spot_alert, brand="", evidence=dataclasses.replace(
+        blind_spot_alert.evidence, rule="", detail={"source": "rss-news", "last_error": "HTTP 503\nfrom x",
+                                                    "failures": 5, "silent_for": 600}))
+    assert headline(failing) == "[BLIND SPOT] rss-news keeps failing (5 times in a row) — silence is not calm"
+    assert build_view(failing).why == ("No posts for 10m", "Failed 5 times in a row", "Last error: HTTP 503 from x")
+    back = dataclasses.replace(blind_spot_alert, transition="recovered",
+                               reason="weibo_hot is producing again after 50m")
+    assert headline(back) == "[RECOVERED] weibo_hot is producing again after 50m"
     assert build_view(back).notice == "weibo_hot is producing again; monitoring of it has resumed."
+    assert "No posts for" not in render_text(back)
+    timed = dataclasses.replace(back, evidence=dataclasses.replace(back.evidence, detail={"source": "weibo_hot",
+                                                                                          "down_for": 3900}))
+    assert headline(timed) == "[RECOVERED] weibo_hot is back after 1h5m"
+
+
+def test_reminders_deadlines_and_all_clears_lead_with_the_engines_words(make_alert: Any) -> None:
+    alert = make_alert("red", "overdue", reason="red: not acknowledged within 15m; escalated to Board chair")
+    assert build_view(alert).why[:2] == ("not acknowledged within 15m; escalated to Board chair",
+                                         "Rule: the brand enters a trending list")
 
 
 def test_why_has_rule_counts_window_split_top_rules_and_terms(make_alert: Any) -> None:

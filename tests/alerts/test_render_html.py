@@ -64,4 +64,4 @@ def test_a_post_with_script_or_javascript_url_does_not_render(make_alert: Any) -
 
 def test_blind_spot_html_has_no_playbook(blind_spot_alert: Any) -> None:
     text = "".join(parse(render_html(blind_spot_alert)).text)
-    assert "silence is not calm" in text and "Playbook" not in text and "Last error: HTTP 503" in text
+    assert "silence is not calm" in text and "Playbook" not in text and "No posts for 45m" in text

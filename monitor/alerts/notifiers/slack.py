@@ -99,10 +99,11 @@ def slack_blocks(view: AlertView) -> list[dict[str, Any]]:
     ]
     why = secs.get("why")
     if why:
-        elements = [_mrkdwn(line) for line in why.lines]
-        if len(elements) > MAX_ELEMENTS:
-            elements = [*elements[: MAX_ELEMENTS - 1], _mrkdwn("\n".join(e["text"] for e in elements[9:]))]
-        blocks.append({"type": "context", "elements": [_mrkdwn(why.title), *elements][:MAX_ELEMENTS]})
+        room = MAX_ELEMENTS - 1  # the title takes one element
+        lines = list(why.lines)
+        if len(lines) > room:  # the overflow shares the last element
+            lines = [*lines[: room - 1], "\n".join(lines[room - 1:])]
+        blocks.append({"type": "context", "elements": [_mrkdwn(why.title), *(_mrkdwn(line) for line in lines)]})
     if view.examples:
         blocks += [{"type": "divider"}, _section(f"*Example posts* ({len(view.examples)})")]
         blocks += [_section(_example(e)) for e in view.examples]

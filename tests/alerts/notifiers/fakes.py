@@ -183,6 +183,12 @@ def self_signed_tls(tmp_dir: Any, host: str = "127.0.0.1") -> tuple[ssl.SSLConte
 # --------------------------------------------------------------------------- payload checks
 
 
+def _prefix(level: str, transition: str, brand_name: str) -> str:
+    """Source-level alerts (blind spot, recovered) carry no brand in their headline."""
+    tag = expected_tag(level, transition)
+    return f"[{tag}] " if transition in ("blind_spot", "recovered") else f"[{tag}] {brand_name}"
+
+
 def assert_slack_message(body: dict[str, Any], *, level: str, transition: str, brand_name: str) -> None:
     """A Slack webhook body as received: Block Kit within limits, headed by the right alert."""
     tag = expected_tag(level, transition)
@@ -191,11 +197,12 @@ def assert_slack_message(body: dict[str, Any], *, level: str, transition: str, b
     header = blocks[0]
     assert header["type"] == "header" and header["text"]["type"] == "plain_text"
     assert len(header["text"]["text"]) <= 150
-    assert header["text"]["text"].startswith(f"[{tag}] {brand_name}"), header["text"]["text"]
+    assert header["text"]["text"].startswith(_prefix(level, transition, brand_name)), header["text"]["text"]
     assert body["text"].startswith(f"[{tag}] "), body["text"]
     fields = {f["text"].split("\n", 1)[0]: f["text"].split("\n", 1)[1] for f in blocks[1]["fields"]}
     assert fields["*Level*"] == tag and fields["*Transition*"] == transition
     for block in blocks:
+        assert len(block.get("elements", [])) <= 10 and len(block.get("fields", [])) <= 10
         texts = [block["text"]] if isinstance(block.get("text"), dict) else []
         texts += block.get("fields", []) + block.get("elements", [])
         for t in texts:
@@ -212,7 +219,7 @@ def assert_alert_email(msg: EmailMessage, *, level: str, transition: str, brand_
     assert msg.get_content_type() == "multipart/alternative"
     parts = {p.get_content_type(): p.get_content() for p in msg.iter_parts()}
     assert set(parts) == {"text/plain", "text/html"}
-    assert str(msg["Subject"]).startswith(f"[{tag}] {brand_name}"), msg["Subject"]
+    assert str(msg["Subject"]).startswith(_prefix(level, transition, brand_name)), msg["Subject"]
     assert parts["text/plain"].startswith(f"[{tag}] ")
     assert "<script" not in parts["text/html"].lower()
     assert msg["X-Brand-Monitor-Transition"] == transition and msg["X-Brand-Monitor-Level"] == level

@@ -169,3 +169,19 @@ def test_config_errors_say_what_to_write() -> None:
         EmailConfig.model_validate({**BASE, "kind": "email", "to": []})
     cfg = EmailConfig.model_validate({**BASE, "kind": "email", "password": "hunter2", "username": "u"})
     assert "hunter2" not in repr(cfg) and "hunter2" not in str(cfg.model_dump())
+
+
+async def test_blind_spot_and_recovery_share_a_thread(make_notifier: Any, blind_spot_alert: Any) -> None:
+    back = dataclasses.replace(blind_spot_alert, id="source-weibo_hot-20260301-080000#2", transition="recovered",
+                               reason="weibo_hot is producing again after 50m")
+    with SmtpServer() as smtp:
+        mail = make_notifier("email", **smtp_cfg(smtp))
+        await mail.send(blind_spot_alert)
+        await mail.send(back)
+    silent, recovered = smtp.messages()
+    for msg, transition in ((silent, "blind_spot"), (recovered, "recovered")):
+        assert_alert_email(msg, level="system", transition=transition, brand_name="all brands",
+                           incident_id="source-weibo_hot-20260301-080000")
+    assert silent["Subject"] == "[BLIND SPOT] no posts from weibo_hot for 45m — silence is not calm"
+    thread = "<incident.source-weibo_hot-20260301-080000@acme.example>"
+    assert silent["In-Reply-To"] == recovered["In-Reply-To"] == thread

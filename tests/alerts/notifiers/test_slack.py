@@ -163,3 +163,27 @@ async def test_uses_the_shared_session_and_never_closes_it(hook: HookServer, mak
         assert not session.closed
         await slack.send(make_alert())
     assert len(hook.requests) == 2
+
+
+async def test_blind_spot_message(hook: HookServer, make_notifier: Any, blind_spot_alert: Any) -> None:
+    await make_notifier("slack", url=hook.url()).send(blind_spot_alert)
+    body = hook.requests[0].json()
+    assert_slack_message(body, level="system", transition="blind_spot", brand_name="all brands")
+    assert body["blocks"][0]["text"]["text"] == "[BLIND SPOT] no posts from weibo_hot for 45m — silence is not calm"
+    assert not any(b["type"] == "divider" for b in body["blocks"])  # no examples, no playbook
+
+
+async def test_a_long_why_fits_the_context_block(hook: HookServer, make_notifier: Any, make_alert: Any) -> None:
+    detail = {"trend": {"word": "ACME 电池", "rank": 3, "source": "weibo_hot"}, "outlet": "reuters.com",
+              "quote": {"symbol": "ACME", "price": 93.8, "prev_close": 100.0}, "also": ["yellow.news"]}
+    alert = make_alert("red", "overdue", reason="red: not acknowledged within 15m",
+                       evidence=red_evidence(detail=detail))
+    await make_notifier("slack", url=hook.url()).send(alert)
+    body = hook.requests[0].json()
+    assert_slack_message(body, level="red", transition="overdue", brand_name="Acme")
+    elements = [e["text"] for e in body["blocks"][2]["elements"]]
+    assert len(elements) == 10 and elements[0] == "*Why*"
+    assert elements[1] == "• not acknowledged within 15m"
+    assert elements[-1].splitlines() == ["• Reposts of negative posts: 63",
+                                         "• Top rules: acme-battery-fire (8), acme-quality (5), acme-service (2)",
+                                         "• Top terms: battery, 电池, 起火, swelled"]
