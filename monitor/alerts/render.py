@@ -40,11 +40,12 @@ from monitor.alerts.markup import (
 from monitor.durations import format_duration
 from monitor.models import Alert, Example, parse_ts
 
-__all__ = ["ZWSP", "AlertView", "Dialect", "ExampleView", "PlaybookView", "Section", "as_view", "build_view",
-           "clean", "escape_html", "escape_markdown", "escape_slack", "fit_parts", "fmt_num", "fmt_time", "headline",
-           "markdown_parts", "one_line", "render_markdown", "render_slack_text", "render_text", "safe_url", "sections",
-           "truncate", "utf8_len"]
+__all__ = ["EXAMPLES", "ZWSP", "AlertView", "Dialect", "ExampleView", "PlaybookView", "Section", "as_view",
+           "build_view", "clean", "escape_html", "escape_markdown", "escape_slack", "fit_parts", "fmt_num", "fmt_time",
+           "headline", "markdown_parts", "one_line", "render_markdown", "render_slack_text", "render_text", "safe_url",
+           "sections", "truncate", "utf8_len"]
 
+EXAMPLES = 3  # example posts shown per alert unless a notifier is configured otherwise
 TAGS = {"blue": "BLUE", "yellow": "YELLOW", "red": "RED"}
 SPECIAL_TAGS = {"resolved": "ALL CLEAR", "blind_spot": "BLIND SPOT", "recovered": "RECOVERED"}
 COLORS = {"blue": "#1E88E5", "yellow": "#F9A825", "red": "#D32F2F", "ALL CLEAR": "#2E7D32",
@@ -159,7 +160,9 @@ def headline(alert: Alert) -> str:
     if t == "repeated":
         return f"[{tag}] {who}reminder: {inc} still unacknowledged: {reason}"
     if t == "overdue":
-        return f"[{tag}] {who}{inc} acknowledgement overdue — escalated to the next contacts"
+        pb = alert.playbook
+        to = ", ".join(pb.escalation_contacts) if pb is not None and pb.escalation_contacts else "the next contacts"
+        return f"[{tag}] {who}{inc} acknowledgement overdue — escalated to {to}"
     return f"[{tag}] {who}{inc} {t}: {reason}"
 
 
@@ -295,7 +298,7 @@ def _playbook(alert: Alert) -> PlaybookView | None:
     )
 
 
-def build_view(alert: Alert, *, max_examples: int = 3, text_limit: int = 280) -> AlertView:
+def build_view(alert: Alert, *, max_examples: int = EXAMPLES, text_limit: int = 280) -> AlertView:
     """The shared, format-free picture of one notification."""
     examples = alert.evidence.examples if alert.evidence else ()
     pb, d = alert.playbook, _detail(alert)

@@ -40,6 +40,8 @@ def test_each_transition_is_phrased_for_people(make_alert: Any) -> None:
         f"[BLUE] Acme — reminder: {inc} still unacknowledged: still unacknowledged after 1h")
     assert headline(make_alert("red", "acknowledged", acked_by="maria")) == f"[RED] Acme — {inc} acknowledged by maria"
     assert headline(make_alert("red", "overdue", escalation_step=1)) == (
+        f"[RED] Acme — {inc} acknowledgement overdue — escalated to Board chair, Investor relations")
+    assert headline(make_alert("red", "overdue", with_playbook=False)) == (
         f"[RED] Acme — {inc} acknowledgement overdue — escalated to the next contacts")
     assert headline(make_alert("red", "resolved", reason="all clear: quiet for 2h")) == (
         f"[ALL CLEAR] Acme — {inc} resolved: quiet for 2h")

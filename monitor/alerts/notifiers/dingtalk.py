@@ -20,7 +20,7 @@ from pydantic import Field, SecretStr
 
 from monitor.alerts.notifiers.base import NotifierConfig, register_notifier
 from monitor.alerts.notifiers.httpbase import HttpNotifier, HttpNotifierConfig, dumps, hmac_sha256
-from monitor.alerts.render import build_view, escape_markdown, fit_parts, markdown_parts, truncate
+from monitor.alerts.render import EXAMPLES, build_view, escape_markdown, fit_parts, markdown_parts, truncate
 from monitor.models import Alert
 
 MAX_CHARS = 5000
@@ -35,7 +35,7 @@ class DingTalkConfig(HttpNotifierConfig):
 
     kind: Literal["dingtalk"] = "dingtalk"
     secret: SecretStr | None = Field(default=None, description="signing secret (SEC...) of the robot's 加签 setting")
-    max_examples: int = Field(default=3, ge=0, le=10, description="example posts shown per alert")
+    max_examples: int = Field(default=EXAMPLES, ge=0, le=10, description="example posts shown per alert")
 
 
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
@@ -44,7 +44,7 @@ def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
     return quote_plus(base64.b64encode(digest).decode("ascii"))
 
 
-def dingtalk_payload(alert: Alert, max_examples: int = 3) -> dict[str, Any]:
+def dingtalk_payload(alert: Alert, max_examples: int = EXAMPLES) -> dict[str, Any]:
     view = build_view(alert, max_examples=max_examples)
     parts = markdown_parts(view)
     text = fit_parts(parts[:-1], MAX_CHARS, tail=parts[-1])

@@ -23,7 +23,7 @@ import aiosmtplib
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from monitor.alerts.notifiers.base import Notifier, NotifierConfig, register_notifier
-from monitor.alerts.render import build_view, render_text, truncate
+from monitor.alerts.render import EXAMPLES, build_view, render_text, truncate
 from monitor.alerts.render_html import render_html
 from monitor.errors import NotifyError
 from monitor.models import Alert
@@ -59,7 +59,7 @@ class EmailConfig(NotifierConfig):
     reply_to: str | None = Field(default=None, description="Reply-To address (e.g. the crisis group's list)")
     subject_prefix: str = Field(default="", description="text put before every subject, e.g. '[Brand Monitor] '")
     message_id_domain: str | None = Field(default=None, description="domain of Message-IDs (default: the sender's)")
-    max_examples: int = Field(default=3, ge=0, le=10, description="example posts shown per alert")
+    max_examples: int = Field(default=EXAMPLES, ge=0, le=10, description="example posts shown per alert")
 
     @field_validator("sender", "reply_to")
     @classmethod

@@ -19,7 +19,7 @@ from pydantic import Field, SecretStr
 
 from monitor.alerts.notifiers.base import NotifierConfig, register_notifier
 from monitor.alerts.notifiers.httpbase import HttpNotifier, HttpNotifierConfig, dumps, hmac_sha256
-from monitor.alerts.render import MARKDOWN, AlertView, build_view, escape_markdown, sections
+from monitor.alerts.render import EXAMPLES, MARKDOWN, AlertView, build_view, escape_markdown, sections
 from monitor.models import Alert
 
 MAX_BYTES = 28_000
@@ -36,7 +36,7 @@ class FeishuConfig(HttpNotifierConfig):
 
     kind: Literal["feishu"] = "feishu"
     secret: SecretStr | None = Field(default=None, description="signing secret of the bot's signature check")
-    max_examples: int = Field(default=3, ge=0, le=10, description="example posts shown per alert")
+    max_examples: int = Field(default=EXAMPLES, ge=0, le=10, description="example posts shown per alert")
 
 
 def feishu_sign(secret: str, timestamp: int) -> str:

@@ -21,7 +21,7 @@ from pydantic import Field
 
 from monitor.alerts.notifiers.base import NotifierConfig, register_notifier
 from monitor.alerts.notifiers.httpbase import HttpNotifier, HttpNotifierConfig, dumps
-from monitor.alerts.render import SLACK, AlertView, ExampleView, build_view, escape_slack, sections, truncate
+from monitor.alerts.render import EXAMPLES, SLACK, AlertView, ExampleView, build_view, escape_slack, sections, truncate
 from monitor.models import Alert
 
 MAX_BLOCKS = 50
@@ -50,7 +50,7 @@ class SlackConfig(HttpNotifierConfig):
     username: str | None = Field(default=None, description="sender name override")
     icon_emoji: str | None = Field(default=None, description="sender icon override, e.g. :rotating_light:")
     icon_url: str | None = Field(default=None, description="sender icon image URL override")
-    max_examples: int = Field(default=3, ge=0, le=10, description="example posts shown per alert")
+    max_examples: int = Field(default=EXAMPLES, ge=0, le=10, description="example posts shown per alert")
 
 
 def clip(text: str, limit: int) -> str:

@@ -19,7 +19,7 @@ from pydantic import Field
 
 from monitor.alerts.notifiers.base import NotifierConfig, register_notifier
 from monitor.alerts.notifiers.httpbase import HttpNotifier, HttpNotifierConfig, Reply, dumps
-from monitor.alerts.render import MARKDOWN, AlertView, Section, build_view, escape_markdown, sections
+from monitor.alerts.render import EXAMPLES, MARKDOWN, AlertView, Section, build_view, escape_markdown, sections
 from monitor.models import Alert
 
 MAX_BYTES = 27_000
@@ -34,7 +34,7 @@ class TeamsConfig(HttpNotifierConfig):
     kind: Literal["teams"] = "teams"
     format: Literal["adaptive", "messagecard"] = Field(
         default="adaptive", description="adaptive (Workflows webhook) or messagecard (legacy connector)")
-    max_examples: int = Field(default=3, ge=0, le=10, description="example posts shown per alert")
+    max_examples: int = Field(default=EXAMPLES, ge=0, le=10, description="example posts shown per alert")
 
 
 def _section_text(s: Section) -> str:

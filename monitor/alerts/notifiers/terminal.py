@@ -14,7 +14,7 @@ from typing import ClassVar, Literal, TextIO
 from pydantic import Field
 
 from monitor.alerts.notifiers.base import Notifier, NotifierConfig, register_notifier
-from monitor.alerts.render import PLAIN, Section, build_view, sections
+from monitor.alerts.render import EXAMPLES, PLAIN, Section, build_view, sections
 from monitor.errors import NotifyError
 from monitor.models import Alert
 
@@ -29,7 +29,7 @@ class TerminalConfig(NotifierConfig):
     stream: Literal["stdout", "stderr"] = Field(default="stdout", description="where to print")
     color: bool | None = Field(default=None, description="force colour on/off (default: only on a terminal)")
     width: int = Field(default=78, ge=40, le=400, description="width of the rule drawn above each alert")
-    max_examples: int = Field(default=3, ge=0, le=10, description="example posts shown per alert")
+    max_examples: int = Field(default=EXAMPLES, ge=0, le=10, description="example posts shown per alert")
     compact: bool = Field(default=False, description="headline, notice and why only (no posts, no playbook)")
 
 

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from monitor.alerts.notifiers.base import NotifierConfig, register_notifier
 from monitor.alerts.notifiers.httpbase import HttpNotifier, HttpNotifierConfig, dumps
-from monitor.alerts.render import build_view, escape_markdown, fit_parts, markdown_parts, utf8_len
+from monitor.alerts.render import EXAMPLES, build_view, escape_markdown, fit_parts, markdown_parts, utf8_len
 from monitor.models import Alert
 
 MAX_BYTES = 4096
@@ -31,10 +31,10 @@ class WeComConfig(HttpNotifierConfig):
     """Post alerts to a WeCom group through a group robot."""
 
     kind: Literal["wecom"] = "wecom"
-    max_examples: int = Field(default=3, ge=0, le=10, description="example posts shown per alert")
+    max_examples: int = Field(default=EXAMPLES, ge=0, le=10, description="example posts shown per alert")
 
 
-def wecom_payload(alert: Alert, max_examples: int = 3) -> dict[str, Any]:
+def wecom_payload(alert: Alert, max_examples: int = EXAMPLES) -> dict[str, Any]:
     view = build_view(alert, max_examples=max_examples)
     parts = markdown_parts(view)
     parts[0] = f'<font color="{FONT.get(view.tag, "comment")}">**{escape_markdown(view.headline)}**</font>'

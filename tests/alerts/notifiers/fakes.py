@@ -2,7 +2,7 @@
 records every request as received, an aiosmtpd SMTP server that keeps every message, and
 checks of what a Slack message / an alert e-mail must look like when it arrives.
 
-Import from here (``from alerts.notifiers.fakes import HookServer, SmtpServer, ...``) rather
+Import from here (``from tests.alerts.notifiers.fakes import HookServer, SmtpServer, ...``) rather
 than re-implementing receivers: every payload is checked as the channel would see it.
 """
 
