@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -66,7 +67,9 @@ class Runtime:
         return self.loaded.rules
 
     def source_context(self) -> SourceContext:
-        return SourceContext(clock=self.clock, session=self.session, user_agent=self.loaded.config.runtime.user_agent)
+        store = Path(self.store.path)
+        return SourceContext(clock=self.clock, session=self.session, user_agent=self.loaded.config.runtime.user_agent,
+                             state_dir=store.parent / f"{store.stem}.state")
 
     def make_source(self, cfg: SourceConfig) -> Source:
         cls = SOURCES.get(cfg.kind)

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
@@ -67,6 +68,7 @@ class SourceContext:
     clock: Clock
     session: aiohttp.ClientSession | None = None
     user_agent: str = "BrandMonitor/0.1 (+https://github.com/brand-monitor/brand-monitor)"
+    state_dir: Path | None = None  # where a source may keep durable files of its own (push spools)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -43,9 +43,9 @@ class Server:
         return await self.post(body, {"X-Monitor-Signature": sign(SECRET, ts, body), "X-Monitor-Timestamp": str(ts)})
 
 
-async def start(**cfg: object) -> AsyncIterator[Server]:
+async def start(state_dir: Path | None = None, **cfg: object) -> AsyncIterator[Server]:
     config = WebhookConfig(**{"token": TOKEN, "hmac_secret": SECRET, **cfg})  # type: ignore[arg-type]
-    source = WebhookSource(config, SourceContext(clock=VirtualClock(NOW)))
+    source = WebhookSource(config, SourceContext(clock=VirtualClock(NOW), state_dir=state_dir))
     app = web.Application()
     app.add_routes(source.routes())
     runner = web.AppRunner(app)
@@ -90,7 +90,7 @@ async def test_bearer_ok_and_events_come_out_of_stream(server: Server) -> None:
     assert isinstance(post, Post) and post.source == "tiktok" and post.id == "v-1001" and post.reposts == 57
     assert isinstance(batch.events[1], Quote) and batch.events[1].price == 94.1
     assert sum(batch.skipped.values()) == 2
-    assert batch.cursor == 3
+    assert batch.cursor is None  # no state directory: nothing durable to point at
 
 
 async def test_json_object_and_array_bodies(server: Server) -> None:
@@ -195,7 +195,7 @@ async def test_full_queue_refuses_whole_request_with_503() -> None:
         status, _ = await srv.post_bearer(json.dumps(post_obj(3)))
         assert status == 202
         batch = await next_batch(stream)
-        assert [e.id for e in batch.events] == ["p3"] and batch.cursor == 3
+        assert [e.id for e in batch.events] == ["p3"] and batch.cursor is None
 
 
 async def test_stream_hands_over_in_batches() -> None:
@@ -228,3 +228,34 @@ def test_config_errors() -> None:
         WebhookConfig(token=TOKEN, tokn="x")
     assert exc.value.errors()[0]["type"] == "extra_forbidden"
     assert "t0ken" not in repr(WebhookConfig(token=TOKEN))
+
+
+async def test_accepted_events_survive_a_crash_through_the_journal(tmp_path: Path) -> None:
+    async for srv in start(state_dir=tmp_path):
+        assert (await srv.post_bearer(json.dumps([post_obj(1), post_obj(2)])))[0] == 202
+        stream = srv.source.stream(None)
+        first = await next_batch(stream)
+        assert [e.id for e in first.events] == ["p1", "p2"]
+        processed = first.cursor  # what the pipeline stored with p1 and p2
+        assert (await srv.post_bearer(json.dumps(post_obj(3))))[0] == 202
+        # the daemon dies before p3 reaches the pipeline
+    async for srv in start(state_dir=tmp_path):
+        batch = await next_batch(srv.source.stream(processed))
+        assert [e.id for e in batch.events] == ["p3"]
+        # and once p3 is processed too, a later start recovers nothing
+        done = batch.cursor
+    async for srv in start(state_dir=tmp_path):
+        stream = srv.source.stream(done)
+        assert (await srv.post_bearer(json.dumps(post_obj(4))))[0] == 202
+        assert [e.id for e in (await next_batch(stream)).events] == ["p4"]
+    assert len(list((tmp_path / "spool" / "webhook").glob("*.jsonl"))) <= 2  # passed generations are deleted
+
+
+async def test_a_torn_last_journal_line_is_not_replayed(tmp_path: Path) -> None:
+    async for srv in start(state_dir=tmp_path):
+        assert (await srv.post_bearer(json.dumps(post_obj(1))))[0] == 202
+        srv.source._spool._fh.write('{"type": "post", "ts": "2026-03-01T07:59:00Z", "sou')  # crash mid-write
+        srv.source._spool._fh.flush()
+    async for srv in start(state_dir=tmp_path):
+        batch = await next_batch(srv.source.stream(None))
+        assert [e.id for e in batch.events] == ["p1"]
