@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Iterable
 from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
 
@@ -22,8 +22,8 @@ class PluginConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: str
-    name: str = ""
+    kind: str = Field(description="which plugin this is (see `monitor sources list`)")
+    name: str = Field(default="", description="unique name in logs, metrics and alerts (default: the kind)")
 
     def display_name(self) -> str:
         return self.name or self.kind

@@ -40,7 +40,7 @@ class SourceConfig(PluginConfig):
         description="silence longer than this is a blind spot (default: 6 x interval, at least 1h)",
     )
     failure_threshold: int = Field(default=3, ge=1, description="consecutive failures before unhealthy")
-    enabled: bool = True
+    enabled: bool = Field(default=True, description="false keeps the source configured but not polled")
 
     def silence_limit(self) -> timedelta:
         if self.expected_update_period is not None:
