@@ -38,6 +38,7 @@ from monitor.alerts.markup import (
     utf8_len,
 )
 from monitor.durations import format_duration
+from monitor.errors import EventFormatError
 from monitor.models import Alert, Example, parse_ts
 
 __all__ = ["EXAMPLES", "ZWSP", "AlertView", "Dialect", "ExampleView", "PlaybookView", "Section", "as_view",
@@ -58,6 +59,16 @@ def _seconds(value: Any) -> timedelta | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return timedelta(seconds=round(value))
     return None
+
+
+def _when(value: Any) -> datetime | None:
+    """A detail time (datetime or ISO text); None when absent or unreadable: rendering never fails."""
+    if isinstance(value, datetime):
+        return value
+    try:
+        return parse_ts(value, "detail") if value else None
+    except EventFormatError:
+        return None
 
 
 def _human(value: Any) -> str:
@@ -127,14 +138,15 @@ def short_reason(alert: Alert) -> str:
     return rest if sep and head.lower() in (alert.level.lower(), "all clear") else reason
 
 
-def _source_state(alert: Alert) -> tuple[str, Any, int, str]:
+def _source_state(alert: Alert) -> tuple[str, timedelta | None, int, str]:
     """(source, silent for, consecutive failures, last error) of a blind-spot alert's detail."""
     d = _detail(alert)
-    silent = d.get("silent_for")
-    if silent is None and isinstance(d.get("silent_for_minutes"), int | float):
-        silent = d["silent_for_minutes"] * 60
-    failures = d.get("failures", d.get("consecutive_failures")) or 0
-    return str(d.get("source") or alert.incident_id), silent, int(failures), one_line(str(d.get("last_error") or ""))
+    silent = _seconds(d.get("silent_for"))
+    if silent is None and _seconds(d.get("silent_for_minutes")) is not None:
+        silent = timedelta(minutes=d["silent_for_minutes"])
+    failures = next((v for v in (d.get("failures"), d.get("consecutive_failures"))
+                     if isinstance(v, int) and not isinstance(v, bool)), 0)
+    return str(d.get("source") or alert.incident_id), silent, failures, one_line(str(d.get("last_error") or ""))
 
 
 def headline(alert: Alert) -> str:
@@ -186,9 +198,8 @@ def _notice(alert: Alert, pb: Any) -> str:
         parts = []
         if d.get("quiet_for") is not None:
             parts.append(f"quiet for {_human(d['quiet_for'])}")
-        opened = d.get("opened_at")
-        if opened:
-            start = opened if isinstance(opened, datetime) else parse_ts(opened, "opened_at")
+        start = _when(d.get("opened_at"))
+        if start is not None and start <= alert.ts:
             parts.append(f"the incident lasted {format_duration(alert.ts - start)}")
         parts.append(f"peak level {str(d.get('peak_level') or level).upper()}")
         return "All clear: " + "; ".join(parts) + ". Keep to the follow-up plan."
@@ -225,13 +236,15 @@ def _detail_lines(d: dict[str, Any]) -> list[str]:
         out.append(f"Trending: “{one_line(str(trend['word']))}”{rank} on {trend.get('source') or 'a trending list'}")
     q = d.get("quote") if isinstance(d.get("quote"), dict) else d
     if isinstance(q.get("price"), int | float) and isinstance(q.get("prev_close"), int | float) and q["prev_close"]:
-        pct = q.get("change_pct", (q["price"] - q["prev_close"]) / q["prev_close"] * 100)
+        pct = q.get("change_pct")
+        if not isinstance(pct, int | float):
+            pct = (q["price"] - q["prev_close"]) / q["prev_close"] * 100
         sym = f" {q['symbol']}" if q.get("symbol") else ""
         out.append(f"Stock{sym}: {q['price']:.2f} vs previous close {q['prev_close']:.2f} ({pct:+.1f}%)")
     if d.get("outlet"):
         title = f": “{one_line(str(d['title']))}”" if d.get("title") else ""
         out.append(f"News: {one_line(str(d['outlet']))} published{title}")
-    if d.get("also"):
+    if isinstance(d.get("also"), list | tuple) and d["also"]:
         out.append("Also holding: " + ", ".join(map(str, d["also"])))
     return out
 

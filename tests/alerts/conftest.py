@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import strategies as st
 
 from monitor.alerts.playbooks import PlaybookSet, load_playbooks
 from monitor.models import Alert, Evidence, Example
@@ -30,6 +31,15 @@ EXAMPLES = (
     Example(source="reddit", id="t3_b", ts=T0 - timedelta(minutes=2), text="fourth example, never shown",
             url="https://www.reddit.com/r/gadgets/comments/b", author="u/late", score=0.8),
 )
+
+
+# arbitrary JSON-ish values under the detail keys the renderers read: whatever the engine sends
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+                    max_leaves=8)
+KEYS = st.sampled_from(["word", "rank", "source", "trend", "quote", "price", "prev_close", "symbol", "change_pct",
+                        "outlet", "title", "also", "quiet_for", "opened_at", "peak_level", "silent_for",
+                        "silent_for_minutes", "down_for", "last_error", "failures", "consecutive_failures"])
 
 
 def red_evidence(**changes: Any) -> Evidence:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from monitor.alerts.render import (
     MARKDOWN,
     PLAIN,
@@ -20,7 +23,7 @@ from monitor.alerts.render import (
 )
 from monitor.models import Example
 
-from .conftest import EXAMPLES, T0, red_evidence
+from .conftest import EXAMPLES, JSON, KEYS, T0, red_evidence
 
 
 def test_escalated_headline_names_level_brand_incident_and_reason(make_alert: Any) -> None:
@@ -223,3 +226,25 @@ def test_alert_without_playbook_or_evidence_still_renders(make_alert: Any) -> No
     text = render_text(alert)
     assert text.startswith("[YELLOW] Acme — incident INC-acme-20260301-1 opened: brand is trending")
     assert "Playbook" not in text and "Why\n- brand is trending on weibo_hot (#3)" in text
+
+
+def test_odd_engine_details_never_break_rendering(make_alert: Any) -> None:
+    ev = red_evidence(detail={"opened_at": "yesterday", "also": "yellow.news", "quote": {"price": "n/a"},
+                              "trend": {"word": None}, "quiet_for": "a while"})
+    view = build_view(make_alert("red", "resolved", evidence=ev))
+    assert view.notice == "All clear: quiet for a while; peak level RED. Keep to the follow-up plan."
+    assert not any(w.startswith(("Also holding", "Stock", "Trending")) for w in view.why)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(detail=st.dictionaries(KEYS, JSON, max_size=6), text=st.text(max_size=300),
+       transition=st.sampled_from(["opened", "escalated", "repeated", "overdue", "acknowledged", "resolved",
+                                   "blind_spot", "recovered", "relabelled"]))
+def test_every_format_renders_whatever_the_engine_sends(make_alert: Any, detail: dict[str, Any], text: str,
+                                                        transition: str) -> None:
+    from monitor.alerts.render_html import render_html
+
+    ex = dataclasses.replace(EXAMPLES[0], text=text, author=text[:20], url=text[:40])
+    alert = make_alert("red", transition, evidence=red_evidence(detail=detail, examples=(ex,)), reason=text[:80])
+    for out in (render_text(alert), render_markdown(alert), render_html(alert), render_slack_text(alert)):
+        assert isinstance(out, str) and out

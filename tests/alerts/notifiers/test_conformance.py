@@ -7,6 +7,8 @@ import dataclasses
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from monitor.alerts.notifiers.base import NOTIFIERS, Notifier, NotifierConfig
@@ -14,6 +16,7 @@ from monitor.errors import NotifyError
 from monitor.plugins import PluginConfig, describe
 from monitor.yamlio import parse_yaml, pydantic_problems
 
+from ..conftest import EXAMPLES, JSON, KEYS, red_evidence
 from .fakes import free_port
 
 # the smallest valid config of each kind; a new notifier must add itself here
@@ -118,3 +121,34 @@ async def test_unreachable_channel_is_a_retryable_failure(kind: str, make_notifi
     assert exc.value.retryable
     assert f"'{kind}'" in str(exc.value)
     assert "access_token" not in str(exc.value)  # URLs carry secrets: never echoed
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(detail=st.dictionaries(KEYS, JSON, max_size=6), text=st.text(max_size=300),
+       transition=st.sampled_from(["opened", "escalated", "repeated", "overdue", "acknowledged", "resolved",
+                                   "blind_spot", "recovered"]))
+def test_every_payload_builds_whatever_the_engine_sends(make_alert: Any, detail: dict[str, Any], text: str,
+                                                        transition: str) -> None:
+    from monitor.alerts.notifiers.dingtalk import dingtalk_payload
+    from monitor.alerts.notifiers.email import EmailConfig, build_message
+    from monitor.alerts.notifiers.feishu import FeishuConfig, feishu_payload
+    from monitor.alerts.notifiers.httpbase import dumps
+    from monitor.alerts.notifiers.slack import SlackConfig, slack_payload
+    from monitor.alerts.notifiers.teams import TeamsConfig, teams_payload
+    from monitor.alerts.notifiers.webhook import notification_json
+    from monitor.alerts.notifiers.wecom import wecom_payload
+
+    ex = dataclasses.replace(EXAMPLES[0], text=text, author=text[:20], url=text[:40])
+    alert = make_alert("red", transition, evidence=red_evidence(detail=detail, examples=(ex,)), reason=text[:80])
+    payloads = [
+        slack_payload(alert, SlackConfig.model_validate({"kind": "slack", **MINIMAL["slack"]})),
+        teams_payload(alert, TeamsConfig.model_validate({"kind": "teams", **MINIMAL["teams"]})),
+        teams_payload(alert, TeamsConfig.model_validate({"kind": "teams", **MINIMAL["teams"],
+                                                         "format": "messagecard"})),
+        feishu_payload(alert, FeishuConfig.model_validate({"kind": "feishu", **MINIMAL["feishu"], "secret": "s"}), 1),
+        dingtalk_payload(alert), wecom_payload(alert), notification_json(alert),
+    ]
+    for p in payloads:
+        assert dumps(p)
+    msg = build_message(alert, EmailConfig.model_validate({"kind": "email", **MINIMAL["email"]}), "now")
+    assert msg.as_bytes()
