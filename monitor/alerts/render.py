@@ -6,21 +6,12 @@ then escapes every value for its target when it formats it, so user-controlled t
 (post text, author, url, titles, trend words) can never ping a channel, fake a link or
 inject markup: Slack mrkdwn escapes ``& < >``, chat Markdown breaks mention and link
 syntax with an invisible zero-width space, HTML escapes everything.
-
-Detail keys read from ``evidence.detail`` (all optional, filled by the engine):
-trend ``word``, ``rank``, ``source``; stock ``symbol``, ``price``, ``prev_close``,
-``change_pct``; news ``outlet``, ``title``, ``url``; resolved ``quiet_for`` (seconds),
-``opened_at`` (ISO time), ``peak_level``; blind_spot/recovered ``source``, ``silent_for``
-(seconds) or ``silent_for_minutes``, ``down_for`` (seconds), ``last_event``, ``last_error``,
-``failures`` or ``consecutive_failures``. Source-level alerts use brand ``*`` (or ``""``).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.alerts.markup import (
@@ -37,9 +28,9 @@ from monitor.alerts.markup import (
     truncate,
     utf8_len,
 )
+from monitor.alerts.why import as_time, detail_of, human, short_reason, source_state, why_lines
 from monitor.durations import format_duration
-from monitor.errors import EventFormatError
-from monitor.models import Alert, Example, parse_ts
+from monitor.models import Alert, Example
 
 __all__ = ["EXAMPLES", "ZWSP", "AlertView", "Dialect", "ExampleView", "PlaybookView", "Section", "as_view",
            "build_view", "clean", "escape_html", "escape_markdown", "escape_slack", "fit_parts", "fmt_num", "fmt_time",
@@ -51,29 +42,6 @@ TAGS = {"blue": "BLUE", "yellow": "YELLOW", "red": "RED"}
 SPECIAL_TAGS = {"resolved": "ALL CLEAR", "blind_spot": "BLIND SPOT", "recovered": "RECOVERED"}
 COLORS = {"blue": "#1E88E5", "yellow": "#F9A825", "red": "#D32F2F", "ALL CLEAR": "#2E7D32",
           "BLIND SPOT": "#6D4C41", "RECOVERED": "#2E7D32"}
-
-
-def _seconds(value: Any) -> timedelta | None:
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=round(value))
-    return None
-
-
-def _when(value: Any) -> datetime | None:
-    """A detail time (datetime or ISO text); None when absent or unreadable: rendering never fails."""
-    if isinstance(value, datetime):
-        return value
-    try:
-        return parse_ts(value, "detail") if value else None
-    except EventFormatError:
-        return None
-
-
-def _human(value: Any) -> str:
-    td = _seconds(value)
-    return format_duration(td) if td is not None else str(value)
 
 
 # --------------------------------------------------------------------------- the view
@@ -127,43 +95,21 @@ def color_for(alert: Alert) -> str:
     return COLORS.get(tag) or COLORS.get(alert.level, "#607D8B")
 
 
-def _detail(alert: Alert) -> dict[str, Any]:
-    return dict(alert.evidence.detail) if alert.evidence else {}
-
-
-def short_reason(alert: Alert) -> str:
-    """The reason without a leading ``red:`` / ``all clear:`` the headline already says."""
-    reason = one_line(alert.reason)
-    head, sep, rest = reason.partition(": ")
-    return rest if sep and head.lower() in (alert.level.lower(), "all clear") else reason
-
-
-def _source_state(alert: Alert) -> tuple[str, timedelta | None, int, str]:
-    """(source, silent for, consecutive failures, last error) of a blind-spot alert's detail."""
-    d = _detail(alert)
-    silent = _seconds(d.get("silent_for"))
-    if silent is None and _seconds(d.get("silent_for_minutes")) is not None:
-        silent = timedelta(minutes=d["silent_for_minutes"])
-    failures = next((v for v in (d.get("failures"), d.get("consecutive_failures"))
-                     if isinstance(v, int) and not isinstance(v, bool)), 0)
-    return str(d.get("source") or alert.incident_id), silent, failures, one_line(str(d.get("last_error") or ""))
-
-
 def headline(alert: Alert) -> str:
     """One line naming level, brand, incident and what happened."""
-    tag, d = tag_for(alert), _detail(alert)
+    tag, d = tag_for(alert), detail_of(alert)
     who = f"{alert.brand_name} — " if alert.brand not in ("", "*") and alert.brand_name else ""
     inc, reason = f"incident {alert.incident_id}", short_reason(alert)
     t = alert.transition
     if t == "blind_spot":
-        src, silent, failures, error = _source_state(alert)
+        src, silent, failures, error = source_state(alert)
         if failures and error:
             return f"[{tag}] {who}{src} keeps failing ({failures} times in a row) — silence is not calm"
-        return f"[{tag}] {who}no posts from {src}{f' for {_human(silent)}' if silent else ''} — silence is not calm"
+        return f"[{tag}] {who}no posts from {src}{f' for {human(silent)}' if silent else ''} — silence is not calm"
     if t == "recovered":
         src = d.get("source") or alert.incident_id
         if d.get("down_for") is not None:
-            return f"[{tag}] {who}{src} is back after {_human(d['down_for'])}"
+            return f"[{tag}] {who}{src} is back after {human(d['down_for'])}"
         return f"[{tag}] {who}{reason or f'{src} is back'}"
     if t == "resolved":
         return f"[{tag}] {who}{inc} resolved: {reason}" if reason else f"[{tag}] {who}{inc} resolved"
@@ -179,7 +125,7 @@ def headline(alert: Alert) -> str:
 
 
 def _notice(alert: Alert, pb: Any) -> str:
-    t, d, level = alert.transition, _detail(alert), alert.level
+    t, d, level = alert.transition, detail_of(alert), alert.level
     owner = f" Owner: {pb.owner}." if pb else ""
     ack = f" Acknowledge within {format_duration(pb.ack_deadline)} (by {fmt_time(pb.ack_due)})." if pb else ""
     if t == "opened":
@@ -197,8 +143,8 @@ def _notice(alert: Alert, pb: Any) -> str:
     if t == "resolved":
         parts = []
         if d.get("quiet_for") is not None:
-            parts.append(f"quiet for {_human(d['quiet_for'])}")
-        start = _when(d.get("opened_at"))
+            parts.append(f"quiet for {human(d['quiet_for'])}")
+        start = as_time(d.get("opened_at"))
         if start is not None and start <= alert.ts:
             parts.append(f"the incident lasted {format_duration(alert.ts - start)}")
         parts.append(f"peak level {str(d.get('peak_level') or level).upper()}")
@@ -210,81 +156,6 @@ def _notice(alert: Alert, pb: Any) -> str:
     if t == "recovered":
         return f"{d.get('source') or alert.incident_id} is producing again; monitoring of it has resumed."
     return one_line(alert.reason)
-
-
-_UNITS = {"blue.platform_posts": ("negative post on one platform", "negative posts on one platform"),
-          "yellow.reposts": ("repost of negative posts", "reposts of negative posts"),
-          "yellow.news": ("news article", "news articles"), "red.trending": ("trending entry", "trending entries")}
-
-
-def _observed(trigger: str, observed: float, threshold: float, minutes: int) -> str:
-    if trigger == "red.stock":
-        return (f"Observed: {observed:+.1f}% against the previous close — threshold: more than {fmt_num(threshold)}% "
-                f"— window: {minutes} min")
-    one, many = _UNITS.get(trigger, ("", ""))
-    unit = (one if observed == 1 else many) or "signals"
-    limit = "any" if threshold == 0 else f"more than {fmt_num(threshold)}"
-    return f"Observed: {fmt_num(observed)} {unit} — threshold: {limit} — window: {minutes} min"
-
-
-def _detail_lines(d: dict[str, Any]) -> list[str]:
-    """Trend, stock and news specifics; flat keys or the engine's nested ``trend``/``quote`` dicts."""
-    out = []
-    trend = d.get("trend") if isinstance(d.get("trend"), dict) else d
-    if trend.get("word"):
-        rank = f" at #{trend['rank']}" if trend.get("rank") is not None else ""
-        out.append(f"Trending: “{one_line(str(trend['word']))}”{rank} on {trend.get('source') or 'a trending list'}")
-    q = d.get("quote") if isinstance(d.get("quote"), dict) else d
-    if isinstance(q.get("price"), int | float) and isinstance(q.get("prev_close"), int | float) and q["prev_close"]:
-        pct = q.get("change_pct")
-        if not isinstance(pct, int | float):
-            pct = (q["price"] - q["prev_close"]) / q["prev_close"] * 100
-        sym = f" {q['symbol']}" if q.get("symbol") else ""
-        out.append(f"Stock{sym}: {q['price']:.2f} vs previous close {q['prev_close']:.2f} ({pct:+.1f}%)")
-    if d.get("outlet"):
-        title = f": “{one_line(str(d['title']))}”" if d.get("title") else ""
-        out.append(f"News: {one_line(str(d['outlet']))} published{title}")
-    if isinstance(d.get("also"), list | tuple) and d["also"]:
-        out.append("Also holding: " + ", ".join(map(str, d["also"])))
-    return out
-
-
-def _why(alert: Alert, examples: tuple[Example, ...]) -> tuple[str, ...]:
-    ev, out = alert.evidence, []
-    d = _detail(alert)
-    if alert.transition in ("blind_spot", "recovered"):
-        _, silent, failures, error = _source_state(alert)
-        if alert.transition == "blind_spot" and silent:
-            out.append(f"No posts for {_human(silent)}")
-        if d.get("last_event"):
-            out.append(f"Last post seen: {d['last_event']}")
-        if failures:
-            out.append(f"Failed {failures} times in a row")
-        if error:
-            out.append(f"Last error: {error}")
-        if d.get("down_for") is not None:
-            out.append(f"Out for {_human(d['down_for'])}")
-        return tuple(out or [one_line(ev.rule if ev and ev.rule else alert.reason)])
-    if ev is None:
-        return (short_reason(alert),) if alert.reason else ()
-    if alert.transition not in ("opened", "escalated") and alert.reason:
-        out.append(short_reason(alert))  # the engine's words for this reminder/deadline/all-clear
-    if ev.rule:
-        out.append(f"Rule: {one_line(ev.rule)}")
-    out.append(_observed(ev.trigger, ev.observed, ev.threshold, ev.window_minutes))
-    out += _detail_lines(d)
-    if ev.platforms:
-        split = ", ".join(f"{k} {v}" for k, v in sorted(ev.platforms.items(), key=lambda kv: (-kv[1], kv[0])))
-        out.append(f"Negative posts by platform: {split} ({ev.negative_posts or sum(ev.platforms.values())} total)")
-    if ev.reposts:
-        out.append(f"Reposts of negative posts: {ev.reposts}")
-    if ev.rules:
-        top = sorted(ev.rules.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-        out.append("Top rules: " + ", ".join(f"{k} ({v})" for k, v in top))
-    terms = Counter(t for ex in examples for t in ex.terms)
-    if terms:
-        out.append("Top terms: " + ", ".join(t for t, _ in terms.most_common(5)))
-    return tuple(out)
 
 
 def _example(ex: Example, text_limit: int) -> ExampleView:
@@ -314,7 +185,7 @@ def _playbook(alert: Alert) -> PlaybookView | None:
 def build_view(alert: Alert, *, max_examples: int = EXAMPLES, text_limit: int = 280) -> AlertView:
     """The shared, format-free picture of one notification."""
     examples = alert.evidence.examples if alert.evidence else ()
-    pb, d = alert.playbook, _detail(alert)
+    pb, d = alert.playbook, detail_of(alert)
     facts: list[tuple[str, str]] = [("Level", tag_for(alert))]
     if alert.brand not in ("", "*"):
         facts.append(("Brand", f"{alert.brand_name} ({alert.brand})" if alert.brand_name else alert.brand))
@@ -332,7 +203,7 @@ def build_view(alert: Alert, *, max_examples: int = EXAMPLES, text_limit: int = 
         facts.append(("Owner", pb.owner))
     return AlertView(
         alert=alert, tag=tag_for(alert), color=color_for(alert), headline=headline(alert),
-        notice=_notice(alert, pb), facts=tuple(facts), why=_why(alert, examples),
+        notice=_notice(alert, pb), facts=tuple(facts), why=why_lines(alert, examples),
         examples=tuple(_example(ex, text_limit) for ex in examples[:max_examples]),
         playbook=_playbook(alert), footer=f"Brand Monitor · notification {alert.id}",
     )

@@ -110,43 +110,6 @@ def test_blind_spot_for_a_failing_source_and_its_recovery(blind_spot_alert: Any)
     assert headline(timed) == "[RECOVERED] weibo_hot is back after 1h5m"
 
 
-def test_reminders_deadlines_and_all_clears_lead_with_the_engines_words(make_alert: Any) -> None:
-    alert = make_alert("red", "overdue", reason="red: not acknowledged within 15m; escalated to Board chair")
-    assert build_view(alert).why[:2] == ("not acknowledged within 15m; escalated to Board chair",
-                                         "Rule: the brand enters a trending list")
-
-
-def test_why_has_rule_counts_window_split_top_rules_and_terms(make_alert: Any) -> None:
-    why = build_view(make_alert()).why
-    assert why == (
-        "Rule: the brand enters a trending list",
-        "Observed: 1 trending entry — threshold: any — window: 60 min",
-        "Trending: “ACME 电池” at #3 on weibo_hot",
-        "Negative posts by platform: weibo 9, reddit 4, twitter 2 (15 total)",
-        "Reposts of negative posts: 63",
-        "Top rules: acme-battery-fire (8), acme-quality (5), acme-service (2)",
-        "Top terms: battery, 电池, 起火, swelled",
-    )
-
-
-def test_why_reads_the_engines_nested_trend_and_quote_details(make_alert: Any) -> None:
-    ev = red_evidence(trigger="red.stock", observed=-6.2, threshold=5, detail={
-        "quote": {"symbol": "ACME", "price": 93.8, "prev_close": 100.0, "ts": T0},
-        "trend": {"source": "weibo_hot", "word": "ACME 电池", "rank": 3, "ts": T0}, "also": ["yellow.reposts"]})
-    why = build_view(make_alert(evidence=ev)).why
-    assert "Observed: -6.2% against the previous close — threshold: more than 5% — window: 60 min" in why
-    assert "Stock ACME: 93.80 vs previous close 100.00 (-6.2%)" in why
-    assert "Trending: “ACME 电池” at #3 on weibo_hot" in why
-    assert "Also holding: yellow.reposts" in why
-
-
-def test_blue_counts_read_naturally(make_alert: Any) -> None:
-    ev = red_evidence(trigger="blue.platform_posts", rule="14 negative posts on reddit in 60 min (threshold: "
-                      "more than 10)", observed=14, threshold=10, detail={"platform": "reddit"})
-    why = build_view(make_alert("blue", "opened", evidence=ev)).why
-    assert why[1] == "Observed: 14 negative posts on one platform — threshold: more than 10 — window: 60 min"
-
-
 def test_three_examples_with_source_author_url_and_truncated_text(make_alert: Any) -> None:
     long = dataclasses.replace(EXAMPLES[1], text="word " * 200)
     alert = make_alert(evidence=red_evidence(examples=(EXAMPLES[0], long, *EXAMPLES[2:])))
