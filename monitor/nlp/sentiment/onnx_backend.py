@@ -1,0 +1,114 @@
+"""The fast path: a torch classifier exported once to ONNX, int8-quantized, cached, run by ONNX Runtime.
+
+The export (``torch.onnx.export(dynamo=True)``) and dynamic int8 quantization of the
+weight matrices and the embedding table take tens of seconds, so the result is cached
+under ``<cache_dir>/onnx/<key>/model.onnx``; the key hashes everything the graph depends
+on (model files, adapter, quantization, export version), so a retrain or a different
+user model never picks up a stale build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from monitor.errors import ModelError
+
+log = logging.getLogger("monitor.sentiment")
+
+EXPORT_VERSION = "1"
+
+
+def cache_key(parts: list[str], files: list[Path]) -> str:
+    """Hash of descriptive strings plus file contents (large files: size, mtime and head/tail bytes)."""
+    h = hashlib.sha256(EXPORT_VERSION.encode())
+    for part in parts:
+        h.update(part.encode() + b"\0")
+    for path in sorted(files):
+        st = path.stat()
+        h.update(f"{path.name}:{st.st_size}".encode())
+        with path.open("rb") as fh:
+            if st.st_size <= 8 << 20:
+                h.update(fh.read())
+            else:  # big weight files: size + edges + mtime is enough to notice a change
+                h.update(fh.read(1 << 20))
+                fh.seek(-(1 << 20), os.SEEK_END)
+                h.update(fh.read())
+                h.update(str(st.st_mtime_ns).encode())
+    return h.hexdigest()[:20]
+
+
+def build_onnx(module_factory: Callable[[], object], target: Path, quantize: bool) -> Path:
+    """Export ``module_factory()`` (a torch module: (input_ids, attention_mask) -> logits) to ``target``."""
+    import torch
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
+    started = time.monotonic()
+    try:
+        module = module_factory()
+        ids = torch.ones(2, 16, dtype=torch.long)
+        batch, seq = torch.export.Dim("batch"), torch.export.Dim("seq")
+        fp32 = tmp / "fp32.onnx"
+        try:
+            torch.onnx.export(module, (ids, torch.ones_like(ids)), str(fp32), dynamo=True,
+                              input_names=["input_ids", "attention_mask"], output_names=["logits"],
+                              dynamic_shapes=({0: batch, 1: seq}, {0: batch, 1: seq}),
+                              optimize=True, verbose=False)
+        except Exception as exc:
+            raise ModelError(f"could not export the sentiment model to ONNX ({type(exc).__name__}: {exc}); "
+                             "set sentiment.backend: torch to run it without the fast path") from exc
+        del module
+        final = tmp / "model.onnx"
+        if quantize:
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+
+            root = logging.getLogger()
+            level = root.level
+            root.setLevel(logging.WARNING)  # the quantizer logs one info line per tensor on the root logger
+            try:
+                quantize_dynamic(str(fp32), str(final), weight_type=QuantType.QInt8,
+                                 op_types_to_quantize=["MatMul", "Gemm", "Gather"], per_channel=True)
+            finally:
+                root.setLevel(level)
+        else:
+            import onnx
+
+            onnx.save_model(onnx.load(str(fp32)), str(final), save_as_external_data=False)
+        for stale in tmp.iterdir():
+            if stale.name != final.name:
+                stale.unlink()
+        shutil.rmtree(target.parent / (target.parent.name + ".old"), ignore_errors=True)
+        if target.exists():
+            target.unlink()
+        final.rename(target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    log.info("built ONNX sentiment model %s in %.0f s (cached for next time)", target, time.monotonic() - started)
+    return target
+
+
+def onnx_logits_fn(path: Path, threads: int | None) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or (os.cpu_count() or 1)
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    try:
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise ModelError(f"ONNX Runtime cannot load {path} ({exc}); delete it to rebuild it") from exc
+
+    def run(input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
+
+    return run

@@ -1,0 +1,59 @@
+"""Running a sequence classifier on a batch of texts: tokenize, length-bucket, pad, run, map labels.
+
+The same loop drives the torch reference path and the ONNX Runtime fast path; only the
+function that turns (input_ids, attention_mask) into logits differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from monitor.models import Label
+from monitor.nlp.sentiment.data import LABEL_ID
+
+LogitsFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+class EncoderClassifier:
+    """One model for one or more languages; ``predict`` returns (label, probability) per text."""
+
+    def __init__(self, model_id: str, tokenizer: Any, logits_fn: LogitsFn, out_labels: Sequence[Label],
+                 max_length: int, batch_size: int, logit_bias: Sequence[float] | None = None,
+                 backend: str = "torch") -> None:
+        self.model_id = model_id
+        self.backend = backend
+        self.tokenizer = tokenizer
+        self.logits_fn = logits_fn
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.pad_id = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
+        self.out_index = np.array([LABEL_ID[label] for label in out_labels])
+        self.bias = np.asarray(logit_bias if logit_bias is not None else np.zeros(len(out_labels)), dtype=np.float32)
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, 3) probabilities over negative, neutral, positive."""
+        out = np.zeros((len(texts), 3), dtype=np.float32)
+        if not texts:
+            return out
+        ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            width = max(len(ids[i]) for i in idx)
+            input_ids = np.full((len(idx), width), self.pad_id, dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                input_ids[row, : len(ids[i])] = ids[i]
+                mask[row, : len(ids[i])] = 1
+            logits = self.logits_fn(input_ids, mask).astype(np.float32) + self.bias
+            logits -= logits.max(axis=1, keepdims=True)
+            probs = np.exp(logits)
+            probs /= probs.sum(axis=1, keepdims=True)
+            merged = np.zeros((len(idx), 3), dtype=np.float32)
+            for j, target in enumerate(self.out_index):
+                merged[:, target] += probs[:, j]
+            out[idx] = merged
+        return out

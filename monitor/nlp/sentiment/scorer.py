@@ -1,0 +1,91 @@
+"""The sentiment stage's one entry point: ``load_scorer(cfg).score(texts, langs)``.
+
+A :class:`Scorer` holds one classifier per route (language code -> model; ``*`` is the
+fallback), detects the language of posts whose source did not say, and scores each
+language's posts in one batched call. It is synchronous and CPU-bound: the pipeline runs
+it in a worker thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+
+from monitor.errors import ModelError
+from monitor.models import Sentiment
+from monitor.nlp.sentiment.config import BUILTIN, SentimentConfig
+from monitor.nlp.sentiment.data import LABELS
+from monitor.nlp.sentiment.langdetect import detect_lang, normalize_lang
+from monitor.nlp.sentiment.runtime import EncoderClassifier
+
+log = logging.getLogger("monitor.sentiment")
+
+FALLBACK = "*"
+
+
+class Scorer:
+    """Routes texts to per-language classifiers and returns one :class:`Sentiment` per text."""
+
+    def __init__(self, classifiers: Mapping[str, EncoderClassifier], detect_language: bool = True) -> None:
+        if FALLBACK not in classifiers:
+            raise ModelError("a sentiment scorer needs a fallback route '*'")
+        self.routes = dict(classifiers)
+        self.detect_language = detect_language
+        ids = list(dict.fromkeys(c.model_id for c in self.routes.values()))
+        self.model_id = "+".join(ids)
+
+    def route(self, lang: str | None) -> str:
+        """The route key (a language code or ``*``) that scores text in ``lang``."""
+        return lang if lang in self.routes else FALLBACK
+
+    def score(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[Sentiment]:
+        if isinstance(texts, str):
+            raise TypeError("score() takes a sequence of texts, not one string")
+        if langs is not None and len(langs) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(langs)} languages")
+        resolved: list[str | None] = []
+        for i, text in enumerate(texts):
+            lang = normalize_lang(langs[i]) if langs is not None else None
+            if lang is None and self.detect_language:
+                lang = detect_lang(text)
+            resolved.append(lang)
+        groups: dict[str, list[int]] = {}
+        for i, lang in enumerate(resolved):
+            groups.setdefault(self.route(lang), []).append(i)
+        out: list[Sentiment | None] = [None] * len(texts)
+        for key, idx in groups.items():
+            classifier = self.routes[key]
+            try:
+                probs = classifier.probabilities([texts[i] for i in idx])
+            except ModelError:
+                raise
+            except Exception as exc:  # a runtime failure inside torch / onnxruntime
+                raise ModelError(f"sentiment model {classifier.model_id} failed on a batch of {len(idx)} "
+                                 f"texts: {type(exc).__name__}: {exc}") from exc
+            best = probs.argmax(axis=1)
+            for row, i in enumerate(idx):
+                k = int(best[row])
+                out[i] = Sentiment(label=LABELS[k], score=float(probs[row, k]),  # type: ignore[arg-type]
+                                   model=classifier.model_id, lang=resolved[i])
+        return out  # type: ignore[return-value]
+
+
+def load_scorer(cfg: SentimentConfig | None = None) -> Scorer:
+    """Load every model the config routes to (building cached ONNX files on first use)."""
+    from monitor.nlp.sentiment.loading import load_classifier
+
+    cfg = cfg or SentimentConfig()
+    started = time.monotonic()
+    specs = {"en": f"{BUILTIN}:en", FALLBACK: f"{BUILTIN}:multi"} if cfg.model == BUILTIN else {FALLBACK: cfg.model}
+    specs.update(cfg.routes)
+    loaded: dict[str, EncoderClassifier] = {}
+    by_spec: dict[str, EncoderClassifier] = {}
+    for lang, spec in specs.items():
+        if spec not in by_spec:
+            by_spec[spec] = load_classifier(spec, cfg)
+        loaded[lang] = by_spec[spec]
+    scorer = Scorer(loaded, detect_language=cfg.detect_language)
+    log.info("sentiment scorer ready in %.1f s: %s (%s)", time.monotonic() - started,
+             ", ".join(f"{k}->{v.model_id}" for k, v in loaded.items()), cfg.backend)
+    return scorer

@@ -1,0 +1,225 @@
+"""Reproduce the shipped sentiment adapters from ../shared/data with a fixed seed.
+
+    python -m monitor.nlp.sentiment.train en    --data ../shared/data --out monitor/nlp/sentiment/artifacts/en
+    python -m monitor.nlp.sentiment.train multi --data ../shared/data --out monitor/nlp/sentiment/artifacts/multi
+
+Each recipe (see RECIPES) names a backbone, the genres it trains on (each genre's training
+split only: validation parts are held out by monitor.nlp.sentiment.data), how many examples
+to draw per genre and epoch, and the optimiser settings. Training is LoRA on every linear
+layer plus LayerNorms and the mean-pool head, with dynamic padding and length-bucketed
+batches, so one recipe runs in tens of minutes on two CPU cores. A checkpoint is written
+every ``--save-every`` steps and picked up again by rerunning the same command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from monitor.nlp.sentiment.backbones import backbone_dir, default_cache_dir
+from monitor.nlp.sentiment.data import GENRES, LABEL_ID, LABELS, Example, load_genre
+from monitor.nlp.sentiment.metrics import evaluate
+from monitor.nlp.sentiment.modeling import AdapterSpec, MeanPoolClassifier, add_lora, trainable_state
+
+log = logging.getLogger("monitor.sentiment.train")
+
+
+@dataclass
+class Recipe:
+    model_id: str
+    backbone: str
+    mix: dict[str, int]  # genre -> examples drawn per epoch (0 = all of its training split)
+    validate: list[str]
+    languages: list[str]
+    epochs: int = 1
+    lr: float = 1e-3
+    batch_size: int = 32
+    max_length: int = 96
+    lora_r: int = 16
+    lora_alpha: int = 32
+    warmup: float = 0.06
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+RECIPES: dict[str, Recipe] = {
+    "en": Recipe(
+        model_id="brand-monitor/sentiment-en-minilm-lora@1",
+        backbone="minilm",
+        mix={"en_tweets": 0},
+        validate=["en_tweets", "multi_tweets"],
+        languages=["en"],
+    ),
+    "multi": Recipe(
+        model_id="brand-monitor/sentiment-multi-e5small-lora@1",
+        backbone="e5",
+        mix={"zh_weibo": 0, "zh_waimai": 3000, "zh_shopping": 4000, "multi_tweets": 6000},
+        validate=["zh_weibo", "zh_waimai", "zh_shopping", "multi_tweets"],
+        languages=["*"],
+    ),
+}
+
+
+def _draw(data_dir: Path, recipe: Recipe, seed: int) -> tuple[list[Example], dict[str, list[Example]]]:
+    rng = random.Random(seed)
+    train: list[Example] = []
+    vals: dict[str, list[Example]] = {}
+    for name in sorted(set(recipe.mix) | set(recipe.validate)):
+        tr, va = load_genre(data_dir, GENRES[name])
+        if name in recipe.validate:
+            vals[name] = va
+        if name in recipe.mix:
+            take = recipe.mix[name] or len(tr)
+            rng.shuffle(tr)
+            train.extend(tr[:take])
+    return train, vals
+
+
+def bucketed_batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffle, sort by length within windows of 50 batches, then shuffle the batches:
+    little padding, yet every epoch sees a different order."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    window = batch_size * 50
+    batches: list[list[int]] = []
+    for start in range(0, len(order), window):
+        chunk = sorted(order[start : start + window], key=lambda i: lengths[i])
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def _collate(ids: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(len(x) for x in ids)
+    input_ids = torch.full((len(ids), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(ids), width), dtype=torch.long)
+    for row, seq in enumerate(ids):
+        input_ids[row, : len(seq)] = torch.tensor(seq)
+        mask[row, : len(seq)] = 1
+    return input_ids, mask
+
+
+@torch.no_grad()
+def predict(model: torch.nn.Module, tokenizer, texts: list[str], max_length: int, batch_size: int = 128) -> list[str]:
+    model.eval()
+    enc = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
+    out: list[str] = [""] * len(texts)
+    order = sorted(range(len(texts)), key=lambda i: len(enc[i]))
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        input_ids, mask = _collate([enc[i] for i in idx], tokenizer.pad_token_id)
+        logits = model(input_ids, mask)
+        for i, k in zip(idx, logits.argmax(-1).tolist(), strict=True):
+            out[i] = LABELS[k]
+    return out
+
+
+def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: int, limit: int | None) -> dict:
+    from transformers import AutoModel, AutoTokenizer
+
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    src = backbone_dir(recipe.backbone, default_cache_dir())
+    tokenizer = AutoTokenizer.from_pretrained(src)
+    model = add_lora(MeanPoolClassifier(AutoModel.from_pretrained(src), len(LABELS)), recipe.lora_r, recipe.lora_alpha)
+    train_set, vals = _draw(data_dir, recipe, seed)
+    if limit:
+        train_set = train_set[:limit]
+    enc = tokenizer([e.text for e in train_set], truncation=True, max_length=recipe.max_length)["input_ids"]
+    labels = [LABEL_ID[e.label] for e in train_set]
+    epochs = [bucketed_batches([len(x) for x in enc], recipe.batch_size, rng) for _ in range(recipe.epochs)]
+    total = sum(len(b) for b in epochs)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=recipe.lr, weight_decay=0.01)
+    warm = max(1, int(total * recipe.warmup))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ckpt = out_dir / "checkpoint.pt"
+    step = 0
+    if ckpt.is_file():
+        state = torch.load(ckpt, weights_only=False)
+        model.load_state_dict(state["trainable"], strict=False)
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+        torch.set_rng_state(state["rng"])
+        step = state["step"]
+        log.info("resumed at step %d/%d", step, total)
+    log.info("training %s on %d examples, %d steps, %d trainable params", recipe.model_id, len(train_set), total,
+             sum(p.numel() for p in params))
+    flat = [b for ep in epochs for b in ep]
+    model.train()
+    t0 = time.time()
+    running = 0.0
+    for i in range(step, total):
+        idx = flat[i]
+        input_ids, mask = _collate([enc[j] for j in idx], tokenizer.pad_token_id)
+        target = torch.tensor([labels[j] for j in idx])
+        loss = torch.nn.functional.cross_entropy(model(input_ids, mask), target)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        running = 0.98 * running + 0.02 * loss.item() if i > step else loss.item()
+        if (i + 1) % 25 == 0:
+            rate = (i + 1 - step) / (time.time() - t0)
+            log.info("step %d/%d loss %.4f  %.2f steps/s  eta %.1f min", i + 1, total, running, rate,
+                     (total - i - 1) / rate / 60)
+        if (i + 1) % save_every == 0:
+            torch.save({"trainable": trainable_state(model), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                        "rng": torch.get_rng_state(), "step": i + 1}, ckpt)
+    scores = {}
+    for name, val in vals.items():
+        pred = predict(model, tokenizer, [e.text for e in val], recipe.max_length)
+        scores[name] = evaluate([e.label for e in val], pred)
+        log.info("validation %s: macro_f1 %.4f macro_recall %.4f acc %.4f", name, scores[name]["macro_f1"],
+                 scores[name]["macro_recall"], scores[name]["accuracy"])
+    from safetensors.torch import save_file
+
+    save_file({k: v.to(torch.float16).contiguous() for k, v in trainable_state(model).items()},
+              str(out_dir / "adapter.safetensors"))
+    AdapterSpec(
+        model_id=recipe.model_id, backbone=recipe.backbone, labels=list(LABELS), lora_r=recipe.lora_r,
+        lora_alpha=recipe.lora_alpha, max_length=recipe.max_length, languages=recipe.languages,
+        train={"seed": seed, "mix": recipe.mix, "epochs": recipe.epochs, "lr": recipe.lr,
+               "batch_size": recipe.batch_size, "steps": total, "examples": len(train_set),
+               "minutes": round((time.time() - t0) / 60, 1),
+               "validation": {k: {m: round(v[m], 4) for m in ("macro_f1", "macro_recall", "accuracy")}
+                              for k, v in scores.items()}},
+    ).write(out_dir / "adapter.json")
+    ckpt.unlink(missing_ok=True)
+    return scores
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("recipe", choices=sorted(RECIPES))
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--save-every", type=int, default=200)
+    parser.add_argument("--limit", type=int, help="train on the first N drawn examples (for quick trials)")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
+                        help="override a recipe field, e.g. --set epochs=2 --set 'mix={\"zh_weibo\":0}'")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    torch.set_num_threads(args.threads)
+    torch.set_flush_denormal(True)  # denormal LoRA/Adam values can slow CPU math a hundredfold
+    recipe = RECIPES[args.recipe]
+    for item in args.set:
+        key, _, value = item.partition("=")
+        setattr(recipe, key, json.loads(value))
+    scores = train(recipe, args.data, args.out, args.seed, args.save_every, args.limit)
+    print(json.dumps({k: {m: v[m] for m in ("macro_f1", "macro_recall", "accuracy")} for k, v in scores.items()}))
+
+
+if __name__ == "__main__":
+    main()
