@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,10 +60,12 @@ def build_onnx(module_factory: Callable[[], object], target: Path, quantize: boo
         batch, seq = torch.export.Dim("batch"), torch.export.Dim("seq")
         fp32 = tmp / "fp32.onnx"
         try:
-            torch.onnx.export(module, (ids, torch.ones_like(ids)), str(fp32), dynamo=True,
-                              input_names=["input_ids", "attention_mask"], output_names=["logits"],
-                              dynamic_shapes=({0: batch, 1: seq}, {0: batch, 1: seq}),
-                              optimize=True, verbose=False)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # exporter chatter about dynamic axis names
+                torch.onnx.export(module, (ids, torch.ones_like(ids)), str(fp32), dynamo=True,
+                                  input_names=["input_ids", "attention_mask"], output_names=["logits"],
+                                  dynamic_shapes=({0: batch, 1: seq}, {0: batch, 1: seq}),
+                                  optimize=True, verbose=False)
         except Exception as exc:
             raise ModelError(f"could not export the sentiment model to ONNX ({type(exc).__name__}: {exc}); "
                              "set sentiment.backend: torch to run it without the fast path") from exc

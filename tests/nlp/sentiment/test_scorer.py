@@ -1,0 +1,141 @@
+"""The Scorer's contract, on tiny models built in tmp dirs (never downloaded)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import ModelError
+from monitor.models import Sentiment
+from monitor.nlp.sentiment import Scorer, SentimentConfig, load_scorer
+from monitor.nlp.sentiment.loading import load_classifier
+from monitor.nlp.sentiment.testing import make_tiny_model
+
+
+@pytest.fixture(scope="module")
+def tiny_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("tiny")
+    return {
+        "pos": make_tiny_model(base / "always-positive", constant=2),
+        "neg": make_tiny_model(base / "always-negative", constant=0),
+        "stars": make_tiny_model(base / "stars", labels=[f"{i} stars" for i in range(1, 6)], constant=2),
+        "random": make_tiny_model(base / "random", seed=3),
+    }
+
+
+def test_user_model_directory_scores_every_text(tiny_dirs: dict[str, Path]) -> None:
+    scorer = load_scorer(SentimentConfig(model=str(tiny_dirs["pos"]), backend="torch"))
+    assert isinstance(scorer, Scorer)
+    assert scorer.model_id == str(tiny_dirs["pos"])
+    out = scorer.score(["good day", "很 好", ""], ["en", None, "de"])
+    assert [s.label for s in out] == ["positive"] * 3
+    assert [s.lang for s in out] == ["en", "zh", "de"]
+    assert all(isinstance(s, Sentiment) and s.model == str(tiny_dirs["pos"]) for s in out)
+    assert out[0].score == pytest.approx(1 / (1 + 2 * math.exp(-10)), rel=1e-4)  # logits (-5, -5, 5)
+
+
+def test_star_labels_are_folded_into_three_classes(tiny_dirs: dict[str, Path]) -> None:
+    scorer = load_scorer(SentimentConfig(model=str(tiny_dirs["stars"]), backend="torch"))
+    (s,) = scorer.score(["the phone"])
+    assert s.label == "neutral"  # constant output 2 is "3 stars"
+
+
+def test_routes_send_each_language_to_its_model_in_input_order(tiny_dirs: dict[str, Path]) -> None:
+    cfg = SentimentConfig(model=str(tiny_dirs["neg"]), backend="torch", routes={"en": str(tiny_dirs["pos"])})
+    scorer = load_scorer(cfg)
+    texts = ["good day", "很 好", "this is great", "Das ist nicht gut", "the day"]
+    out = scorer.score(texts)
+    assert [s.lang for s in out] == ["en", "zh", "en", "de", "en"]
+    assert [s.label for s in out] == ["positive", "negative", "positive", "negative", "positive"]
+    assert [s.model for s in out] == [str(tiny_dirs[k]) for k in ("pos", "neg", "pos", "neg", "pos")]
+    assert scorer.model_id == f"{tiny_dirs['neg']}+{tiny_dirs['pos']}"
+
+
+def test_one_batched_call_per_language(tiny_dirs: dict[str, Path]) -> None:
+    cfg = SentimentConfig(model=str(tiny_dirs["neg"]), backend="torch", routes={"en": str(tiny_dirs["pos"])})
+    scorer = load_scorer(cfg)
+    calls: list[tuple[str, int]] = []
+    for key, clf in scorer.routes.items():
+        inner = clf.probabilities
+        clf.probabilities = (lambda texts, inner=inner, key=key: calls.append((key, len(texts))) or inner(texts))  # type: ignore[method-assign]
+    scorer.score(["good day", "很 好", "this is great", "好", "the day"])
+    assert sorted(calls) == [("*", 2), ("en", 3)]
+
+
+def test_given_languages_win_over_detection_and_detection_can_be_off(tiny_dirs: dict[str, Path]) -> None:
+    cfg = SentimentConfig(model=str(tiny_dirs["neg"]), backend="torch", routes={"en": str(tiny_dirs["pos"])},
+                          detect_language=False)
+    scorer = load_scorer(cfg)
+    out = scorer.score(["很 好", "good day"], ["en-US", None])
+    assert [(s.lang, s.label) for s in out] == [("en", "positive"), (None, "negative")]
+
+
+def test_argument_mistakes_are_caught(tiny_dirs: dict[str, Path]) -> None:
+    scorer = load_scorer(SentimentConfig(model=str(tiny_dirs["pos"]), backend="torch"))
+    with pytest.raises(ValueError, match="2 texts but 1 languages"):
+        scorer.score(["a", "b"], ["en"])
+    with pytest.raises(TypeError):
+        scorer.score("one string")
+    assert scorer.score([]) == []
+
+
+def test_batches_smaller_than_the_input_give_the_same_answers(tiny_dirs: dict[str, Path]) -> None:
+    texts = [("good " * (i % 7)) + "bad day" for i in range(23)]
+    big = load_scorer(SentimentConfig(model=str(tiny_dirs["random"]), backend="torch", batch_size=64))
+    small = load_scorer(SentimentConfig(model=str(tiny_dirs["random"]), backend="torch", batch_size=4))
+    a, b = big.score(texts), small.score(texts)
+    assert [s.label for s in a] == [s.label for s in b]
+    assert all(abs(x.score - y.score) < 1e-5 for x, y in zip(a, b, strict=True))
+
+
+def test_onnx_fast_path_of_a_user_model_matches_torch(tiny_dirs: dict[str, Path], tmp_path: Path) -> None:
+    texts = ["good day", "awful service", "the phone is great", "sad", "this is bad bad bad"]
+    ref = load_classifier(str(tiny_dirs["random"]), SentimentConfig(backend="torch")).probabilities(texts)
+    cfg = SentimentConfig(backend="onnx", quantize=False, cache_dir=tmp_path)
+    fast = load_classifier(str(tiny_dirs["random"]), cfg).probabilities(texts)
+    assert abs(fast - ref).max() < 1e-4
+    built = list((tmp_path / "onnx").glob("user-*/model.onnx"))
+    assert len(built) == 1
+    # second load reuses the cached build
+    load_classifier(str(tiny_dirs["random"]), cfg)
+    assert list((tmp_path / "onnx").glob("user-*/model.onnx")) == built
+
+
+def test_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-model"
+    with pytest.raises(ModelError) as err:
+        load_scorer(SentimentConfig(model=str(missing), backend="torch"))
+    assert str(err.value) == (
+        f"sentiment model {str(missing)!r}: no such directory (give a directory with config.json, "
+        "a tokenizer and weights, a Hugging Face model id, or 'builtin')")
+
+
+def test_directory_without_a_model_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError) as err:
+        load_scorer(SentimentConfig(model=str(tmp_path), backend="torch"))
+    assert str(err.value) == (
+        f"sentiment model {str(tmp_path)!r}: {tmp_path / 'config.json'} is missing; save the model with "
+        "model.save_pretrained(DIR) and tokenizer.save_pretrained(DIR)")
+
+
+def test_unreachable_hub_id_is_a_clear_error() -> None:
+    with pytest.raises(ModelError, match=r"^sentiment model 'nobody/no-such-model' could not be loaded: .*give its "
+                                         r"directory\)$"):
+        load_scorer(SentimentConfig(model="nobody/no-such-model", backend="torch", local_files_only=True))
+
+
+def test_unknown_builtin_part_is_a_clear_error() -> None:
+    with pytest.raises(ModelError) as err:
+        load_scorer(SentimentConfig(model="builtin:fr"))
+    assert str(err.value) == "unknown builtin sentiment model 'builtin:fr' (known: builtin, builtin:en, builtin:multi)"
+
+
+def test_unmappable_labels_fail_at_load(tmp_path: Path) -> None:
+    path = make_tiny_model(tmp_path / "emotions", labels=["joy", "anger", "fear"])
+    with pytest.raises(ModelError, match="cannot map its labels"):
+        load_scorer(SentimentConfig(model=str(path), backend="torch"))
+    scorer = load_scorer(SentimentConfig(model=str(path), backend="torch",
+                                         label_map={"joy": "positive", "anger": "negative", "fear": "negative"}))
+    assert scorer.score(["good"])[0].label in ("positive", "negative")
