@@ -134,6 +134,7 @@ def _alert(h: SourceHealth, now: datetime, transition: str, trigger: str, reason
     incident = f"source-{h.name}-{since:%Y%m%d-%H%M%S}"
     silent_for = now - (h.last_event_at or h.started_at)
     detail = {"source": h.name, "kind": h.kind, "silent_for_minutes": int(silent_for.total_seconds() // 60),
+              "down_for": (now - since).total_seconds() if transition == "recovered" else None,
               "last_event": format_ts(h.last_event_at) if h.last_event_at else None, "last_error": h.last_error,
               "consecutive_failures": h.consecutive_failures}
     evidence = Evidence(trigger=trigger, rule=reason, observed=detail["silent_for_minutes"],

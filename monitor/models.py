@@ -256,7 +256,8 @@ class ScoredPost:
         return self.sentiment.label == "negative"
 
 
-TRANSITIONS = ("opened", "escalated", "repeated", "overdue", "acknowledged", "resolved", "blind_spot", "recovered")
+TRANSITIONS = ("opened", "escalated", "updated", "repeated", "overdue", "acknowledged", "resolved", "blind_spot",
+               "recovered")
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +315,7 @@ class Incident:
     resolved_at: datetime | None = None
     resolved_by: str | None = None
     trigger: str = ""
+    triggers: list[str] = field(default_factory=list)  # announced at the current level
     seq: int = 0  # notifications issued so far; makes notification ids stable across restarts
 
 

@@ -55,6 +55,8 @@ class Service:
     async def start(self) -> None:
         self.rt = rt = await build_runtime(self.loaded, self.clock, scorer=self.scorer, color=self.color)
         self.scorer = rt.scorer
+        # live time starts now: what collectors bring from before the window is history, not a crisis
+        rt.pipeline.tick()
         self._dispatcher_task = asyncio.create_task(rt.dispatcher.run(self.stop_event))
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         for cfg in self.loaded.config.sources:

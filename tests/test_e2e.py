@@ -33,6 +33,7 @@ EXPECTED = [
     ("red", "escalated", "acme"),
     ("red", "overdue", "acme"),
     ("red", "overdue", "acme"),
+    ("red", "updated", "acme"),  # the stock falls more than 5% while the brand is trending
     ("red", "repeated", "acme"),
     ("red", "resolved", "acme"),
 ]
@@ -74,8 +75,10 @@ async def test_bundled_feed_reaches_slack_and_email(tmp_path: Path, shipped_scor
             assert notes[0]["reason"].startswith("blue: ") and "on weibo in 60 min" in notes[0]["reason"]
             assert notes[1]["reason"] == "yellow: a news outlet picked the story up: dailytech.example"
             assert notes[4]["evidence"]["trigger"] == "red.trending"
-            assert "red.stock" in notes[5]["evidence"]["detail"].get("also", []) or any(
-                "red.stock" in (n["evidence"] or {}).get("detail", {}).get("also", []) for n in notes[4:8])
+            assert notes[4]["playbook"] == "red-safety"  # leaking, shocking kettles: safety dominates
+            assert notes[7]["evidence"]["trigger"] == "red.stock"
+            assert notes[7]["reason"] == "red: ACME moved -5.8% against the previous close (threshold: more than 5%)"
+            assert notes[-1]["evidence"]["detail"]["peak_level"] == "red"
             assert report["run"]["bad_lines"] == [
                 "acme-48h.jsonl: line 82: field 'ts' is not an ISO 8601 time: 'yesterday' "
                 "(write e.g. 2026-03-01T08:00:00Z)"]

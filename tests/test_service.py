@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import aiohttp
@@ -120,7 +121,8 @@ async def test_api_requires_the_token_and_acks(tmp_path: Path, feed_server) -> N
             async with http.post(f"{base}/posts/news:1/relabel", json={"label": "angry"}, headers=auth) as r:
                 assert r.status == 400
             async with http.get(f"{base}/incidents") as r:
-                assert await r.json() == []
+                got = await r.json()
+                assert got == [], json.dumps(got)
     finally:
         await svc.shutdown()
 

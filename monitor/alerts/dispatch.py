@@ -71,6 +71,7 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self.sent = 0
         self.failed = 0
+        self._lock = asyncio.Lock()  # run() and drain() may overlap: one delivery round at a time
 
     def _delay(self, attempts: int) -> timedelta:
         cfg = self.config
@@ -120,13 +121,14 @@ class Dispatcher:
     async def run_once(self) -> int:
         """Deliver every delivery that is due now; returns how many were attempted."""
         total = 0
-        while True:
-            due = self.store.pending_deliveries(self.clock.now())
-            if not due:
-                return total
-            # one head per notifier: channels proceed in parallel, each in order
-            await asyncio.gather(*(self._deliver(nid, name, attempts) for nid, name, attempts, _ in due))
-            total += len(due)
+        async with self._lock:
+            while True:
+                due = self.store.pending_deliveries(self.clock.now())
+                if not due:
+                    return total
+                # one head per notifier: channels proceed in parallel, each in order
+                await asyncio.gather(*(self._deliver(nid, name, attempts) for nid, name, attempts, _ in due))
+                total += len(due)
 
     def seconds_until_next(self) -> float | None:
         nxt = self.store.next_delivery_due()

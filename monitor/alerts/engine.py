@@ -223,14 +223,17 @@ class Engine:
         assert self.now is not None
         w = self._window(scope)
         was_holding = w.holding
-        level = w.level_now()
+        active = w.active()
+        level = active[0][0] if active else None
         inc = self.incidents.get(scope)
         if level is not None:
             if inc is None:
-                self._open(scope, w.evaluate())
+                self._open(scope, w.evaluate(), active)
                 return
             if RANK[level] > RANK[inc.level]:
-                self._escalate(scope, inc, w.evaluate())
+                self._escalate(scope, inc, w.evaluate(), active)
+            else:
+                self._announce_new_triggers(scope, inc, w, active)
         if inc is None:
             return
         if level is not None or was_holding:
@@ -239,7 +242,18 @@ class Engine:
         self._timers(scope, inc, w)
 
     # -- lifecycle ----------------------------------------------------------------------------
-    def _open(self, scope: str, f: Finding | None) -> None:
+    def _announce_new_triggers(self, scope: str, inc: Incident, w: Window, active: list[tuple[str, str]]) -> None:
+        """A new reason at the current level (the stock falls while trending): tell the team."""
+        new = [t for lvl, t in active if lvl == inc.level and t not in inc.triggers]
+        if not new:
+            return
+        inc.triggers.extend(new)
+        self._changed.add(scope)
+        f = w.evaluate(new[0])
+        assert f is not None
+        self._notify(scope, inc, "updated", f.reason, f.evidence)
+
+    def _open(self, scope: str, f: Finding | None, active: list[tuple[str, str]]) -> None:
         assert f is not None and self.now is not None
         brand, _, cat = scope.partition("/")
         base = f"{brand}{'-' + cat if cat else ''}-{self.now:%Y%m%d-%H%M%S}"
@@ -249,17 +263,18 @@ class Engine:
             inc_id = f"{base}-{n}"
         inc = Incident(id=inc_id, brand=brand, category=cat or f.category, level=f.level,  # type: ignore[arg-type]
                        status="open", opened_at=self.now, level_since=self.now, last_signal_at=self.now,
-                       trigger=f.trigger)
+                       trigger=f.trigger, triggers=[t for lvl, t in active if lvl == f.level])
         self.incidents[scope] = inc
         self._arm(inc)
         self._changed.add(scope)
         self._notify(scope, inc, "opened", f.reason, f.evidence)
 
-    def _escalate(self, scope: str, inc: Incident, f: Finding | None) -> None:
+    def _escalate(self, scope: str, inc: Incident, f: Finding | None, active: list[tuple[str, str]]) -> None:
         assert f is not None and self.now is not None
         inc.level = f.level  # type: ignore[assignment]
         inc.level_since = self.now
         inc.trigger = f.trigger
+        inc.triggers = [t for lvl, t in active if lvl == f.level]
         if self.config.scope == "brand" and f.category:
             inc.category = f.category
         inc.acked_at = inc.acked_by = None
@@ -306,7 +321,13 @@ class Engine:
         inc.resolved_by = by
         inc.ack_due_at = inc.next_repeat_at = None
         self._changed.add(scope)
-        self._notify(scope, inc, "resolved", reason, self.store.incident_evidence(inc.id))
+        last = self.store.incident_evidence(inc.id)
+        evidence = evidence_from_json(last) if last else None
+        closing = {"quiet_for": (self.now - inc.last_signal_at).total_seconds(), "opened_at": inc.opened_at,
+                   "peak_level": inc.level, "resolved_by": by}
+        if evidence is not None:
+            evidence = replace(evidence, detail={**evidence.detail, **closing})
+        self._notify(scope, inc, "resolved", reason, evidence)
         self.store.save_incident(scope, inc)
         self.incidents.pop(scope, None)
 

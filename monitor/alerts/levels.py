@@ -206,62 +206,74 @@ class Window:
         hit = {"any": abs(move), "down": -move, "up": move}[cfg.stock_direction]
         return move if hit > cfg.stock_move_pct else None
 
+    def active(self) -> list[tuple[str, str]]:
+        """Cheap: the (level, trigger) pairs whose condition holds now, highest level first."""
+        cfg = self.config
+        out: list[tuple[str, str]] = []
+        if cfg.red.enabled:
+            if cfg.red.trending and self.trends:
+                out.append(("red", "red.trending"))
+            if self._quote_move() is not None:
+                out.append(("red", "red.stock"))
+        if cfg.yellow.enabled:
+            if self.reposts > cfg.yellow.reposts:
+                out.append(("yellow", "yellow.reposts"))
+            if cfg.yellow.news_pickup and self.news:
+                out.append(("yellow", "yellow.news"))
+        if cfg.blue.enabled and self.per_platform and max(self.per_platform.values()) > cfg.blue.platform_posts:
+            out.append(("blue", "blue.platform_posts"))
+        self.holding = bool(out)
+        return out
+
     def level_now(self) -> str | None:
         """Cheap check of which level's condition holds (no evidence built)."""
-        cfg = self.config
-        level = None
-        if cfg.red.enabled and ((cfg.red.trending and self.trends) or self._quote_move() is not None):
-            level = "red"
-        elif cfg.yellow.enabled and (self.reposts > cfg.yellow.reposts or (cfg.yellow.news_pickup and self.news)):
-            level = "yellow"
-        elif (cfg.blue.enabled and self.per_platform
-              and max(self.per_platform.values()) > cfg.blue.platform_posts):
-            level = "blue"
-        self.holding = level is not None
-        return level
+        active = self.active()
+        return active[0][0] if active else None
 
-    def evaluate(self) -> Finding | None:
-        """The highest level whose condition holds now, with its evidence; None when calm."""
+    def evaluate(self, trigger: str | None = None) -> Finding | None:
+        """The finding for ``trigger`` — by default the highest level holding — with evidence; None when calm.
+
+        Other triggers that hold too are listed in ``evidence.detail["also"]``.
+        """
+        active = self.active()
+        if not active:
+            return None
+        triggers = [t for _, t in active]
+        chosen = trigger if trigger in triggers else triggers[0]
+        finding = self._build(chosen)
+        also = [t for t in triggers if t != chosen]
+        if also:
+            finding.evidence.detail["also"] = also
+        return finding
+
+    def _build(self, trigger: str) -> Finding:
         cfg = self.config
         minutes = int(cfg.window.total_seconds() // 60)
-        found: list[Finding] = []
-        if cfg.red.enabled and cfg.red.trending and self.trends:
+        if trigger == "red.trending":
             t = max(self.trends, key=lambda x: (x.ts, -(x.rank or 0)))
             rank = f" (#{t.rank})" if t.rank else ""
-            found.append(self._finding("red", "red.trending", f"the brand entered a trending list: "
-                                       f"\"{t.word}\" on {t.source}{rank}", len(self.trends), 0,
-                                       {"trend": {"source": t.source, "word": t.word, "rank": t.rank, "ts": t.ts}}))
-        move = self._quote_move() if cfg.red.enabled else None
-        if move is not None:
-            q = self.quotes[-1]
-            found.append(self._finding("red", "red.stock", f"{q.symbol} moved {move:+.1f}% against the previous "
-                                       f"close (threshold: more than {cfg.red.stock_move_pct:g}%)",
-                                       round(move, 2), cfg.red.stock_move_pct,
-                                       {"quote": {"symbol": q.symbol, "price": q.price,
-                                                  "prev_close": q.prev_close, "ts": q.ts}}))
-        if cfg.yellow.enabled and self.reposts > cfg.yellow.reposts:
-            found.append(self._finding("yellow", "yellow.reposts", f"negative posts reached {self.reposts} reposts "
-                                       f"across {len(self.per_platform)} platform(s) in {minutes} min (threshold: "
-                                       f"more than {cfg.yellow.reposts})", self.reposts, cfg.yellow.reposts))
-        if cfg.yellow.enabled and cfg.yellow.news_pickup and self.news:
+            return self._finding("red", trigger, f"the brand entered a trending list: \"{t.word}\" on "
+                                 f"{t.source}{rank}", len(self.trends), 0,
+                                 {"trend": {"source": t.source, "word": t.word, "rank": t.rank, "ts": t.ts}})
+        if trigger == "red.stock":
+            q, move = self.quotes[-1], self.quotes[-1].change_pct
+            return self._finding("red", trigger, f"{q.symbol} moved {move:+.1f}% against the previous close "
+                                 f"(threshold: more than {cfg.red.stock_move_pct:g}%)", round(move, 2),
+                                 cfg.red.stock_move_pct, {"quote": {"symbol": q.symbol, "price": q.price,
+                                                                    "prev_close": q.prev_close, "ts": q.ts}})
+        if trigger == "yellow.reposts":
+            return self._finding("yellow", trigger, f"negative posts reached {self.reposts} reposts across "
+                                 f"{len(self.per_platform)} platform(s) in {minutes} min (threshold: more than "
+                                 f"{cfg.yellow.reposts})", self.reposts, cfg.yellow.reposts)
+        if trigger == "yellow.news":
             first = next(p for p in self.posts if self.is_news(p))
             outlet = first.outlet or first.source
-            found.append(self._finding("yellow", "yellow.news", f"a news outlet picked the story up: {outlet}",
-                                       self.news, 0, {"outlet": outlet, "url": first.example.url}))
-        if cfg.blue.enabled and self.per_platform:
-            platform, count = max(self.per_platform.items(), key=lambda kv: (kv[1], kv[0]))
-            if count > cfg.blue.platform_posts:
-                found.append(self._finding("blue", "blue.platform_posts", f"{count} negative posts on {platform} in "
-                                           f"{minutes} min (threshold: more than {cfg.blue.platform_posts})", count,
-                                           cfg.blue.platform_posts, {"platform": platform}))
-        self.holding = bool(found)
-        if not found:
-            return None
-        best = max(found, key=lambda f: RANK[f.level])  # first of the highest level wins
-        also = [f.trigger for f in found if f is not best]
-        if also:
-            best.evidence.detail["also"] = also
-        return best
+            return self._finding("yellow", trigger, f"a news outlet picked the story up: {outlet}", self.news, 0,
+                                 {"outlet": outlet, "url": first.example.url})
+        platform, count = max(self.per_platform.items(), key=lambda kv: (kv[1], kv[0]))
+        return self._finding("blue", trigger, f"{count} negative posts on {platform} in {minutes} min (threshold: "
+                             f"more than {cfg.blue.platform_posts})", count, cfg.blue.platform_posts,
+                             {"platform": platform})
 
     def _finding(self, level: str, trigger: str, why: str, observed: float, threshold: float,
                  detail: dict[str, Any] | None = None) -> Finding:

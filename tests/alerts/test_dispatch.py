@@ -132,3 +132,23 @@ async def test_routing_only_queues_for_notifiers_that_want_it(tmp_path: Path, ma
     assert store.deliveries_for("a#1") == []
     assert sorted(d["notifier"] for d in store.deliveries_for("a#2")) == ["execs", "next"]
     await asyncio.sleep(0)
+
+
+async def test_overlapping_rounds_never_send_twice(tmp_path: Path, make_alert) -> None:
+    receiver = Receiver()
+    server = await start(receiver)
+    store = Store(tmp_path / "m.db")
+    async with aiohttp.ClientSession() as session:
+        notifier = WebhookNotifier(WebhookConfig(kind="webhook", name="hook", url=str(server.make_url("/hook"))),
+                                   NotifierContext(clock=StepClock(), session=session))
+        outbox = Outbox(store, [notifier])
+        for i in range(1, 6):
+            outbox.enqueue(make_alert(transition="repeated", id=f"inc-1#{i}", seq=i))
+        d = Dispatcher(store, [notifier], StepClock())
+        stop = asyncio.Event()
+        loop_task = asyncio.create_task(d.run(stop))  # the daemon's loop...
+        await d.drain(timeout=5)  # ...and a drain at shutdown, at the same time
+        stop.set()
+        await loop_task
+    assert [r["id"] for r in receiver.received] == [f"inc-1#{i}" for i in range(1, 6)]
+    await server.close()
