@@ -93,11 +93,10 @@ async def test_silent_source_turns_unhealthy_and_raises_a_blind_spot(tmp_path: P
     await svc.start()
     try:
         await wait_for(lambda: any(b.get("transition") == "blind_spot" for b in hook.bodies), timeout=15)
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"http://127.0.0.1:{svc.port}/healthz") as r:
-                body = await r.json()
-                assert r.status == 503 and body["status"] == "unhealthy"
-                assert body["sources"]["news"]["problem"].startswith("no events from news for ")
+        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{svc.port}/healthz") as r:
+            body = await r.json()
+            assert r.status == 503 and body["status"] == "unhealthy"
+            assert body["sources"]["news"]["problem"].startswith("no events from news for ")
         alert = next(b for b in hook.bodies if b["transition"] == "blind_spot")
         assert alert["level"] == "system" and "silence is not calm" in alert["reason"]
         state["items"] = True  # the channel comes back
