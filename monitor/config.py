@@ -129,14 +129,33 @@ def _relative(base: Path, p: Path) -> Path:
     return p if p.is_absolute() else (base / p)
 
 
+def _path_field(data: dict[str, Any], key: str, default: str, base_dir: Path) -> Path | None:
+    value = data.get(key, default)
+    return _relative(base_dir, Path(value)) if isinstance(value, str) and value else None
+
+
+def _line_of(problem: Problem) -> tuple[str, int]:
+    place = problem.place
+    if place.startswith("line "):
+        number = place[5:].split(" ", 1)[0].rstrip(",")
+        if number.isdigit():
+            return problem.file, int(number)
+    return problem.file, 0
+
+
 def validate(data: Any, doc: Located, base_dir: Path, env: dict[str, str] | None = None) -> Loaded:
-    """Validate an already-parsed config document; raise ConfigError listing every problem."""
+    """Validate an already-parsed config document; raise ConfigError listing every problem.
+
+    The keyword rules and playbooks are checked even when monitor.yaml itself has
+    problems, so one run of ``monitor check`` shows everything there is to fix.
+    """
     problems: list[Problem] = []
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError([Problem(doc.file, "", "the configuration must be a YAML mapping")])
-    data = expand_env(data, env, doc, problems)
+    env_problems: list[Problem] = []
+    data = expand_env(data, env, doc, env_problems)
     sources = _plugins(data.get("sources"), SOURCES, "sources", doc, problems)
     notifiers = _plugins(data.get("notifiers"), NOTIFIERS, "notifiers", doc, problems)
     rest = {k: v for k, v in data.items() if k not in ("sources", "notifiers")}
@@ -145,39 +164,44 @@ def validate(data: Any, doc: Located, base_dir: Path, env: dict[str, str] | None
         config = Config.model_validate(rest)
     except ValidationError as exc:
         problems.extend(pydantic_problems(exc, doc))
+    # a value left empty by a missing ${VAR} is reported once, as the missing variable
+    unset = {p.place for p in env_problems}
+    problems = env_problems + [p for p in problems if p.place not in unset]
+    keywords = _path_field(rest, "keywords", "keywords.yaml", base_dir)
+    playbook_dir = _path_field(rest, "playbooks", "playbooks", base_dir)
     rules = playbooks = None
-    if config is not None:
-        config = config.model_copy(update={"sources": sources, "notifiers": notifiers})
-        config.store.path = _relative(base_dir, config.store.path)
-        config.keywords = _relative(base_dir, config.keywords)
-        config.playbooks = _relative(base_dir, config.playbooks)
-        for src in sources:
-            path = getattr(src, "path", None)
-            if isinstance(path, Path):
-                src.path = _relative(base_dir, path)  # type: ignore[attr-defined]
-                if not src.path.is_file():  # type: ignore[attr-defined]
-                    problems.append(Problem(doc.file, f"source {src.display_name()}",
-                                            f"recording {src.path} not found"))  # type: ignore[attr-defined]
+    if keywords is not None:
         from monitor.nlp.keywords import load_rules
 
         try:
-            rules = load_rules(config.keywords)
+            rules = load_rules(keywords)
         except ConfigError as exc:
             problems.extend(exc.problems)
+    if playbook_dir is not None:
         try:
-            playbooks = load_playbooks(config.playbooks)
+            playbooks = load_playbooks(playbook_dir)
         except ConfigError as exc:
             problems.extend(exc.problems)
-        if rules is not None:
-            for n in notifiers:
-                unknown = [b for b in (getattr(n, "brands", None) or []) if b not in rules.brands]
-                if unknown:
-                    problems.append(Problem(doc.file, f"notifier {n.display_name()}",
-                                            f"unknown brand(s) {', '.join(unknown)} (brands in {config.keywords}: "
-                                            f"{', '.join(rules.brands)})"))
+    for src in sources:
+        path = getattr(src, "path", None)
+        if isinstance(path, Path):
+            src.path = _relative(base_dir, path)  # type: ignore[attr-defined]
+            if not src.path.is_file():  # type: ignore[attr-defined]
+                problems.append(Problem(doc.file, f"source {src.display_name()}",
+                                        f"recording {src.path} not found"))  # type: ignore[attr-defined]
+    if rules is not None:
+        for n in notifiers:
+            unknown = [b for b in (getattr(n, "brands", None) or []) if b not in rules.brands]
+            if unknown:
+                problems.append(Problem(doc.file, f"notifier {n.display_name()}",
+                                        f"unknown brand(s) {', '.join(unknown)} (brands in {keywords}: "
+                                        f"{', '.join(rules.brands)})"))
     if problems:
-        raise ConfigError(problems)
-    assert config is not None and playbooks is not None
+        raise ConfigError(sorted(problems, key=_line_of))
+    assert config is not None and playbooks is not None and keywords is not None and playbook_dir is not None
+    config = config.model_copy(update={"sources": sources, "notifiers": notifiers})
+    config.store.path = _relative(base_dir, config.store.path)
+    config.keywords, config.playbooks = keywords, playbook_dir
     return Loaded(config=config, rules=rules, playbooks=playbooks, file=doc.file)
 
 
