@@ -18,7 +18,7 @@ from monitor.nlp.keywords.text import CJK_CLASS, LATIN_CLASS, is_latin, post_tex
 
 
 def term_regex(term: Term) -> re.Pattern[str]:
-    """Whole-word for Latin edges, substring for CJK edges; lookahead so overlaps are all found."""
+    """Whole-word for Latin edges, substring for CJK edges."""
     chars = term.pattern
     latin_script = any(is_latin(c) for c in chars if not (term.wildcard and c in "*?"))
     wild_class = LATIN_CLASS if latin_script else CJK_CLASS
@@ -36,7 +36,17 @@ def term_regex(term: Term) -> re.Pattern[str]:
 
     before = f"(?<!{LATIN_CLASS})" if latin_edge(chars[0]) else ""
     after = f"(?!{LATIN_CLASS})" if latin_edge(chars[-1]) else ""
-    return re.compile("(?=(" + before + "".join(parts) + after + "))")
+    return re.compile(before + "".join(parts) + after)
+
+
+def all_occurrences(regex: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """Spans of every match, overlapping ones included (``finditer`` alone skips those)."""
+    out = []
+    pos = 0
+    while (m := regex.search(text, pos)) is not None:
+        out.append(m.span())
+        pos = m.start() + 1
+    return out
 
 
 class ReferenceEvaluator:
@@ -46,22 +56,22 @@ class ReferenceEvaluator:
         self.rules = list(rules)
         self._regex: dict[Term, re.Pattern[str]] = {}
 
-    def _find(self, term: Term, text: str, title_len: int) -> list[tuple[int, int]]:
+    def _pattern(self, term: Term) -> re.Pattern[str]:
         regex = self._regex.get(term)
         if regex is None:
             regex = self._regex[term] = term_regex(term)
-        spans = [m.span(1) for m in regex.finditer(text)]
+        return regex
+
+    def _find(self, term: Term, text: str, title_len: int) -> list[tuple[int, int]]:
+        spans = all_occurrences(self._pattern(term), text)
         if term.scope == "title":
             spans = [s for s in spans if s[1] <= title_len]
         return spans
 
-    def _tokens(self, text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        starts, ends = token_spans(text)
-        out = []
-        for a, b in spans:
-            covered = [k for k in range(len(starts)) if starts[k] < b and ends[k] > a]
-            out.append((covered[0], covered[-1]))
-        return out
+    def _occurs(self, term: Term, text: str, title_len: int) -> bool:
+        if term.scope == "title":
+            return bool(self._pattern(term).search(text[:title_len]))
+        return self._pattern(term).search(text) is not None
 
     def _spans(self, node: Node, text: str, title_len: int) -> list[tuple[int, int]]:
         if isinstance(node, Term):
@@ -71,7 +81,7 @@ class ReferenceEvaluator:
 
     def eval(self, node: Node, post: Post, text: str, title_len: int) -> bool:
         if isinstance(node, Term):
-            return bool(self._find(node, text, title_len))
+            return self._occurs(node, text, title_len)
         if isinstance(node, Field):
             return field_matches(post, node.name, node.value)
         if isinstance(node, Not):
@@ -81,18 +91,21 @@ class ReferenceEvaluator:
         if isinstance(node, Or):
             return any(self.eval(c, post, text, title_len) for c in node.children)
         assert isinstance(node, Near)
-        lefts = self._tokens(text, self._spans(node.left, text, title_len))
-        rights = self._tokens(text, self._spans(node.right, text, title_len))
-        for l_first, l_last in lefts:
-            for r_first, r_last in rights:
-                if l_last < r_first and r_first - l_last - 1 <= node.distance:
+        tokens = token_spans(text)
+
+        def between(a: int, b: int) -> int:
+            return sum(1 for start, end in tokens if a <= start and end <= b)
+
+        for l_start, l_end in self._spans(node.left, text, title_len):
+            for r_start, r_end in self._spans(node.right, text, title_len):
+                if l_end <= r_start and between(l_end, r_start) <= node.distance:
                     return True
-                if not node.ordered and r_last < l_first and l_first - r_last - 1 <= node.distance:
+                if not node.ordered and r_end <= l_start and between(r_end, l_start) <= node.distance:
                     return True
         return False
 
-    def matches(self, rule: Rule, post: Post) -> RuleMatch | None:
-        text, title_len = post_text(post.title, post.text)
+    def matches(self, rule: Rule, post: Post, normalized: tuple[str, int] | None = None) -> RuleMatch | None:
+        text, title_len = normalized or post_text(post.title, post.text)
         for name, values in rule.filters.items():
             if not any(field_matches(post, name, v) for v in values):
                 return None
@@ -100,9 +113,10 @@ class ReferenceEvaluator:
             return None
         found: list[str] = []
         for term in positive_terms(rule.node):
-            if term.text not in found and self._find(term, text, title_len):
+            if term.text not in found and self._occurs(term, text, title_len):
                 found.append(term.text)
         return RuleMatch(rule.id, rule.brand, rule.category, tuple(found))
 
     def match(self, post: Post) -> list[RuleMatch]:
-        return [m for rule in self.rules if (m := self.matches(rule, post)) is not None]
+        normalized = post_text(post.title, post.text)
+        return [m for rule in self.rules if (m := self.matches(rule, post, normalized)) is not None]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 # Blocks whose letters are written without spaces between words (or, for Hangul,
@@ -100,10 +101,45 @@ def char_table() -> dict[int, str]:
             folded = unicodedata.normalize("NFKC", chr(code))
             if len(folded) == 1 and folded != chr(code):
                 table[code] = table.get(ord(folded), folded)
+    for code, dst in list(table.items()):  # make it idempotent: fold(fold(c)) == fold(c)
+        seen = {code}
+        while ord(dst) in table and ord(dst) not in seen:
+            seen.add(ord(dst))
+            dst = table[ord(dst)]
+        table[code] = dst
     return table
 
 
-_CJK_SPACE = re.compile(f" (?={CJK_CLASS})|(?<={CJK_CLASS}) ")
+@lru_cache(maxsize=1)
+def _inverse() -> dict[str, tuple[str, ...]]:
+    inverse: dict[str, list[str]] = {}
+    for code, dst in char_table().items():
+        inverse.setdefault(dst, []).append(chr(code))
+    return {k: tuple(v) for k, v in inverse.items()}
+
+
+def variants(ch: str) -> tuple[str, ...]:
+    """Every character that normalises to ``ch`` (itself first): 质 -> 质 質; , -> , ，.
+
+    The compiled matcher searches a term's variants instead of converting each post to
+    simplified Chinese and half-width punctuation, which would cost more per post.
+    Full-width letters and digits are not listed: :func:`match_text` folds those.
+    """
+    if ch in _ASCII_WORD:
+        return (ch,)
+    return (ch, *_inverse().get(ch, ()))
+
+
+@lru_cache(maxsize=1)
+def _fold_pattern() -> tuple[re.Pattern[str], dict[int, str]]:
+    table = char_table()
+    codes = sorted(c for c, dst in table.items() if dst.isalnum() and not 0x3400 <= c <= 0xFAFF)
+    cls = "".join(re.escape(chr(c)) for c in codes)
+    return re.compile(f"[{cls}]"), table
+
+
+# starts with a literal space so the regex engine can skip ahead to spaces
+_CJK_SPACE = re.compile(f" (?:(?={CJK_CLASS})|(?<={CJK_CLASS} ))")
 
 
 def fold_chars(text: str) -> str:
@@ -119,38 +155,47 @@ def normalize(text: str) -> str:
     return _CJK_SPACE.sub("", text) if " " in text else text
 
 
+def match_text(text: str) -> str:
+    """The cheaper normalisation the compiled matcher searches: like :func:`normalize`, but
+    traditional characters and full-width punctuation are left as they are (terms are
+    searched in all their :func:`variants`). Full-width letters and digits, half-width
+    katakana and the like are rare, so they are folded only when present.
+    """
+    if text.isascii():
+        return " ".join(text.lower().split())
+    fold, table = _fold_pattern()
+    if fold.search(text) is not None:
+        text = text.translate(table)
+    text = " ".join(text.casefold().split())
+    return _CJK_SPACE.sub("", text) if " " in text else text
+
+
 TITLE_SEPARATOR = " | "
 """Joins a post's title and text; '|' is not a word character, so no phrase spans it."""
 
 
-def post_text(title: str | None, text: str) -> tuple[str, int]:
+def post_text(title: str | None, text: str, norm: Callable[[str], str] = normalize) -> tuple[str, int]:
     """The normalised searchable text of a post and the length of its title part.
 
     Plain terms search the title and the text; ``title:`` terms only the first
     ``title_len`` characters.
     """
-    body = normalize(text)
+    body = norm(text)
     if not title:
         return body, 0
-    head = normalize(title)
+    head = norm(title)
     if not head:
         return body, 0
     return f"{head}{TITLE_SEPARATOR}{body}", len(head)
 
 
-_TOKEN = re.compile(f"{LATIN_CLASS}+|{CJK_CLASS}")
+TOKEN = re.compile(f"{LATIN_CLASS}+|(?=\\w){CJK_CLASS}")
+"""A token for NEAR/n: a run of Latin word characters, or one CJK letter."""
 
 
-def token_spans(text: str) -> tuple[list[int], list[int]]:
-    """Start and end offsets of the tokens of normalised text (a Latin word, or one CJK character)."""
-    starts: list[int] = []
-    ends: list[int] = []
-    for m in _TOKEN.finditer(text):
-        if m.end() - m.start() == 1 and not m.group().isalnum() and m.group() != "_":
-            continue  # CJK punctuation inside a CJK block (e.g. 〆 is fine, but guard odd marks)
-        starts.append(m.start())
-        ends.append(m.end())
-    return starts, ends
+def token_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every token of normalised text."""
+    return [m.span() for m in TOKEN.finditer(text)]
 
 
 def guess_lang(text: str) -> str:
