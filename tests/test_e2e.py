@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -107,28 +108,43 @@ async def _drill_process(args: list[str], env: dict[str, str]) -> asyncio.subpro
                                                 stderr=asyncio.subprocess.PIPE)
 
 
+def _sent(state: Path) -> tuple[int, int]:
+    """(notifications queued, deliveries marked sent) as the drill process sees them."""
+    if not state.exists():
+        return 0, 0
+    try:
+        with sqlite3.connect(f"file:{state}?mode=ro", uri=True, timeout=1) as db:
+            queued = db.execute("SELECT COUNT(*) FROM notifications").fetchone()[0]
+            sent = db.execute("SELECT COUNT(*) FROM deliveries WHERE status='sent'").fetchone()[0]
+            return queued, sent
+    except sqlite3.Error:
+        return 0, 0
+
+
 @pytest.mark.timeout_heavy
 async def test_killed_drill_resumes_without_losing_or_repeating(tmp_path: Path) -> None:
+    # the bundled recording from 09:30 on day one, so a paced run reaches the crisis quickly
+    feed = tmp_path / "crisis.jsonl"
+    events = [json.loads(ln) for ln in BUNDLED_FEED.read_text().splitlines() if "yesterday" not in ln]
+    feed.write_text("".join(json.dumps(e) + "\n" for e in events if e["ts"] >= "2026-03-02T09:30"))
     async with HookServer() as slack:
         with SmtpServer() as smtp:
             cfg = drill_config(tmp_path, slack.url("/services/T0/B0/x"), smtp.port)
             report_dir = tmp_path / "report"
             env = {**os.environ, "PYTHONPATH": str(ROOT)}
-            base = ["drill", str(BUNDLED_FEED), "--config", str(cfg), "--report", str(report_dir), "--notify",
-                    "--no-color"]
-            # paced: an hour of the recording per 0.3 s, so notifications are far apart in real time
-            proc = await _drill_process([*base, "--speed", "12000"], env)
+            base = ["drill", str(feed), "--config", str(cfg), "--report", str(report_dir), "--notify", "--no-color"]
+            # paced at 20 virtual minutes a second: notifications are >= 1.5 s apart in real time, so the kill
+            # lands between deliveries, never inside one (which no channel without idempotency keys survives)
+            proc = await _drill_process([*base, "--speed", "1200"], env)
             loop = asyncio.get_running_loop()
             deadline = loop.time() + 240
-            while len(slack.requests) < 3:
+            while _sent(report_dir / "drill-state.db") != (3, 6):
                 assert proc.returncode is None, (await proc.stderr.read()).decode()[-2000:]
-                assert loop.time() < deadline, "the drill never reached its third notification"
+                assert loop.time() < deadline, "the drill never delivered its third notification"
                 await asyncio.sleep(0.02)
-            await asyncio.sleep(0.1)  # let the third delivery be marked as sent
             proc.send_signal(signal.SIGKILL)
             await proc.wait()
-            before = len(slack.requests)
-            assert 3 <= before < len(EXPECTED)
+            assert len(slack.requests) == 3 and len(smtp.messages()) == 3
             proc = await _drill_process([*base, "--speed", "max"], env)
             _, err = await proc.communicate()
             assert proc.returncode == 0, err.decode()[-2000:]
@@ -137,4 +153,5 @@ async def test_killed_drill_resumes_without_losing_or_repeating(tmp_path: Path) 
             assert sequence(report) == EXPECTED
             ids = [re.search(r"notification (\S+#\d+)", r.body.decode()).group(1) for r in slack.requests]
             assert ids == [n["id"] for n in report["notifications"]]  # each once, in order
-            assert len(smtp.messages()) == len(EXPECTED)
+            mail_ids = [m["Message-ID"] for m in smtp.messages()]  # derived from the notification id
+            assert len(mail_ids) == len(set(mail_ids)) == len(EXPECTED)

@@ -67,7 +67,7 @@ def test_list_ack_and_resolve(open_incident, capsys) -> None:
 
 
 def test_relabel_reevaluates_the_open_incident(open_incident, capsys) -> None:
-    cfg, inc_id, keys = open_incident
+    cfg, _, keys = open_incident
     assert main(["incidents", "relabel", keys[0], "neutral", "--by", "analyst", "--config", str(cfg), "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"key": keys[0], "label": "neutral", "reevaluated": ["acme"]}
     store = Store(cfg.parent / "state.db")
