@@ -17,8 +17,8 @@ from monitor.errors import ModelError
 from monitor.nlp.sentiment.backbones import backbone_dir, default_cache_dir
 from monitor.nlp.sentiment.config import BUILTIN, SentimentConfig
 from monitor.nlp.sentiment.labels import map_labels
-from monitor.nlp.sentiment.modeling import AdapterSpec, MeanPoolClassifier, add_lora, merge_lora
-from monitor.nlp.sentiment.runtime import EncoderClassifier
+from monitor.nlp.sentiment.runtime import EncoderClassifier, FastTokenizer
+from monitor.nlp.sentiment.spec import AdapterSpec
 
 log = logging.getLogger("monitor.sentiment")
 
@@ -46,13 +46,20 @@ def _torch_threads(threads: int | None) -> None:
 
 # ---------------------------------------------------------------- builtin (shipped adapters)
 
+def _vocab_file(folder: Path) -> Path | None:
+    path = folder / "vocab.npz"
+    return path if path.is_file() else None
+
+
 def _builtin_module(spec: AdapterSpec, adapter_file: Path, cache_dir: Path) -> tuple[Any, Any]:
     import torch
     from safetensors.torch import load_file
     from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    src = backbone_dir(spec.backbone, cache_dir)
+    from monitor.nlp.sentiment.modeling import MeanPoolClassifier, add_lora, merge_lora
+
+    src = backbone_dir(spec.backbone, cache_dir, _vocab_file(adapter_file.parent))
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     tokenizer = AutoTokenizer.from_pretrained(src)
@@ -80,16 +87,16 @@ def load_builtin(part: str, cfg: SentimentConfig) -> EncoderClassifier:
         module, tokenizer = _builtin_module(spec, adapter_file, cache_dir)
         fn = _torch_fn(module, lambda m, i, a: m(i, a))
     else:
-        from transformers import AutoTokenizer
-
         from monitor.nlp.sentiment.onnx_backend import build_onnx, cache_key, onnx_logits_fn
 
-        key = cache_key([spec.model_id, spec.backbone, f"q={cfg.quantize}"], [spec_file, adapter_file])
+        vocab = _vocab_file(folder)
+        key = cache_key([spec.model_id, spec.backbone, f"q={cfg.quantize}"],
+                        [spec_file, adapter_file, *([vocab] if vocab else [])])
         target = cache_dir / "onnx" / f"{part}-{key}" / "model.onnx"
         if not target.is_file():
             log.info("first use of %s: building its ONNX fast path (about a minute, once)", spec.model_id)
             build_onnx(lambda: _builtin_module(spec, adapter_file, cache_dir)[0], target, cfg.quantize)
-        tokenizer = AutoTokenizer.from_pretrained(backbone_dir(spec.backbone, cache_dir))
+        tokenizer = FastTokenizer(backbone_dir(spec.backbone, cache_dir, vocab))
         fn = onnx_logits_fn(target, cfg.threads)
     return EncoderClassifier(spec.model_id, tokenizer, fn, spec.labels, max_length, cfg.batch_size,  # type: ignore[arg-type]
                              spec.logit_bias, backend=cfg.backend)

@@ -62,6 +62,7 @@ def build_onnx(module_factory: Callable[[], object], target: Path, quantize: boo
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # exporter chatter about dynamic axis names
+                logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # ... and about torchvision ops
                 torch.onnx.export(module, (ids, torch.ones_like(ids)), str(fp32), dynamo=True,
                                   input_names=["input_ids", "attention_mask"], output_names=["logits"],
                                   dynamic_shapes=({0: batch, 1: seq}, {0: batch, 1: seq}),

@@ -66,6 +66,29 @@ RECIPES: dict[str, Recipe] = {
 }
 
 
+def build_vocab(data_dir: Path, out_file: Path) -> Path:
+    """The e5 vocabulary to keep: every piece the training splits of all genres use (validation
+    parts excluded, so validation sees unseen-text segmentation), single characters, top pieces."""
+    import numpy as np
+    from tokenizers import Tokenizer
+
+    from monitor.nlp.sentiment.e5convert import vocab_to_keep
+
+    full = Tokenizer.from_file(str(backbone_dir("e5", default_cache_dir()) / "tokenizer.json"))
+    used: set[int] = set()
+    for genre in GENRES.values():
+        train, _ = load_genre(data_dir, genre)
+        for enc in full.encode_batch([e.text for e in train]):
+            used.update(enc.ids)
+    size = full.get_vocab_size()
+    pieces = [(p, float(sc)) for p, sc in json.loads(full.to_str())["model"]["vocab"]]
+    keep = vocab_to_keep(pieces, used)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out_file, keep=keep)
+    log.info("vocabulary: %d of %d pieces kept (%d used by the training splits)", len(keep), size, len(used))
+    return out_file
+
+
 def _draw(data_dir: Path, recipe: Recipe, seed: int) -> tuple[list[Example], dict[str, list[Example]]]:
     rng = random.Random(seed)
     train: list[Example] = []
@@ -125,7 +148,9 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    src = backbone_dir(recipe.backbone, default_cache_dir())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    vocab = build_vocab(data_dir, out_dir / "vocab.npz") if recipe.backbone == "e5" else None
+    src = backbone_dir(recipe.backbone, default_cache_dir(), vocab)
     tokenizer = AutoTokenizer.from_pretrained(src)
     model = add_lora(MeanPoolClassifier(AutoModel.from_pretrained(src), len(LABELS)), recipe.lora_r, recipe.lora_alpha)
     train_set, vals = _draw(data_dir, recipe, seed)
@@ -206,6 +231,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--save-every", type=int, default=200)
+    parser.add_argument("--vocab-only", action="store_true", help="only write OUT/vocab.npz (e5 recipes)")
     parser.add_argument("--limit", type=int, help="train on the first N drawn examples (for quick trials)")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
                         help="override a recipe field, e.g. --set epochs=2 --set 'mix={\"zh_weibo\":0}'")
@@ -217,6 +243,9 @@ def main() -> None:
     for item in args.set:
         key, _, value = item.partition("=")
         setattr(recipe, key, json.loads(value))
+    if args.vocab_only:
+        build_vocab(args.data, args.out / "vocab.npz")
+        return
     scores = train(recipe, args.data, args.out, args.seed, args.save_every, args.limit)
     print(json.dumps({k: {m: v[m] for m in ("macro_f1", "macro_recall", "accuracy")} for k, v in scores.items()}))
 
