@@ -86,15 +86,20 @@ _HELPERS: dict[str, Any] = {"_near": near, "_field": _field, "_any": _any_field,
 @dataclass(slots=True)
 class _Compiled:
     rule: Rule
-    fn: Callable[[set[int], Context], bool]
-    report: tuple[tuple[int, str], ...]
-    report_sets: tuple[tuple[frozenset[int], str], ...] | None
+    fn: Callable[[set[int], Context | None], bool]
+    needs_context: bool  # NEAR or field filters: the function reads the post or positions
+    report: tuple[tuple[int, str], ...]  # (term id, term as written) of every positive term, in query order
+    repeats: bool  # the same text appears under more than one term id
 
     def terms(self, found: set[int]) -> tuple[str, ...]:
-        """The rule's positive terms present in the post, in query order."""
-        if self.report_sets is None:
+        """The rule's positive terms present in the post, in query order, each once."""
+        if not self.repeats:
             return tuple([text for tid, text in self.report if tid in found])
-        return tuple([text for tids, text in self.report_sets if not tids.isdisjoint(found)])
+        out: dict[str, None] = {}
+        for tid, text in self.report:
+            if tid in found:
+                out.setdefault(text, None)
+        return tuple(out)
 
 
 class Matcher:
@@ -127,6 +132,7 @@ class Matcher:
         self._trigger_tids = frozenset(self._first)
         self._always = frozenset(always)
         self._finder = TermFinder(self.terms, self.plans)
+        self._results: dict[tuple[int, tuple[str, ...]], RuleMatch] = {}
 
     # -- compilation
     def _tid(self, term: Term) -> int:
@@ -155,14 +161,14 @@ class Matcher:
     def _compile(self, rule: Rule) -> _Compiled:
         parts = [f"_any(C, {name!r}, {values!r})" for name, values in rule.filters.items()]
         parts.append(self._expr(rule.node))
-        fn = eval(f"lambda F, C: {' and '.join(parts)}", dict(_HELPERS))
-        report: dict[str, set[int]] = {}
+        source = " and ".join(parts)
+        fn = eval(f"lambda F, C: {source}", dict(_HELPERS))
+        needs_context = "C" in source.replace("lambda F, C", "")
+        report: dict[tuple[int, str], None] = {}
         for term in positive_terms(rule.node):
-            report.setdefault(term.text, set()).add(self._tids[term.key])
-        if all(len(tids) == 1 for tids in report.values()):  # the usual case: one term id per reported text
-            simple = tuple((next(iter(tids)), text) for text, tids in report.items())
-            return _Compiled(rule, fn, simple, None)
-        return _Compiled(rule, fn, (), tuple((frozenset(tids), text) for text, tids in report.items()))
+            report.setdefault((self._tids[term.key], term.text), None)
+        repeats = len({text for _, text in report}) < len(report)
+        return _Compiled(rule, fn, needs_context, tuple(report), repeats)
 
     def _groups(self, node: Node) -> list[frozenset[int]]:
         """Requirement groups: sets of term ids, each of which must meet the post for ``node`` to match."""
@@ -186,7 +192,10 @@ class Matcher:
     # -- matching
     def match(self, post: Post, only: set[str] | None = None) -> list[RuleMatch]:
         """Every rule that matches ``post`` (``only``: restrict to these rule ids), in file order."""
-        text, title_len = post_text(post.title, post.text, match_text)
+        if post.title:
+            text, title_len = post_text(post.title, post.text, match_text)
+        else:
+            text, title_len = match_text(post.text), 0
         found = self._finder.find(text, title_len)
         candidates: set[int] = set(self._always)
         first = self._first
@@ -194,7 +203,7 @@ class Matcher:
             candidates.update(first[tid])
         if not candidates:
             return []
-        ctx = Context(self, post, text, title_len)
+        ctx: Context | None = None
         out: list[RuleMatch] = []
         compiled = self._compiled
         second = self._second
@@ -205,7 +214,19 @@ class Matcher:
             c = compiled[index]
             if only is not None and c.rule.id not in only:
                 continue
+            if c.needs_context and ctx is None:
+                ctx = Context(self, post, text, title_len)
             if c.fn(found, ctx):
-                rule = c.rule
-                out.append(RuleMatch(rule.id, rule.brand, rule.category, c.terms(found)))
+                out.append(self._result(index, c.terms(found)))
         return out
+
+    def _result(self, index: int, terms: tuple[str, ...]) -> RuleMatch:
+        """RuleMatch objects are immutable, so equal ones are shared rather than built again."""
+        key = (index, terms)
+        hit = self._results.get(key)
+        if hit is None:
+            if len(self._results) > 200_000:
+                self._results.clear()
+            rule = self._compiled[index].rule
+            hit = self._results[key] = RuleMatch(rule.id, rule.brand, rule.category, terms)
+        return hit
