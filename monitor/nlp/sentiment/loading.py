@@ -73,8 +73,9 @@ def _builtin_module(spec: AdapterSpec, adapter_file: Path, cache_dir: Path) -> t
     return merge_lora(model).eval(), tokenizer
 
 
-def load_builtin(part: str, cfg: SentimentConfig) -> EncoderClassifier:
-    folder = ARTIFACTS / part
+def load_builtin(part: str, cfg: SentimentConfig, folder: Path | None = None) -> EncoderClassifier:
+    """A shipped adapter (``artifacts/<part>``, or ``folder``: a freshly trained one) on its backbone."""
+    folder = folder or ARTIFACTS / part
     spec_file, adapter_file = folder / "adapter.json", folder / "adapter.safetensors"
     if not spec_file.is_file() or not adapter_file.is_file():
         raise ModelError(f"the shipped sentiment adapter {folder} is missing; reinstall brand-monitor "

@@ -45,6 +45,8 @@ class Recipe:
     lora_r: int = 16
     lora_alpha: int = 32
     warmup: float = 0.06
+    calibrate_on: list[str] = field(default_factory=list)  # validation genres whose halves pick the logit bias
+    weight_recall: float = 0.0  # calibration objective: (1-w) * macro-F1 + w * macro-recall
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -53,8 +55,10 @@ RECIPES: dict[str, Recipe] = {
         model_id="brand-monitor/sentiment-en-minilm-lora@1",
         backbone="minilm",
         mix={"en_tweets": 0},
-        validate=["en_tweets", "multi_tweets"],
+        validate=["en_tweets"],
         languages=["en"],
+        calibrate_on=["en_tweets"],
+        weight_recall=0.5,
     ),
     "multi": Recipe(
         model_id="brand-monitor/sentiment-multi-e5small-lora@1",
@@ -62,6 +66,7 @@ RECIPES: dict[str, Recipe] = {
         mix={"zh_weibo": 0, "zh_waimai": 3000, "zh_shopping": 4000, "multi_tweets": 6000},
         validate=["zh_weibo", "zh_waimai", "zh_shopping", "multi_tweets"],
         languages=["*"],
+        calibrate_on=["zh_weibo", "zh_waimai", "zh_shopping", "multi_tweets"],
     ),
 }
 
@@ -143,7 +148,8 @@ def predict(model: torch.nn.Module, tokenizer, texts: list[str], max_length: int
     return out
 
 
-def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: int, limit: int | None) -> dict:
+def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: int, limit: int | None,
+          init: Path | None = None) -> dict:
     from transformers import AutoModel, AutoTokenizer
 
     torch.manual_seed(seed)
@@ -153,6 +159,12 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
     src = backbone_dir(recipe.backbone, default_cache_dir(), vocab)
     tokenizer = AutoTokenizer.from_pretrained(src)
     model = add_lora(MeanPoolClassifier(AutoModel.from_pretrained(src), len(LABELS)), recipe.lora_r, recipe.lora_alpha)
+    if init is not None:  # a second stage starts from an earlier stage's adapter
+        from safetensors.torch import load_file
+
+        model.load_state_dict({k: v.float() for k, v in load_file(str(init / "adapter.safetensors")).items()},
+                              strict=False)
+        log.info("initialised from %s", init)
     train_set, vals = _draw(data_dir, recipe, seed)
     if limit:
         train_set = train_set[:limit]
@@ -217,9 +229,50 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
                "batch_size": recipe.batch_size, "steps": total, "examples": len(train_set),
                "minutes": round((time.time() - t0) / 60, 1),
                "validation": {k: {m: round(v[m], 4) for m in ("macro_f1", "macro_recall", "accuracy")}
-                              for k, v in scores.items()}},
+                              for k, v in scores.items()},
+               "previous_stage": AdapterSpec.read(init / "adapter.json").train if init else None},
     ).write(out_dir / "adapter.json")
     ckpt.unlink(missing_ok=True)
+    return scores
+
+
+def calibrate(recipe_name: str, data_dir: Path, out_dir: Path, threads: int) -> dict[str, dict[str, object]]:
+    """Choose the adapter's logit offsets on the calibration halves, score the report halves."""
+    import numpy as np
+
+    from monitor.nlp.sentiment import calibrate as cal
+    from monitor.nlp.sentiment.config import SentimentConfig
+    from monitor.nlp.sentiment.loading import load_builtin
+    from monitor.nlp.sentiment.spec import AdapterSpec
+
+    recipe = RECIPES[recipe_name]
+    spec_file = out_dir / "adapter.json"
+    spec = AdapterSpec.read(spec_file)
+    spec.logit_bias = [0.0, 0.0, 0.0]
+    spec.write(spec_file)
+    clf = load_builtin(recipe_name, SentimentConfig(backend="torch", threads=threads, batch_size=128), folder=out_dir)
+    cal_sets, rep_sets = {}, {}
+    for name in recipe.validate:
+        _, val = load_genre(data_dir, GENRES[name])
+        a, b = cal.halves(val)
+        cal_sets[name] = (np.log(clf.probabilities([e.text for e in a]) + 1e-9), [e.label for e in a])
+        rep_sets[name] = (np.log(clf.probabilities([e.text for e in b]) + 1e-9), [e.label for e in b])
+    bias = cal.choose_bias({k: v for k, v in cal_sets.items() if k in recipe.calibrate_on}, recipe.weight_recall)
+    scores: dict[str, dict[str, object]] = {}
+    for name in recipe.validate:
+        before = cal.report(*rep_sets[name], [0.0, 0.0, 0.0])
+        after = cal.report(*rep_sets[name], bias)
+        scores[name] = {"report_half": {m: round(float(after[m]), 4) for m in ("macro_f1", "macro_recall", "accuracy")},
+                        "report_half_uncalibrated": {m: round(float(before[m]), 4)
+                                                     for m in ("macro_f1", "macro_recall", "accuracy")},
+                        "n": after["n"]}
+        log.info("%s report half: macro_f1 %.4f (uncalibrated %.4f) macro_recall %.4f (%.4f)", name,
+                 after["macro_f1"], before["macro_f1"], after["macro_recall"], before["macro_recall"])
+    spec.logit_bias = bias
+    spec.train["calibration"] = {"bias": bias, "on": recipe.calibrate_on, "weight_recall": recipe.weight_recall,
+                                 "scores": scores}
+    spec.write(spec_file)
+    log.info("logit bias %s written to %s", bias, spec_file)
     return scores
 
 
@@ -231,6 +284,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--save-every", type=int, default=200)
+    parser.add_argument("--init", type=Path, help="start from the adapter in this directory (a second stage)")
+    parser.add_argument("--calibrate-only", action="store_true", help="only (re)choose OUT's logit bias")
     parser.add_argument("--vocab-only", action="store_true", help="only write OUT/vocab.npz (e5 recipes)")
     parser.add_argument("--limit", type=int, help="train on the first N drawn examples (for quick trials)")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
@@ -246,8 +301,10 @@ def main() -> None:
     if args.vocab_only:
         build_vocab(args.data, args.out / "vocab.npz")
         return
-    scores = train(recipe, args.data, args.out, args.seed, args.save_every, args.limit)
-    print(json.dumps({k: {m: v[m] for m in ("macro_f1", "macro_recall", "accuracy")} for k, v in scores.items()}))
+    if not args.calibrate_only:
+        train(recipe, args.data, args.out, args.seed, args.save_every, args.limit, args.init)
+    scores = calibrate(args.recipe, args.data, args.out, args.threads)
+    print(json.dumps(scores))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,99 @@
+"""The shipped models: the fast path agrees with the torch reference, and clear cases come out right.
+
+Tolerance (stated in MODEL.md): int8 ONNX probabilities stay within 0.15 of the fp32 torch
+reference, and the labels are identical wherever the reference is not on the fence (its
+top probability leads the runner-up by at least 0.2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from monitor.nlp.sentiment import Scorer, SentimentConfig, load_scorer
+from monitor.nlp.sentiment.data import LABEL_ID
+
+FIXTURES: list[tuple[str, str]] = [
+    ("en", "I absolutely love my new phone, the camera is amazing!"),
+    ("en", "Worst customer service ever. Two hours on hold and they hung up."),
+    ("en", "The store opens at 9am tomorrow."),
+    ("en", "@airline still waiting on hold"),
+    ("en", "Thanks for the quick fix, you guys rock"),
+    ("en", "My battery died after two days, this is ridiculous"),
+    ("en", "Apple will announce the new iPad on Tuesday"),
+    ("en", "not bad at all, pretty happy with it tbh"),
+    ("zh", "快递三天还没到，太失望了。"),
+    ("zh", "这家餐厅的菜真好吃，下次还来！"),
+    ("zh", "明天上午十点开会。"),
+    ("zh", "客服态度太差了，再也不买了"),
+    ("zh", "质量很好，物流也快，非常满意"),
+    ("zh", "手机用了一个月就坏了，垃圾"),
+    ("zh", "今天北京天气晴，气温二十度"),
+    ("zh", "致敬一线医护人员，辛苦了[心]"),
+    ("es", "Me encanta este producto, funciona perfecto"),
+    ("es", "Pésimo servicio, nunca más compro aquí"),
+    ("de", "Das ist wirklich schlecht, ich bin enttäuscht"),
+    ("de", "Super Produkt, bin sehr zufrieden!"),
+    ("fr", "Je suis très content de mon achat"),
+    ("fr", "Service client nul, aucune réponse depuis une semaine"),
+    ("it", "Questo è un disastro, non funziona niente"),
+    ("pt", "Adorei o atendimento, muito obrigado!"),
+    ("ar", "الخدمة سيئة جدا ولن أتعامل معهم مرة أخرى"),
+    ("hi", "यह फोन बहुत अच्छा है"),
+]
+
+
+@pytest.fixture(scope="module")
+def torch_scorer() -> Scorer:
+    return load_scorer(SentimentConfig(backend="torch"))
+
+
+def _probs(scorer: Scorer) -> np.ndarray:
+    out = np.zeros((len(FIXTURES), 3))
+    for key, idx in _groups(scorer).items():
+        out[idx] = scorer.routes[key].probabilities([FIXTURES[i][1] for i in idx])
+    return out
+
+
+def _groups(scorer: Scorer) -> dict[str, list[int]]:
+    groups: dict[str, list[int]] = {}
+    for i, (lang, _) in enumerate(FIXTURES):
+        groups.setdefault(scorer.route(lang), []).append(i)
+    return groups
+
+
+def test_shipped_scorer_routes_english_to_minilm_and_the_rest_to_e5(shipped_scorer: Scorer) -> None:
+    out = shipped_scorer.score([t for _, t in FIXTURES])  # languages detected
+    assert [s.lang for s in out] == [lang for lang, _ in FIXTURES]
+    for (lang, _), s in zip(FIXTURES, out, strict=True):
+        expected = "brand-monitor/sentiment-en-minilm-lora@1" if lang == "en" else \
+            "brand-monitor/sentiment-multi-e5small-lora@1"
+        assert s.model == expected
+    assert shipped_scorer.model_id == ("brand-monitor/sentiment-en-minilm-lora@1"
+                                       "+brand-monitor/sentiment-multi-e5small-lora@1")
+
+
+def test_onnx_int8_agrees_with_torch_fp32_within_tolerance(shipped_scorer: Scorer, torch_scorer: Scorer) -> None:
+    fast, ref = _probs(shipped_scorer), _probs(torch_scorer)
+    assert np.abs(fast - ref).max() <= 0.15
+    top2 = np.sort(ref, axis=1)[:, -2:]
+    decided = (top2[:, 1] - top2[:, 0]) >= 0.2
+    assert decided.sum() >= len(FIXTURES) // 2
+    assert (fast.argmax(1)[decided] == ref.argmax(1)[decided]).all()
+
+
+@pytest.mark.parametrize("index", [0, 1, 4, 5, 8, 9, 11, 12, 13, 16, 17, 19, 20, 21, 24])
+def test_clear_cases_get_the_obvious_label(shipped_scorer: Scorer, index: int) -> None:
+    lang, text = FIXTURES[index]
+    expected = "negative" if index in (1, 5, 8, 11, 13, 17, 21, 24) else "positive"
+    (s,) = shipped_scorer.score([text], [lang])
+    assert s.label == expected, (text, s)
+    assert 0.34 < s.score <= 1.0
+
+
+def test_scores_are_probabilities_of_the_label(shipped_scorer: Scorer) -> None:
+    probs = _probs(shipped_scorer)
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
+    out = shipped_scorer.score([t for _, t in FIXTURES], [lang for lang, _ in FIXTURES])
+    for row, s in zip(probs, out, strict=True):
+        assert s.score == pytest.approx(row[LABEL_ID[s.label]], abs=1e-5)
