@@ -29,10 +29,20 @@ _STOP: dict[str, frozenset[str]] = {
     "fr": _words("""le la les des de et en un une est pas pour que qui dans sur avec ce il elle je tu
         vous nous du au aux mais plus très c'est j'ai être ça sont"""),
     "de": _words("""der die das und ist nicht ich du er sie es ein eine zu mit auf für den dem des
-        von sich auch aber wie wir ihr noch nur so schon sehr mal bin war"""),
+        von sich auch aber wie wir ihr noch nur so schon sehr mal bin war im am um ja nein gibt wird werden hat
+        haben kann doch wenn dass oder einen einem vom zum zur bei nach über heute jetzt alle mehr gut mein
+        meine dein immer wieder hier da was wer warum"""),
+    "hi": _words("""hai hain ki ke ka ko se mein nahi nhi kya aur bhi ho tha thi kr kar raha rahe ye yeh wo woh
+        hum tum aap bhai ji kuch sab koi kaise kyu kyun toh tha hota hoga gaya gayi abhi bahut bohot acha accha
+        yaar mai mujhe tera mera apna apni jab tak sirf"""),
     "it": _words("""il lo la gli le di e che non per un una è sono con del della mi ma più come anche
         questo sei ho io tu ci perché molto"""),
 }
+
+# Letters that (among the languages above) point to one language.
+_LETTERS = {"ä": "de", "ö": "de", "ü": "de", "ß": "de", "ñ": "es", "¿": "es", "¡": "es", "ã": "pt", "õ": "pt",
+            "ç": "pt", "ê": "pt", "è": "fr", "ù": "fr", "û": "fr", "î": "fr", "ï": "fr", "œ": "fr", "ì": "it",
+            "ò": "it"}
 
 # (first code point, last code point, language) for scripts that name a language by themselves.
 _SCRIPTS: tuple[tuple[int, int, str], ...] = (
@@ -80,6 +90,10 @@ def detect_lang(text: str) -> str:
         return "und"
     words = [w.lower() for w in _WORD.findall(clean)]
     votes = {lang: sum(1 for w in words if w in stop) for lang, stop in _STOP.items()}
+    for ch in clean.lower():
+        hint = _LETTERS.get(ch)
+        if hint:
+            votes[hint] += 1
     best = max(votes, key=lambda k: votes[k])
     if votes[best] == 0:
         return "en" if all(ord(c) < 0x80 for c in clean) else "und"

@@ -20,6 +20,9 @@ from monitor.nlp.sentiment.langdetect import detect_lang, normalize_lang
     ("Eu não gostei do filme", "pt"),
     ("Questo è un disastro, non funziona", "it"),
     ("😀😀 12345", "und"),
+    ("bhai ye phone bahut acha hai yaar", "hi"),  # romanized Hindi goes to the multilingual model
+    ("Schöne Grüße aus Köln", "de"),  # no stop word, but the letters say German
+    ("lol", "en"),  # plain ASCII with nothing to go on: English
 ])
 def test_detects_the_languages_routing_needs(text: str, lang: str) -> None:
     assert detect_lang(text) == lang
