@@ -23,7 +23,7 @@ from monitor.config import Loaded
 from monitor.errors import MonitorError
 from monitor.feed import BadLine, read_feed
 from monitor.models import format_ts
-from monitor.pipeline import Scorer
+from monitor.pipeline import BatchStats, Scorer
 from monitor.report import build_report, write_report
 from monitor.runtime import build_runtime
 from monitor.sources.replay import ReplayConfig
@@ -56,15 +56,9 @@ def first_timestamp(feed: Path) -> datetime:
 class DrillRun:
     """What one invocation did (a resumed drill reports only its own part here)."""
 
-    events: int = 0
-    duplicates: int = 0
-    matched: int = 0
-    negative: int = 0
-    trends: int = 0
-    quotes: int = 0
+    totals: BatchStats = field(default_factory=BatchStats)
     bad_lines: list[str] = field(default_factory=list)
     sources: Counter[str] = field(default_factory=Counter)
-    labels: Counter[str] = field(default_factory=Counter)
     resumed_from_line: int = 0
     wall_seconds: float = 0.0
     first_ts: datetime | None = None
@@ -111,14 +105,7 @@ async def run_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed: floa
                 run.sources[e.source] += 1
                 run.first_ts = run.first_ts or e.ts
                 run.last_ts = e.ts if run.last_ts is None or e.ts > run.last_ts else run.last_ts
-            stats = await rt.pipeline.process(name, batch)
-            run.events += stats.events
-            run.duplicates += stats.duplicates
-            run.matched += stats.matched
-            run.negative += stats.negative
-            run.trends += stats.trends
-            run.quotes += stats.quotes
-            run.labels.update(stats.labels)
+            run.totals.add(await rt.pipeline.process(name, batch))
         # after the recording ends, time runs on until every open incident can have resolved
         cfg = loaded.config.engine
         if rt.engine.now is not None:
@@ -138,10 +125,11 @@ async def run_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed: floa
 
 def _run_json(run: DrillRun) -> dict[str, Any]:
     span = (run.last_ts - run.first_ts).total_seconds() if run.first_ts and run.last_ts else 0.0
+    t = run.totals
     return {
-        "events": run.events, "duplicates": run.duplicates, "matched": run.matched, "negative": run.negative,
-        "trends": run.trends, "quotes": run.quotes, "bad_lines": run.bad_lines, "per_source": dict(run.sources),
-        "labels": dict(run.labels), "resumed_from_line": run.resumed_from_line,
+        "events": t.events, "duplicates": t.duplicates, "matched": t.matched, "negative": t.negative,
+        "trends": t.trends, "quotes": t.quotes, "bad_lines": run.bad_lines, "per_source": dict(run.sources),
+        "labels": dict(t.labels), "resumed_from_line": run.resumed_from_line,
         "wall_seconds": round(run.wall_seconds, 3),
         "first_event": format_ts(run.first_ts) if run.first_ts else None,
         "last_event": format_ts(run.last_ts) if run.last_ts else None,

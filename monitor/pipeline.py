@@ -39,6 +39,8 @@ class Scorer(Protocol):
 
 @dataclass
 class BatchStats:
+    """What the pipeline did with one batch; ``add`` sums batches (a drill's totals)."""
+
     events: int = 0
     duplicates: int = 0
     posts: int = 0
@@ -48,6 +50,12 @@ class BatchStats:
     quotes: int = 0
     seconds: float = 0.0
     labels: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: BatchStats) -> None:
+        for name in ("events", "duplicates", "posts", "matched", "negative", "trends", "quotes", "seconds"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for label, n in other.labels.items():
+            self.labels[label] = self.labels.get(label, 0) + n
 
 
 def sentiment_text(post: Post, limit: int = 1000) -> str:

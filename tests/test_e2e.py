@@ -31,6 +31,7 @@ EXPECTED = [
     ("yellow", "escalated", "acme"),
     ("yellow", "overdue", "acme"),
     ("yellow", "overdue", "acme"),
+    ("yellow", "updated", "acme"),  # reposts of negative posts pass 50 as the story spreads
     ("red", "escalated", "acme"),
     ("red", "overdue", "acme"),
     ("red", "overdue", "acme"),
@@ -75,10 +76,11 @@ async def test_bundled_feed_reaches_slack_and_email(tmp_path: Path, shipped_scor
             assert [n["playbook"] for n in notes][:2] == ["blue", "yellow"]
             assert notes[0]["reason"].startswith("blue: ") and "on weibo in 60 min" in notes[0]["reason"]
             assert notes[1]["reason"] == "yellow: a news outlet picked the story up: dailytech.example"
-            assert notes[4]["evidence"]["trigger"] == "red.trending"
-            assert notes[4]["playbook"] == "red-safety"  # leaking, shocking kettles: safety dominates
-            assert notes[7]["evidence"]["trigger"] == "red.stock"
-            assert notes[7]["reason"] == "red: ACME moved -5.8% against the previous close (threshold: more than 5%)"
+            assert notes[4]["evidence"]["trigger"] == "yellow.reposts"
+            assert notes[5]["evidence"]["trigger"] == "red.trending"
+            assert notes[5]["playbook"] == "red-safety"  # leaking, shocking kettles: safety dominates
+            assert notes[8]["evidence"]["trigger"] == "red.stock"
+            assert notes[8]["reason"] == "red: ACME moved -5.8% against the previous close (threshold: more than 5%)"
             assert notes[-1]["evidence"]["detail"]["peak_level"] == "red"
             assert report["run"]["bad_lines"] == [
                 "acme-48h.jsonl: line 82: field 'ts' is not an ISO 8601 time: 'yesterday' "
