@@ -124,7 +124,7 @@ def build_app(service: Service) -> web.Application:
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/incidents", incidents)
     app.router.add_post("/incidents/{id}/{action:ack|resolve}", act)
-    app.router.add_post("/posts/{key}/relabel", relabel)
+    app.router.add_post("/posts/{key:.+}/relabel", relabel)
     app.router.add_post("/-/reload", reload)
     if service.rt is not None:
         for source in service.rt.sources.values():

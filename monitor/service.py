@@ -69,10 +69,31 @@ class Service:
                                id="_health", max_instances=1, coalesce=True)
         self.scheduler.add_job(self._prune, "interval", hours=6, id="_prune", max_instances=1, coalesce=True)
         self.scheduler.start()
+        rt.metrics.gauge_callback(self._gauges)
         if cfg.server.enabled:
             self.http_runner, self.port = await start_http(self, cfg.server.host, cfg.server.port)
         log.info("brand monitor started: %d source(s), %d notifier(s)%s", len(rt.sources), len(rt.notifiers),
                  f", http on {cfg.server.host}:{self.port}" if self.port else "")
+
+    def _gauges(self) -> list[tuple[str, dict[str, str], float]]:
+        """Scrape-time state: open incidents by level, outbox backlog, each source's health and age."""
+        rt = self.rt
+        if rt is None:
+            return []
+        now = self.clock.now()
+        out: list[tuple[str, dict[str, str], float]] = []
+        levels = [i.level for i in rt.engine.incidents.values()]
+        for level in ("blue", "yellow", "red"):
+            out.append(("open_incidents", {"level": level}, float(levels.count(level))))
+        for (notifier, status), n in rt.store.delivery_counts().items():
+            if status != "sent":
+                out.append(("outbox_deliveries", {"notifier": notifier, "status": status}, float(n)))
+        for name, h in rt.health.sources.items():
+            out.append(("source_healthy", {"source": name}, 0.0 if h.problem(now) else 1.0))
+            if h.last_event_at is not None:
+                out.append(("source_last_event_age_seconds", {"source": name},
+                            (now - h.last_event_at).total_seconds()))
+        return out
 
     def _add_source(self, cfg: SourceConfig) -> None:
         assert self.rt is not None and self.scheduler is not None

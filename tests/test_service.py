@@ -82,6 +82,8 @@ async def test_polls_serves_health_and_metrics(tmp_path: Path, feed_server) -> N
                 text = await r.text()
                 assert 'brand_monitor_posts_matched_total{source="news"} 1' in text
                 assert 'brand_monitor_source_polls_total{result="ok",source="news"}' in text
+                assert 'brand_monitor_source_healthy{source="news"} 1' in text
+                assert 'brand_monitor_open_incidents{level="red"} 0' in text
     finally:
         await svc.shutdown()
 

@@ -170,8 +170,7 @@ class Engine:
         """Signals live on engine time: never in the future, ignored once outside the window."""
         if self.now is None:
             self.now = ts
-        if ts > self.now:
-            self.advance(ts)
+        ts = min(ts, self.now)  # a post stamped in the future (clock skew) must not move time forward
         if ts <= self.now - self.config.window:
             return None
         return ts

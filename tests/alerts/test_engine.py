@@ -253,3 +253,12 @@ def test_category_scope_opens_one_incident_per_category(tmp_path: Path) -> None:
     h.trend(minutes(30))
     assert sorted((a.transition, a.category, a.level) for a in h.alerts[2:]) == [
         ("escalated", "quality", "red"), ("escalated", "service", "red")]
+
+
+def test_a_post_stamped_in_the_future_does_not_move_time(h: Harness) -> None:
+    h.advance(minutes(0))
+    with h.engine.batch():
+        h.engine.on_post(sp(1, minutes(600)))  # a collector's clock is ten hours ahead
+    assert h.engine.now == minutes(0)
+    h.post(*[sp(i, minutes(i / 10)) for i in range(2, 12)])
+    assert h.seq() == [("opened", "blue", "acme")] and h.alerts[0].ts == minutes(1)
