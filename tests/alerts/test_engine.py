@@ -261,4 +261,4 @@ def test_a_post_stamped_in_the_future_does_not_move_time(h: Harness) -> None:
         h.engine.on_post(sp(1, minutes(600)))  # a collector's clock is ten hours ahead
     assert h.engine.now == minutes(0)
     h.post(*[sp(i, minutes(i / 10)) for i in range(2, 12)])
-    assert h.seq() == [("opened", "blue", "acme")] and h.alerts[0].ts == minutes(1)
+    assert h.seq() == [("opened", "blue", "acme")] and h.alerts[0].ts == minutes(1.1)
