@@ -1,13 +1,15 @@
 """Which terms occur in a post: the per-post hot path of the compiled matcher.
 
-Three structures, each for the terms it is fast at (see termplan.py for the plans):
+Four structures, each for the terms it is fast at (see termplan.py for the plans):
 
 * Latin words: the post's words intersected with a frozenset, in C.
-* Keys with a CJK character: indexed under one of their characters, preferably an
-  uncommon one; the post's characters intersected with that index say which keys to
-  look for with ``str.find``. (pyahocorasick scans a node's children linearly, so an
+* Other Latin keys (phrases, ``@acme``, ``wi-fi``): indexed under their longest word,
+  which must be a whole word of the post for the key to match; the post's words
+  intersected with that index say which keys to look for with ``str.find``.
+* Keys with a CJK character: the same, indexed under one of their characters,
+  preferably an uncommon one. (pyahocorasick scans a node's children linearly, so an
   automaton holding hundreds of CJK first characters is slow on every character.)
-* Everything else (phrases, symbols, wildcard anchors): one Aho-Corasick automaton.
+* Wildcard anchors: one Aho-Corasick automaton.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from typing import Any
 import ahocorasick
 
 from monitor.nlp.keywords.nodes import Term
-from monitor.nlp.keywords.termplan import ANCHORED, LITERAL, WORD, TermPlan
+from monitor.nlp.keywords.termplan import ANCHORED, LITERAL, PREFIX, WORD, TermPlan
 from monitor.nlp.keywords.text import LATIN_CLASS, is_cjk, is_latin
 
 _ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")  # text is case-folded
-_ASCII_WORDS = re.compile(r"[a-z0-9_]+")
+# ASCII text -> its words: bytes.translate blanks every non-word byte, split() does the rest
+_ASCII_BLANK = bytes(b if (b < 128 and chr(b).isalnum()) or b == 95 else 32 for b in range(256))
 _LATIN_WORDS = re.compile(f"{LATIN_CLASS}+")
 # The most frequent Chinese characters: poor index characters, since nearly every post has them.
 _COMMON = frozenset("的一是不了人我在有他这中大来上个们到说国和地也子时道出而要于就下得可你年生自会那后能对着事其里所"
@@ -55,6 +58,17 @@ def occurrences(p: TermPlan, text: str) -> list[tuple[int, int]]:
     return out
 
 
+def _find_keys(keys: tuple[tuple[str, tuple[Entry, ...]], ...], text: str,
+               hits: list[tuple[int, tuple[Entry, ...]]]) -> None:
+    """Append (end index, entries) for every occurrence of each key, as the automaton would."""
+    for key, entries in keys:
+        last = len(key) - 1
+        pos = text.find(key)
+        while pos >= 0:
+            hits.append((pos + last, entries))
+            pos = text.find(key, pos + 1)
+
+
 def _index_char(key: str) -> str:
     cjk = [c for c in key if is_cjk(c)]
     rare = [c for c in cjk if c not in _COMMON]
@@ -67,23 +81,30 @@ class TermFinder:
     def __init__(self, terms: Sequence[Term], plans: Sequence[TermPlan]) -> None:
         self.terms = list(terms)
         self.plans = list(plans)
-        self._words: dict[str, tuple[int, ...]] = {}
+        self._words: dict[str, int] = {}  # a WORD term's key is its whole identity, so one id per word
         by_key: dict[str, list[Entry]] = {}
         for tid, p in enumerate(self.plans):
             if p.kind == WORD:
-                self._words[p.keys[0]] = (*self._words.get(p.keys[0], ()), tid)
+                self._words[p.keys[0]] = tid
                 continue
             entry = (p.kind, tid, p.offset, p.lcheck, p.rcheck, self.terms[tid].scope == "title")
             for key in p.keys:
                 by_key.setdefault(key, []).append(entry)
         self._wordset = frozenset(self._words)
+        word_index: dict[str, list[tuple[str, tuple[Entry, ...]]]] = {}
         cjk_index: dict[str, list[tuple[str, tuple[Entry, ...]]]] = {}
         automaton: Any = ahocorasick.Automaton()
         for key, entries in by_key.items():
             if any(is_cjk(c) for c in key):
                 cjk_index.setdefault(_index_char(key), []).append((key, tuple(entries)))
+            elif all(e[0] == LITERAL for e in entries) and (words := _LATIN_WORDS.findall(key)):
+                # every Latin run of a literal key is a whole word wherever the key matches: its
+                # inner runs end at non-word characters, its outer ones at the checked boundaries
+                word_index.setdefault(max(words, key=len), []).append((key, tuple(entries)))
             else:
                 automaton.add_word(key, tuple(entries))
+        self._word_keys = {w: tuple(keys) for w, keys in word_index.items()}
+        self._word_key_set = frozenset(self._word_keys)
         self._cjk = {c: tuple(keys) for c, keys in cjk_index.items()}
         self._cjk_chars = frozenset(self._cjk)
         if len(automaton):
@@ -94,23 +115,20 @@ class TermFinder:
 
     def find(self, text: str, title_len: int) -> set[int]:
         """Ids of the terms present in ``text`` (the title is its first ``title_len`` characters)."""
-        found: set[int] = set()
         if not text:
-            return found
+            return set()
         ascii_text = text.isascii()
-        if self._wordset:
-            words = _ASCII_WORDS.findall(text) if ascii_text else _LATIN_WORDS.findall(text)
-            for word in self._wordset.intersection(words):
-                found.update(self._words[word])
-        hits: list[tuple[int, tuple[Entry, ...]]] = list(self._automaton.iter(text)) if self._automaton else []
-        if not ascii_text and self._cjk_chars:
+        words = (text.encode("ascii").translate(_ASCII_BLANK).decode("ascii").split() if ascii_text
+                 else _LATIN_WORDS.findall(text))
+        found = set(map(self._words.__getitem__, self._wordset.intersection(words)))
+        hits: list[tuple[int, tuple[Entry, ...]]] = []
+        for word in self._word_key_set.intersection(words):
+            _find_keys(self._word_keys[word], text, hits)
+        if not ascii_text:
             for ch in self._cjk_chars.intersection(text):
-                for key, entries in self._cjk[ch]:
-                    last = len(key) - 1
-                    pos = text.find(key)
-                    while pos >= 0:
-                        hits.append((pos + last, entries))
-                        pos = text.find(key, pos + 1)
+                _find_keys(self._cjk[ch], text, hits)
+        if self._automaton is not None:
+            hits.extend(self._automaton.iter(text))
         if hits:
             self._verify(hits, text, title_len, found)
         return found
@@ -126,7 +144,7 @@ class TermFinder:
                 if tid in found:
                     continue
                 start = end - offset
-                if kind == LITERAL:
+                if kind in (LITERAL, PREFIX):
                     if lcheck and start:
                         c = text[start - 1]
                         if c in ascii_word or (c > "\x7f" and is_latin(c)):

@@ -6,8 +6,10 @@ spellings (:func:`~text.variants`). A term gets one of four plans:
 
 * ``WORD`` — a Latin word such as ``broken``: looked up in the set of the post's
   words, no automaton needed;
-* ``LITERAL`` — every spelling goes into the automaton; a hit only needs the
-  whole-word check at its Latin edges;
+* ``LITERAL`` — every spelling is searched for; a hit only needs the whole-word check
+  at its Latin edges;
+* ``PREFIX`` — ``defect*``: the stem is searched for like a literal, with the check on
+  the left only (the regex is used just for the span NEAR needs);
 * ``ANCHORED`` — wildcards, or terms with too many spellings: the automaton looks for
   one literal piece, and the term's regex is tried at the one place a match would start;
 * ``SCAN`` — a leading ``*`` leaves no such piece: the regex scans the whole post.
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from monitor.nlp.keywords.nodes import Term
 from monitor.nlp.keywords.text import CJK_CLASS, LATIN_CLASS, is_latin, variants
 
-WORD, LITERAL, ANCHORED, SCAN = 3, 0, 1, 2
+WORD, LITERAL, ANCHORED, SCAN, PREFIX = 3, 0, 1, 2, 4
 MAX_SPELLINGS = 64  # automaton keys per term before we anchor on a piece instead
 
 
@@ -93,6 +95,9 @@ def plan(term: Term) -> TermPlan:
     if not term.wildcard:
         lo, hi = _best_window(pattern)
         return TermPlan(ANCHORED, _expand(pattern[lo:hi]), hi - 1, False, False, regex)
+    stem = pattern[:-1]
+    if pattern.endswith("*") and stem and "*" not in stem and "?" not in stem and _spellings(stem) <= MAX_SPELLINGS:
+        return TermPlan(PREFIX, _expand(stem), len(stem) - 1, is_latin(stem[0]), False, regex)
     # wildcards: the longest literal piece (or window of one) with only fixed-width pieces before it
     best: tuple[str, int] | None = None
     width = 0
