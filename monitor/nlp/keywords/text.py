@@ -125,7 +125,7 @@ def variants(ch: str) -> tuple[str, ...]:
     simplified Chinese and half-width punctuation, which would cost more per post.
     Full-width letters and digits are not listed: :func:`match_text` folds those.
     """
-    if ch in _ASCII_WORD:
+    if ch in _ASCII_WORD or ch == " ":  # match_text turns every kind of space into " "
         return (ch,)
     return (ch, *_inverse().get(ch, ()))
 
