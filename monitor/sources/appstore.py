@@ -2,8 +2,8 @@
 
 Reads Apple's customer-review RSS in JSON form,
 ``/{country}/rss/customerreviews/page={n}/id={app}/sortby=mostrecent/json``, newest
-first, walking pages until it meets a review it has already taken (or one older than
-``lookback`` on a first run); Apple serves at most 10 pages of 50. Each review keeps its
+first, walking pages until one reaches reviews older than the newest it has taken (older
+than ``lookback`` on a first run); Apple serves at most 10 pages of 50. Each review keeps its
 star rating as the post's ``rating`` field (1-5), which the team uses to spot a flood of
 one-star reviews. The feed gives one entry as an object instead of a list, and some
 storefronts still open page 1 with an app-metadata entry; both are handled.
@@ -96,17 +96,15 @@ class AppStoreSource(HttpSource):
         for app in self.cfg.apps:
             for country in self.cfg.countries:
                 key = f"{country}/{app}"
-                old = Watermark.from_cursor(stored.get(key))
-                if old.since is None:
-                    old.since = floor  # first run: nothing older than the lookback
-                new = Watermark(old.since, set(old.seen))
-                await self._walk(country, app, old, new, batch)
-                out[key] = new.to_cursor()
+                mark = Watermark.from_cursor(stored.get(key), first_run=floor)  # first run: back to the lookback
+                await self._walk(country, app, mark, batch)
+                out[key] = mark.to_cursor()
         batch.cursor = out
         return batch
 
-    async def _walk(self, country: str, app: str, old: Watermark, new: Watermark, batch: Batch) -> None:
-        """Newest first: emit until a review ``old`` has already covered, then stop."""
+    async def _walk(self, country: str, app: str, mark: Watermark, batch: Batch) -> None:
+        """Newest first: emit new reviews until a page reaches the cursor's time, then stop."""
+        start = mark.start(self.ctx.clock.now() - self.cfg.lookback)
         for page in range(1, self.cfg.max_pages + 1):
             data = await self.http.get_json(self.feed_url(country, app, page))
             feed = require(data, "feed", dict, source=self.name)
@@ -115,21 +113,10 @@ class AppStoreSource(HttpSource):
                 entries = [entries]
             if not isinstance(entries, list):
                 raise shape_error(self.name, "feed.entry", "a list", entries)
-            reached_old = False
-            reviews = 0
-            for entry in entries:
-                if isinstance(entry, dict) and "im:name" in entry and "im:rating" not in entry:
-                    continue  # the app's own metadata entry, not a review
-                reviews += 1
-                post = self.map_entry(entry, country, app, batch)
-                if post is None:
-                    continue
-                if old.is_new(post.ts, post.id):
-                    batch.events.append(post)
-                    new.take(post.ts, post.id)
-                else:
-                    reached_old = True
-            if reached_old or reviews == 0:
+            # skip the app's own metadata entry: it is not a review
+            reviews = [e for e in entries if not (isinstance(e, dict) and "im:name" in e and "im:rating" not in e)]
+            reached_old = mark.take_page(reviews, lambda e: self.map_entry(e, country, app, batch), batch, start)
+            if reached_old or not reviews:
                 return
 
     def map_entry(self, entry: Any, country: str, app: str, batch: Batch) -> Post | None:

@@ -5,7 +5,7 @@ limited (30 per 5 minutes, 300 a day), so the tokens are kept in memory, the acc
 token is refreshed with ``refreshSession`` shortly before it expires (its JWT ``exp``)
 or when the server says ``ExpiredToken``, and a new session is only made when refresh
 fails. Results come newest first and are paged with the API's ``cursor`` until the
-poll reaches posts at or before the stored time (minus an overlap for late indexing).
+poll reaches posts older than the stored time (minus an overlap for late indexing).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from monitor.errors import SourceError
 from monitor.models import Post, format_ts
 from monitor.sources.base import Batch, register_source
 from monitor.sources.http import HttpSource, HttpSourceConfig, Response, require
-from monitor.sources.overlap import OverlapCursor
 from monitor.sources.text import as_count, from_epoch, parse_time
+from monitor.sources.watermark import Watermark
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class BlueskySource(HttpSource):
 
     async def poll(self, cursor: Any) -> Batch:
         batch = Batch()
-        mark = OverlapCursor.from_cursor(cursor, self.cfg.overlap)
+        mark = Watermark.from_cursor(cursor, self.cfg.overlap)
         start = mark.start(self.ctx.clock.now() - self.cfg.lookback)
         page_cursor: str | None = None
         for page in range(self.cfg.max_pages):
@@ -94,17 +94,7 @@ class BlueskySource(HttpSource):
                       "since": format_ts(start), "cursor": page_cursor}
             data = await self._search(params)
             posts = require(data, "posts", list, source=self.name)
-            reached_old = False
-            for view in posts:
-                post = self._map(view, batch)
-                if post is None:
-                    continue
-                if post.ts < start:
-                    reached_old = True
-                    continue
-                if mark.is_new(post.ts, post.id):
-                    mark.take(post.ts, post.id)
-                    batch.events.append(post)
+            reached_old = mark.take_page(posts, lambda view: self._map(view, batch), batch, start)
             page_cursor = data.get("cursor") if isinstance(data.get("cursor"), str) else None
             if reached_old or not posts or not page_cursor:
                 break

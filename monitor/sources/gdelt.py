@@ -91,16 +91,13 @@ class GdeltSource(HttpSource):
         # no match is an empty object, {}; anything else must carry the article list
         articles = require(data, "articles", list, source=self.name) if data else []
         batch = Batch()
-        for item in articles:
-            post = self.map_article(item, batch)
-            if post is not None and mark.is_new(post.ts, post.id):
-                mark.take(post.ts, post.id)
-                batch.events.append(post)
+        mark.take_page(articles, lambda item: self.map_article(item, batch), batch)
         if len(articles) >= cfg.max_records and not batch.events and mark.since is not None:
             # a full page of articles we already have, all at one 15-minute stamp: step past it
+            # (the stamp's ids fall behind the new floor and leave the cursor)
             log.warning("%s: more than %d articles at %s; skipping the rest of that stamp", self.name,
                         cfg.max_records, mark.since.isoformat(), extra={"source": self.name})
-            mark.since, mark.seen = mark.since + timedelta(seconds=1), set()
+            mark.since += timedelta(seconds=1)
         batch.cursor = mark.to_cursor()
         return batch
 

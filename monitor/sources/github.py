@@ -126,11 +126,7 @@ class GitHubSource(HttpSource):
             if data.get("incomplete_results"):
                 log.warning("%s: GitHub marked page %d incomplete (search timed out server-side)", self.name, page,
                             extra={"source": self.name})
-            for item in items:
-                post = self.map_item(item, batch)
-                if post is not None and mark.is_new(post.ts, post.id):
-                    mark.take(post.ts, post.id)
-                    batch.events.append(post)
+            mark.take_page(items, lambda item: self.map_item(item, batch), batch)
             total = data.get("total_count")
             if len(items) < cfg.per_page or (isinstance(total, int) and page * cfg.per_page >= total):
                 break

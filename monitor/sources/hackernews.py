@@ -16,8 +16,8 @@ from monitor.durations import Duration
 from monitor.models import Post
 from monitor.sources.base import Batch, register_source
 from monitor.sources.http import HttpSource, HttpSourceConfig, require
-from monitor.sources.overlap import OverlapCursor
 from monitor.sources.text import as_count, from_epoch, html_to_text
+from monitor.sources.watermark import Watermark
 
 ITEM_URL = "https://news.ycombinator.com/item?id="
 
@@ -64,7 +64,7 @@ class HackerNewsSource(HttpSource):
 
     async def poll(self, cursor: Any) -> Batch:
         batch = Batch()
-        mark = OverlapCursor.from_cursor(cursor, self.cfg.overlap)
+        mark = Watermark.from_cursor(cursor, self.cfg.overlap)
         start = mark.start(self.ctx.clock.now() - self.cfg.lookback)
         url = f"{self.cfg.base_url.rstrip('/')}/api/v1/search_by_date"
         for page in range(self.cfg.max_pages):
@@ -72,11 +72,7 @@ class HackerNewsSource(HttpSource):
                       "numericFilters": f"created_at_i>={int(start.timestamp())}", "page": page}
             data = await self.http.get_json(url, params=params)
             hits = require(data, "hits", list, source=self.name)
-            for hit in hits:
-                post = self._map(hit, batch)
-                if post is not None and post.ts >= start and mark.is_new(post.ts, post.id):
-                    mark.take(post.ts, post.id)
-                    batch.events.append(post)
+            mark.take_page(hits, lambda hit: self._map(hit, batch), batch, start)
             pages = data.get("nbPages")
             if not hits or not isinstance(pages, int) or page + 1 >= pages:
                 break

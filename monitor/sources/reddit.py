@@ -20,8 +20,8 @@ from monitor.errors import SourceError
 from monitor.models import Post
 from monitor.sources.base import Batch, register_source
 from monitor.sources.http import HttpSource, HttpSourceConfig, require
-from monitor.sources.overlap import OverlapCursor
 from monitor.sources.text import as_count, from_epoch, html_to_text
+from monitor.sources.watermark import Watermark
 
 log = logging.getLogger(__name__)
 
@@ -106,23 +106,13 @@ class RedditSource(HttpSource):
         return batch
 
     async def _listing(self, what: str, path: str, params: dict[str, Any], stored: Any, batch: Batch) -> Any:
-        mark = OverlapCursor.from_cursor(stored, self.cfg.overlap)
+        mark = Watermark.from_cursor(stored, self.cfg.overlap)
         start = mark.start(self.ctx.clock.now() - self.cfg.lookback)
         after: str | None = None
         for page in range(self.cfg.max_pages):
             data = await self._get(path, {**params, "limit": self.cfg.page_size, "raw_json": 1, "after": after})
             children = require(data, "data.children", list, source=self.name)
-            reached_old = False
-            for child in children:
-                post = self._map(child, batch)
-                if post is None:
-                    continue
-                if post.ts < start:
-                    reached_old = True
-                    continue
-                if mark.is_new(post.ts, post.id):
-                    mark.take(post.ts, post.id)
-                    batch.events.append(post)
+            reached_old = mark.take_page(children, lambda child: self._map(child, batch), batch, start)
             after = data["data"].get("after")
             if reached_old or not after:
                 break

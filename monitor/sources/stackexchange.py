@@ -77,14 +77,13 @@ class StackExchangeSource(HttpSource):
         questions = Watermark.from_cursor(cur.get("questions"))
         watch = _watch_from_cursor(cur.get("watch"))
         await self._questions(questions, watch, batch)
-        answers = Watermark.from_cursor(cur.get("answers"))
         now = self.ctx.clock.now()
+        # the answers cursor starts at the lookback and is stored from the first poll, so its start stays put
+        answers = Watermark.from_cursor(cur.get("answers"), first_run=now - self.cfg.lookback)
         horizon = now - self.cfg.follow_answers_for
         watch = {qid: w for qid, w in watch.items() if from_epoch(w[0]) >= horizon}
         out: dict[str, Any] = {"questions": questions.to_cursor()}
         if self.cfg.include_answers:
-            if answers.since is None:
-                answers.since = now - self.cfg.lookback
             if watch:
                 await self._answers(answers, watch, batch)
             out["answers"] = answers.to_cursor()
@@ -106,13 +105,11 @@ class StackExchangeSource(HttpSource):
             params = self._params(q=self.cfg.query, tagged=";".join(self.cfg.tagged) or None,
                                   fromdate=int(start.timestamp()), sort="creation", order="asc", page=page)
             data = await self._get(url, params)
-            for item in require(data, "items", list, source=self.name):
-                post = self.map_question(item, batch)
-                if post is None or not mark.is_new(post.ts, post.id):
-                    continue
-                mark.take(post.ts, post.id)
-                batch.events.append(post)
-                if post.url:
+            taken = len(batch.events)
+            mark.take_page(require(data, "items", list, source=self.name),
+                           lambda item: self.map_question(item, batch), batch)
+            for post in batch.events[taken:]:  # the questions just taken: follow their answers
+                if isinstance(post, Post) and post.url:
                     watch[post.id] = (int(post.ts.timestamp()), post.url)
             if not data.get("has_more"):
                 break
@@ -124,12 +121,8 @@ class StackExchangeSource(HttpSource):
         for page in range(1, self.cfg.max_pages + 1):
             params = self._params(fromdate=int(start.timestamp()), sort="creation", order="asc", page=page)
             data = await self._get(url, params)
-            for item in require(data, "items", list, source=self.name):
-                post = self.map_answer(item, watch, batch)
-                if post is None or not mark.is_new(post.ts, post.id):
-                    continue
-                mark.take(post.ts, post.id)
-                batch.events.append(post)
+            mark.take_page(require(data, "items", list, source=self.name),
+                           lambda item: self.map_answer(item, watch, batch), batch)
             if not data.get("has_more"):
                 break
 

@@ -54,7 +54,7 @@ async def test_walks_pages_until_older_reviews_and_keeps_ratings(channel, sessio
     assert first.url == "https://itunes.apple.com/us/review?id=1234567890&type=Purple%20Software"
     cn = batch.events[-1]
     assert (cn.text, cn.lang, cn.extra["rating"]) == ("耳机经常断连，客服也不回复。", "zh", 1)
-    assert batch.cursor["us/1234567890"] == {"since": "2026-03-01T07:50:00Z", "seen": ["11000000003"]}
+    assert batch.cursor["us/1234567890"] == {"since": "2026-03-01T07:50:00Z", "ids": {"11000000003": 1772351400.0}}
     assert batch.cursor["cn/1234567890"]["since"] == "2026-03-01T07:45:00Z"
 
 
@@ -73,7 +73,7 @@ async def test_app_without_reviews_is_empty_not_an_error(channel, session) -> No
     channel.script(path("us", 1, "999"), json_reply(fx("empty.json")))
     source, _ = make(channel, session, apps=["id999"])
     batch = await source.poll(None)
-    assert batch.events == [] and batch.cursor == {"us/999": {"since": "2026-02-22T08:00:00Z", "seen": []}}
+    assert batch.events == [] and batch.cursor == {"us/999": {"since": "2026-02-22T08:00:00Z", "ids": {}}}
 
 
 async def test_429_with_retry_after_then_success(channel, session) -> None:

@@ -41,7 +41,7 @@ async def test_maps_articles_in_many_languages(channel, session) -> None:
     assert art.text == art.title == "Acme rappelle ses écouteurs K5"
     assert (art.kind, art.ts) == ("news", datetime(2026, 3, 1, 7, 30, tzinfo=UTC))
     assert art.extra["source_country"] == "France"
-    assert batch.cursor["since"] == "2026-03-01T07:30:00Z" and len(batch.cursor["seen"]) == 2
+    assert batch.cursor["since"] == "2026-03-01T07:30:00Z" and len(batch.cursor["ids"]) == 2
 
 
 async def test_second_poll_emits_only_new_and_keeps_five_seconds_apart(channel, session) -> None:
@@ -59,16 +59,17 @@ async def test_second_poll_emits_only_new_and_keeps_five_seconds_apart(channel, 
 async def test_watermark_older_than_three_months_is_clamped(channel, session) -> None:
     channel.script(DOC, json_reply({}))
     source, _ = make(channel, session)
-    batch = await source.poll({"since": "2025-06-01T00:00:00Z", "seen": ["https://old.example/a"]})
+    old = {"since": "2025-06-01T00:00:00Z", "ids": {"https://old.example/a": 1748736000.0}}
+    batch = await source.poll(old)
     assert channel.requests(DOC)[0].query["startdatetime"] == "20251202080000"  # 89 days before NOW
-    assert batch.cursor == {"since": "2025-06-01T00:00:00Z", "seen": ["https://old.example/a"]}
+    assert batch.cursor == old
 
 
 async def test_empty_object_means_no_articles(channel, session) -> None:
     channel.script(DOC, json_reply({}))
     source, _ = make(channel, session)
     batch = await source.poll(None)
-    assert batch.events == [] and batch.cursor == {"since": None, "seen": []}
+    assert batch.events == [] and batch.cursor == {"since": None, "ids": {}}
 
 
 async def test_rate_limit_text_is_retryable(channel, session) -> None:
@@ -128,7 +129,7 @@ async def test_full_page_at_one_stamp_steps_past_it(channel, session) -> None:
     first = await source.poll(None)
     assert len(first.events) == 3
     second = await source.poll(first.cursor)
-    assert second.events == [] and second.cursor == {"since": "2026-03-01T07:15:01Z", "seen": []}
+    assert second.events == [] and second.cursor == {"since": "2026-03-01T07:15:01Z", "ids": {}}
 
 
 def test_config_refuses_to_be_impolite() -> None:

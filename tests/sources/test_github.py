@@ -59,7 +59,7 @@ async def test_pages_and_maps_issues(channel, session) -> None:
     assert issue.extra["repo"] == "acme/acme-sdk" and issue.extra["labels"] == ["bug"]
     assert batch.events[1].text == "acme-cli login hangs"  # no body: the title stands in
     assert batch.events[2].extra["pull_request"] is True
-    assert batch.cursor == {"since": "2026-03-01T07:30:00Z", "seen": ["3011000413"]}
+    assert batch.cursor == {"since": "2026-03-01T07:30:00Z", "ids": {"3011000413": 1772350200.0}}
 
 
 async def test_second_poll_emits_only_new(channel, session) -> None:

@@ -60,7 +60,7 @@ async def test_pages_oldest_first_and_maps_questions(channel, session) -> None:
     assert (first.kind, first.lang, first.likes, first.replies, first.source) == ("forum", "en", 3, 2, "stackexchange")
     assert first.extra["tags"] == ["python", "acme-sdk"] and first.extra["views"] == 41
     assert batch.events[1].likes == 0  # negative score is not a like
-    assert batch.cursor["questions"] == {"since": "2026-03-01T07:30:00Z", "seen": ["79500003"]}
+    assert batch.cursor["questions"] == {"since": "2026-03-01T07:30:00Z", "ids": {"79500003": 1772350200.0}}
 
 
 async def test_second_poll_emits_only_new_and_waits_out_backoff(channel, session) -> None:
@@ -77,7 +77,7 @@ async def test_second_poll_emits_only_new_and_waits_out_backoff(channel, session
 async def test_restart_from_stored_cursor(channel, session) -> None:
     channel.script(SEARCH, json_reply(fx("search_next.json")))
     source, _ = make(channel, session)
-    cursor = {"questions": {"since": "2026-03-01T07:30:00Z", "seen": ["79500003"]}}
+    cursor = {"questions": {"since": "2026-03-01T07:30:00Z", "ids": {"79500003": 1772350200.0}}}
     batch = await source.poll(cursor)
     assert [e.id for e in batch.events] == ["79500004"]
 
