@@ -142,11 +142,16 @@ class SleepRecorder:
         self.calls.append(seconds)
 
 
+def context(clock: Any, session: aiohttp.ClientSession, sleep: Callable[[float], Any]) -> SourceContext:
+    """A runtime context whose HTTP layer waits through ``sleep`` (recorded or faked, never slept)."""
+    return SourceContext(clock=clock, session=session, user_agent="BrandMonitorTest/1.0",
+                         extra={"http_options": {"sleep": sleep}})
+
+
 @pytest.fixture
 def ctx(session: aiohttp.ClientSession) -> SourceContext:
     """A runtime context on the real clock; HTTP waits recorded instead of slept."""
-    return SourceContext(clock=SystemClock(), session=session, user_agent="BrandMonitorTest/1.0",
-                         extra={"http_options": {"sleep": SleepRecorder()}})
+    return context(SystemClock(), session, SleepRecorder())
 
 
 FAST = {"backoff": 0.001, "backoff_max": 0.01, "max_wait": 120}
@@ -170,8 +175,18 @@ NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)  # 1772352000: the fixtures' "now"
 @pytest.fixture
 def fixed_ctx(session: aiohttp.ClientSession) -> SourceContext:
     """A runtime context whose clock stands at NOW (fixtures are dated around it); waits recorded."""
-    return SourceContext(clock=FakeClock(NOW, moves=False), session=session, user_agent="BrandMonitorTest/1.0",
-                         extra={"http_options": {"sleep": SleepRecorder()}})
+    return context(FakeClock(NOW, moves=False), session, SleepRecorder())
+
+
+def clocked_source(cls: type, channel: FakeChannel, session: aiohttp.ClientSession, now: datetime = NOW,
+                   **settings: Any) -> tuple[Any, FakeClock]:
+    """A source pointed at the fake channel, on a clock at ``now`` that the HTTP layer's waits move.
+
+    The waits (rate limits, Retry-After, backoff) land in ``clock.sleeps`` and advance the
+    clock, so a test asserts the spacing the channel asked for without sleeping.
+    """
+    clock = FakeClock(now)
+    return make_source(cls, context(clock, session, clock.sleep), base_url=channel.url, **settings), clock
 
 
 def waits(ctx: SourceContext) -> list[float]:

@@ -10,10 +10,8 @@ from pydantic import ValidationError
 
 from monitor.errors import SourceError
 from monitor.sources.appstore import AppStoreConfig, AppStoreSource
-from monitor.sources.base import SourceContext
-from tests.sources.conftest import FAST, FakeChannel, FakeClock, fixture_json, json_reply, text_reply
+from tests.sources.conftest import FakeChannel, FakeClock, clocked_source, fixture_json, json_reply, text_reply
 
-NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 APP = "1234567890"
 
 
@@ -26,12 +24,7 @@ def path(country: str, page: int, app: str = APP) -> str:
 
 
 def make(channel: FakeChannel, session: aiohttp.ClientSession, **cfg: object) -> tuple[AppStoreSource, FakeClock]:
-    cfg.setdefault("apps", [APP])
-    config = AppStoreConfig(base_url=channel.url, **FAST, **cfg)
-    clock = FakeClock(NOW)
-    ctx = SourceContext(clock=clock, session=session, user_agent="BrandMonitorTest/1.0",
-                        extra={"http_options": {"sleep": clock.sleep}})
-    return AppStoreSource(config, ctx), clock
+    return clocked_source(AppStoreSource, channel, session, **{"apps": [APP], **cfg})
 
 
 async def test_walks_pages_until_older_reviews_and_keeps_ratings(channel, session) -> None:

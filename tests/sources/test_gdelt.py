@@ -9,20 +9,22 @@ import pytest
 from pydantic import ValidationError
 
 from monitor.errors import SourceError
-from monitor.sources.base import SourceContext
 from monitor.sources.gdelt import GdeltConfig, GdeltSource
-from tests.sources.conftest import FAST, FakeChannel, FakeClock, fixture_json, fixture_text, json_reply, text_reply
+from tests.sources.conftest import (
+    FakeChannel,
+    FakeClock,
+    clocked_source,
+    fixture_json,
+    fixture_text,
+    json_reply,
+    text_reply,
+)
 
-NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 DOC = "/api/v2/doc/doc"
 
 
 def make(channel: FakeChannel, session: aiohttp.ClientSession, **cfg: object) -> tuple[GdeltSource, FakeClock]:
-    config = GdeltConfig(base_url=channel.url, query='"acme" (earbuds OR K5)', **FAST, **cfg)
-    clock = FakeClock(NOW)
-    ctx = SourceContext(clock=clock, session=session, user_agent="BrandMonitorTest/1.0",
-                        extra={"http_options": {"sleep": clock.sleep}})
-    return GdeltSource(config, ctx), clock
+    return clocked_source(GdeltSource, channel, session, query='"acme" (earbuds OR K5)', **cfg)
 
 
 async def test_maps_articles_in_many_languages(channel, session) -> None:

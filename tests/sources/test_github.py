@@ -10,11 +10,9 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from monitor.errors import SourceError
-from monitor.sources.base import SourceContext
 from monitor.sources.github import GitHubConfig, GitHubSource
-from tests.sources.conftest import FAST, FakeChannel, FakeClock, fixture_json, json_reply, text_reply
+from tests.sources.conftest import NOW, FakeChannel, FakeClock, clocked_source, fixture_json, json_reply, text_reply
 
-NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 SEARCH = "/search/issues"
 
 
@@ -23,12 +21,7 @@ def fx(name: str) -> dict:
 
 
 def make(channel: FakeChannel, session: aiohttp.ClientSession, **cfg: object) -> tuple[GitHubSource, FakeClock]:
-    cfg.setdefault("query", '"acme sdk" OR acme-cli')
-    config = GitHubConfig(base_url=channel.url, per_page=2, **FAST, **cfg)
-    clock = FakeClock(NOW)
-    ctx = SourceContext(clock=clock, session=session, user_agent="BrandMonitorTest/1.0",
-                        extra={"http_options": {"sleep": clock.sleep}})
-    return GitHubSource(config, ctx), clock
+    return clocked_source(GitHubSource, channel, session, per_page=2, **{"query": '"acme sdk" OR acme-cli', **cfg})
 
 
 def by_page(request: web.Request) -> web.Response:

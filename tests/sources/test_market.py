@@ -10,21 +10,23 @@ from pydantic import ValidationError
 
 from monitor.errors import SourceError
 from monitor.models import Quote
-from monitor.sources.base import SourceContext
 from monitor.sources.market import MarketConfig, MarketSource
-from tests.sources.conftest import FAST, FakeChannel, FakeClock, fixture_json, fixture_text, json_reply, text_reply
+from tests.sources.conftest import (
+    FakeChannel,
+    FakeClock,
+    clocked_source,
+    fixture_json,
+    fixture_text,
+    json_reply,
+    text_reply,
+)
 
 NOW = datetime(2026, 3, 1, 8, 0, 12, tzinfo=UTC)
 ACME, HK = "/v8/finance/chart/ACME", "/v8/finance/chart/0700.HK"
 
 
 def make(channel: FakeChannel, session: aiohttp.ClientSession, **cfg: object) -> tuple[MarketSource, FakeClock]:
-    cfg.setdefault("symbols", ["acme"])
-    config = MarketConfig(base_url=channel.url, **FAST, **cfg)
-    clock = FakeClock(NOW)
-    ctx = SourceContext(clock=clock, session=session, user_agent="BrandMonitorTest/1.0",
-                        extra={"http_options": {"sleep": clock.sleep}})
-    return MarketSource(config, ctx), clock
+    return clocked_source(MarketSource, channel, session, NOW, **{"symbols": ["acme"], **cfg})
 
 
 async def test_quote_from_chart_meta(channel, session) -> None:

@@ -11,11 +11,9 @@ from pydantic import ValidationError
 
 from monitor.errors import SourceError
 from monitor.models import Post
-from monitor.sources.base import SourceContext
 from monitor.sources.stackexchange import StackExchangeConfig, StackExchangeSource
-from tests.sources.conftest import FAST, FakeChannel, FakeClock, fixture_json, json_reply, text_reply
+from tests.sources.conftest import NOW, FakeChannel, FakeClock, clocked_source, fixture_json, json_reply, text_reply
 
-NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 SEARCH = "/2.3/search/advanced"
 
 
@@ -24,11 +22,7 @@ def fx(name: str) -> dict:
 
 
 def make(channel: FakeChannel, session: aiohttp.ClientSession, **cfg: object) -> tuple[StackExchangeSource, FakeClock]:
-    config = StackExchangeConfig(base_url=channel.url, query="acme sdk", **FAST, **cfg)
-    clock = FakeClock(NOW)
-    ctx = SourceContext(clock=clock, session=session, user_agent="BrandMonitorTest/1.0",
-                        extra={"http_options": {"sleep": clock.sleep}})
-    return StackExchangeSource(config, ctx), clock
+    return clocked_source(StackExchangeSource, channel, session, query="acme sdk", **cfg)
 
 
 def by_page(request: web.Request) -> web.Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import aiohttp
 import pytest
@@ -11,26 +11,26 @@ from pydantic import ValidationError
 
 from monitor.errors import SourceError
 from monitor.models import Trend
-from monitor.sources.base import SourceContext
 from monitor.sources.trends import TrendsConfig, TrendsSource
-from tests.sources.conftest import FAST, FIXTURES, FakeChannel, FakeClock, fixture_json, json_reply, text_reply
+from tests.sources.conftest import (
+    FIXTURES,
+    NOW,
+    FakeChannel,
+    FakeClock,
+    clocked_source,
+    fixture_json,
+    json_reply,
+    text_reply,
+)
 
-NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 GOOGLE, WEIBO, BAIDU = "/trending/rss", "/ajax/side/hotSearch", "/api/board"
 
 
 def make(channel: FakeChannel, session: aiohttp.ClientSession, provider: str, path: str,
          **cfg: object) -> tuple[TrendsSource, FakeClock]:
-    config = TrendsConfig(provider=provider, base_url=channel.url, **FAST, **cfg)
-    assert source_path(config) == path
-    clock = FakeClock(NOW)
-    ctx = SourceContext(clock=clock, session=session, user_agent="BrandMonitorTest/1.0",
-                        extra={"http_options": {"sleep": clock.sleep}})
-    return TrendsSource(config, ctx), clock
-
-
-def source_path(config: TrendsConfig) -> str:
-    return TrendsSource(config, SourceContext(clock=FakeClock(NOW))).list_url().removeprefix(config.base_url)
+    source, clock = clocked_source(TrendsSource, channel, session, provider=provider, **cfg)
+    assert source.list_url() == channel.url + path
+    return source, clock
 
 
 def google_xml(request: web.Request) -> web.Response:

@@ -10,11 +10,9 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from monitor.errors import SourceError
-from monitor.sources.base import SourceContext
 from monitor.sources.x import XConfig, XSource
-from tests.sources.conftest import FAST, FakeChannel, FakeClock, fixture_json, json_reply, text_reply
+from tests.sources.conftest import NOW, FakeChannel, FakeClock, clocked_source, fixture_json, json_reply, text_reply
 
-NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 SEARCH = "/2/tweets/search/recent"
 TOKEN1 = "b26v89c19zqg8o3fr5qzbmmzgwb7nbb7l3ykiij86ncal"
 
@@ -24,12 +22,8 @@ def fx(name: str) -> dict:
 
 
 def make(channel: FakeChannel, session: aiohttp.ClientSession, **cfg: object) -> tuple[XSource, FakeClock]:
-    config = XConfig(base_url=channel.url, bearer_token="AAAA-test-token", query="(acme OR #acme) -is:retweet",
-                     **FAST, **cfg)
-    clock = FakeClock(NOW)
-    ctx = SourceContext(clock=clock, session=session, user_agent="BrandMonitorTest/1.0",
-                        extra={"http_options": {"sleep": clock.sleep}})
-    return XSource(config, ctx), clock
+    return clocked_source(XSource, channel, session, bearer_token="AAAA-test-token",
+                          query="(acme OR #acme) -is:retweet", **cfg)
 
 
 def by_token(request: web.Request) -> web.Response:
