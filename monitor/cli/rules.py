@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from typing import Any
 
 DEFAULT_FILE = "keywords.yaml"
@@ -145,8 +146,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     for rule_id, n in st.rules.most_common(args.top):
         print(f"  {rule_id:<40} {n:>7}  {rs.rule(rule_id).category}")
     print(f"\nrules that never fired ({len(st.never_fired)} of {len(rs.rules)}):")
-    for rule_id in st.never_fired:
-        print(f"  {rule_id}")
+    if st.never_fired:
+        print(textwrap.fill(", ".join(st.never_fired), width=110, initial_indent="  ", subsequent_indent="  ",
+                            break_on_hyphens=False))
     label = {"feed": "negative by the feed's labels", "model": "negative by the sentiment model",
              "none": "all matched posts (no sentiment)"}[source]
     print(f"\nexpansion suggestions: terms frequent in {st.negative_posts} matched post(s), {label}, "

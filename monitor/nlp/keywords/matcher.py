@@ -225,7 +225,7 @@ class Matcher:
         key = (index, terms)
         hit = self._results.get(key)
         if hit is None:
-            if len(self._results) > 200_000:
+            if len(self._results) > 20_000:
                 self._results.clear()
             rule = self._compiled[index].rule
             hit = self._results[key] = RuleMatch(rule.id, rule.brand, rule.category, terms)

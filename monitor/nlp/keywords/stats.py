@@ -54,10 +54,18 @@ class RuleStats:
     suggestions: list[Suggestion] = field(default_factory=list)
 
 
-def candidates(text: str) -> set[str]:
-    """Suggestion candidates in one text: Latin words of 3+ letters, CJK character pairs."""
+def candidates(text: str, masks: Sequence[str] = ()) -> set[str]:
+    """Suggestion candidates in one text: Latin words of 3+ letters, CJK character pairs.
+
+    ``masks`` (normalised CJK terms the rules already name, brand names) are cut out first,
+    so no pair straddles a known term: 艾克美水壶 gives 水壶, not 美水.
+    """
     out: set[str] = set()
-    for run in _WORDS.findall(normalize(text)):
+    text = normalize(text)
+    for mask in masks:
+        if mask in text:
+            text = text.replace(mask, "|")
+    for run in _WORDS.findall(text):
         if not is_cjk(run[0]):
             if len(run) >= 3 and not run.isdigit() and run not in _STOP:
                 out.add(run)
@@ -85,6 +93,7 @@ class _Named:
         self._terms = list(all_terms.values())
         self._finder = TermFinder(self._terms, [plan(t) for t in self._terms])
         self._literals = [t.pattern for t in self._terms if not t.wildcard]
+        self.cjk_literals = sorted({p for p in self._literals if any(is_cjk(c) for c in p)}, key=len, reverse=True)
 
     def __call__(self, candidate: str) -> bool:
         if self._finder.find(candidate, 0):
@@ -99,8 +108,9 @@ def rule_stats(rs: RuleSet, posts: Sequence[Post], matches: Sequence[list[RuleMa
     neg_docs: Counter[str] = Counter()
     all_docs: Counter[str] = Counter()
     example: dict[str, str] = {}
+    named = _Named(rs)
     for i, (post, found) in enumerate(zip(posts, matches, strict=True)):
-        words = candidates(f"{post.title or ''} {post.text}")
+        words = candidates(f"{post.title or ''} {post.text}", named.cjk_literals)
         all_docs.update(words)
         if not found:
             continue
@@ -116,7 +126,6 @@ def rule_stats(rs: RuleSet, posts: Sequence[Post], matches: Sequence[list[RuleMa
             for w in words:
                 example.setdefault(w, post.text)
     st.never_fired = [r.id for r in rs.rules if st.rules[r.id] == 0]
-    named = _Named(rs)
     ranked: list[Suggestion] = []
     for word, n in neg_docs.items():
         if n < 2 or named(word):

@@ -10,6 +10,7 @@ from .helpers import post, ruleset
 def test_candidates_are_words_and_cjk_pairs() -> None:
     assert candidates("The Acme kettle is LEAKING, 水壶漏水了") == {"acme", "kettle", "leaking", "水壶", "壶漏", "漏水"}
     assert candidates("我的 a 12 ok") == set()  # stop words, short words, numbers, common-character pairs
+    assert candidates("艾克美水壶漏水", masks=["艾克美", "漏水"]) == {"水壶"}
 
 
 def test_counts_never_fired_and_suggestions() -> None:
