@@ -29,7 +29,7 @@ from monitor.sources.http import (
     parse_retry_after,
     require,
 )
-from monitor.sources.text import html_to_text, parse_time
+from monitor.sources.text import as_count, html_to_text, parse_time
 from monitor.sources.watermark import Watermark
 
 log = logging.getLogger(__name__)
@@ -185,12 +185,8 @@ class GitHubSource(HttpSource):
             ts=ts, source=self.name, id=str(iid), text=body or title, title=title or None,
             author=user.get("login") if isinstance(user.get("login"), str) else None,
             url=item.get("html_url") if isinstance(item.get("html_url"), str) else None,
-            kind="forum", replies=_count(item.get("comments")), likes=_count(reactions.get("+1")),
+            kind="forum", replies=as_count(item.get("comments")), likes=as_count(reactions.get("+1")),
             extra={"repo": repo, "number": item.get("number"), "state": item.get("state"),
                    "pull_request": "pull_request" in item, "labels": labels,
-                   "reactions": _count(reactions.get("total_count"))},
+                   "reactions": as_count(reactions.get("total_count"))},
         )
-
-
-def _count(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0

@@ -23,7 +23,7 @@ from monitor.errors import SourceError
 from monitor.models import Post
 from monitor.sources.base import Batch, register_source
 from monitor.sources.http import HttpSource, HttpSourceConfig, Response, require
-from monitor.sources.text import from_epoch, html_to_text
+from monitor.sources.text import as_count, from_epoch, html_to_text, nonempty_str
 from monitor.sources.watermark import Watermark
 
 log = logging.getLogger(__name__)
@@ -180,11 +180,10 @@ class StackExchangeSource(HttpSource):
             batch.skip(f"{what} without creation_date")
             return None
         owner = item.get("owner") if isinstance(item.get("owner"), dict) else {}
-        score = item.get("score")
         return {
             "ts": from_epoch(created), "source": self.name, "id": str(pid), "kind": "forum", "lang": self._lang(),
             "author": html_to_text(owner.get("display_name")) or None,
-            "likes": max(0, score) if isinstance(score, int) else 0,
+            "likes": as_count(item.get("score")),
         }
 
     def map_question(self, item: Any, batch: Batch) -> Post | None:
@@ -198,9 +197,8 @@ class StackExchangeSource(HttpSource):
             batch.skip("question without title or body")
             return None
         tags = item.get("tags")
-        answers = item.get("answer_count")
-        return Post(**base, title=title or None, text=body or title, url=_str(item.get("link")),
-                    replies=answers if isinstance(answers, int) and answers > 0 else 0,
+        return Post(**base, title=title or None, text=body or title, url=nonempty_str(item.get("link")),
+                    replies=as_count(item.get("answer_count")),
                     extra={"post_type": "question", "site": self.cfg.site,
                            "tags": tags if isinstance(tags, list) else [],
                            "views": item.get("view_count") if isinstance(item.get("view_count"), int) else None})
@@ -214,17 +212,13 @@ class StackExchangeSource(HttpSource):
             batch.skip("answer without body")
             return None
         qid = str(item.get("question_id", ""))
-        url = _str(item.get("link"))
+        url = nonempty_str(item.get("link"))
         if url is None and qid in watch:
             host = urlsplit(watch[qid][1]).netloc
             url = f"https://{host}/a/{base['id']}" if host else None
         return Post(**base, text=body, url=url,
                     extra={"post_type": "answer", "site": self.cfg.site, "question_id": qid,
                            "accepted": bool(item.get("is_accepted"))})
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 def _watch_from_cursor(data: Any) -> dict[str, tuple[int, str]]:

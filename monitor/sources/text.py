@@ -186,6 +186,11 @@ def _parse_iso(text: str) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+def nonempty_str(value: Any) -> str | None:
+    """A channel's optional string field: a non-empty string, else None (missing, null, "", a number)."""
+    return value if isinstance(value, str) and value else None
+
+
 def as_count(value: Any) -> int:
     """A channel's counter as a non-negative int: missing, null, text or negative -> 0.
 

@@ -23,7 +23,7 @@ from monitor.errors import SourceError
 from monitor.models import Post, format_ts
 from monitor.sources.base import Batch, register_source
 from monitor.sources.http import HttpSource, HttpSourceConfig, Response, require
-from monitor.sources.text import normalize_space, parse_time
+from monitor.sources.text import as_count, nonempty_str, normalize_space, parse_time
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class XSource(HttpSource):
         cur = cursor if isinstance(cursor, dict) else {}
         since_id = _id(cur.get("since_id"))
         pending = cur.get("pending") if isinstance(cur.get("pending"), dict) else None
-        next_token = _str(pending.get("next_token")) if pending else None
+        next_token = nonempty_str(pending.get("next_token")) if pending else None
         newest = _id(pending.get("newest_id")) if pending else None
         batch = Batch()
         taken: set[str] = set()
@@ -95,7 +95,7 @@ class XSource(HttpSource):
                     continue
                 taken.add(post.id)
                 batch.events.append(post)
-            next_token = _str(meta.get("next_token"))
+            next_token = nonempty_str(meta.get("next_token"))
             if not next_token:
                 batch.cursor = {"since_id": newest or since_id}
                 return batch
@@ -156,9 +156,9 @@ class XSource(HttpSource):
             url=f"https://x.com/{username}/status/{tid}" if username else f"https://x.com/i/web/status/{tid}",
             lang=lang if isinstance(lang, str) and lang not in _NO_LANGUAGE and not lang.startswith("q") else None,
             kind="social",
-            reposts=_count(metrics.get("retweet_count")) + _count(metrics.get("quote_count")),
-            likes=_count(metrics.get("like_count")), replies=_count(metrics.get("reply_count")),
-            extra={"author_name": user.get("name"), "impressions": _count(metrics.get("impression_count"))},
+            reposts=as_count(metrics.get("retweet_count")) + as_count(metrics.get("quote_count")),
+            likes=as_count(metrics.get("like_count")), replies=as_count(metrics.get("reply_count")),
+            extra={"author_name": user.get("name"), "impressions": as_count(metrics.get("impression_count"))},
         )
 
 
@@ -182,11 +182,3 @@ def _users(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def _id(value: Any) -> str | None:
     text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
     return text if text.isdigit() else None
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _count(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0

@@ -89,3 +89,9 @@ def test_as_count() -> None:
     from monitor.sources.text import as_count
 
     assert [as_count(v) for v in (5, 5.9, -3, None, "7", True)] == [5, 5, 0, 0, 0, 0]
+
+
+def test_nonempty_str() -> None:
+    from monitor.sources.text import nonempty_str
+
+    assert [nonempty_str(v) for v in ("abc", "", None, 7, ["x"])] == ["abc", None, None, None, None]
