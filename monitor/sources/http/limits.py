@@ -26,22 +26,9 @@ __all__ = ["RateLimiter", "RetryPolicy", "Sleep", "parse_rate_reset", "parse_ret
 Sleep = Callable[[float], Awaitable[None]]
 
 
-
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """``Retry-After`` -> seconds to wait: delta-seconds or an HTTP date (RFC 9110 10.2.3)."""
-    if value is None:
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    when = parse_time(text)
-    if when is None:
-        return None
-    return max(0.0, (when - now).total_seconds())
+    return _seconds_until(value, now, unix_times=False)
 
 
 def parse_rate_reset(value: str | None, now: datetime) -> float | None:
@@ -50,9 +37,12 @@ def parse_rate_reset(value: str | None, now: datetime) -> float | None:
     Channels disagree on the unit: Reddit sends seconds until reset, GitHub and X send a
     Unix time, Mastodon an ISO 8601 time. Numbers above 10^9 are read as Unix times.
     """
-    if value is None:
-        return None
-    text = value.strip()
+    return _seconds_until(value, now, unix_times=True)
+
+
+def _seconds_until(value: str | None, now: datetime, *, unix_times: bool) -> float | None:
+    """A header that names a wait as a number or a date -> seconds from ``now``, never negative."""
+    text = value.strip() if value is not None else ""
     if not text:
         return None
     try:
@@ -60,8 +50,8 @@ def parse_rate_reset(value: str | None, now: datetime) -> float | None:
     except ValueError:
         when = parse_time(text)
         return None if when is None else max(0.0, (when - now).total_seconds())
-    if number > 1e9:
-        return max(0.0, number - now.timestamp())
+    if unix_times and number > 1e9:
+        number -= now.timestamp()
     return max(0.0, number)
 
 
