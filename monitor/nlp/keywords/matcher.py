@@ -28,19 +28,22 @@ from monitor.nlp.keywords.text import TOKEN, match_text, post_text
 class Context:
     """Per-post state handed to rule functions: the text, and term positions worked out on demand."""
 
-    __slots__ = ("_spans", "matcher", "post", "text", "title_len")
+    __slots__ = ("_spans", "found", "matcher", "post", "text", "title_len")
 
-    def __init__(self, matcher: Matcher, post: Post, text: str, title_len: int) -> None:
+    def __init__(self, matcher: Matcher, post: Post, text: str, title_len: int, found: set[int]) -> None:
         self.matcher = matcher
         self.post = post
         self.text = text
         self.title_len = title_len
+        self.found = found
         self._spans: dict[int, list[tuple[int, int]]] = {}
 
     def spans(self, tids: Sequence[int]) -> list[tuple[int, int]]:
         """Character spans of every occurrence of any of ``tids``."""
         out: list[tuple[int, int]] = []
         for tid in tids:
+            if tid not in self.found:
+                continue
             spans = self._spans.get(tid)
             if spans is None:
                 spans = occurrences(self.matcher.plans[tid], self.text)
@@ -131,6 +134,14 @@ class Matcher:
         self._first = {tid: tuple(r) for tid, r in enumerate(first) if r}
         self._trigger_tids = frozenset(self._first)
         self._always = frozenset(always)
+        # Rules sharing a second group (one per brand, usually) are filtered together, with
+        # set operations, rather than one by one; too many distinct groups and it isn't worth it.
+        by_group: dict[frozenset[int], set[int]] = {}
+        for index, group in enumerate(self._second):
+            if group is not None:
+                by_group.setdefault(group, set()).add(index)
+        self._grouped = [(g, frozenset(r)) for g, r in by_group.items()] if len(by_group) <= 16 else None
+        self._ungrouped = frozenset(i for i, g in enumerate(self._second) if g is None)
         self._finder = TermFinder(self.terms, self.plans)
         self._results: dict[tuple[int, tuple[str, ...]], RuleMatch] = {}
 
@@ -197,25 +208,33 @@ class Matcher:
         else:
             text, title_len = match_text(post.text), 0
         found = self._finder.find(text, title_len)
-        candidates: set[int] = set(self._always)
+        candidates: set[int] = set()
         first = self._first
         for tid in self._trigger_tids.intersection(found):
             candidates.update(first[tid])
+        if self._always:
+            candidates.update(self._always)
         if not candidates:
             return []
+        second: list[frozenset[int] | None] | None = self._second
+        if self._grouped is not None:
+            keep = candidates.intersection(self._ungrouped)
+            for group, members in self._grouped:
+                hit = candidates.intersection(members)
+                if hit and not group.isdisjoint(found):
+                    keep.update(hit)
+            candidates, second = keep, None
         ctx: Context | None = None
         out: list[RuleMatch] = []
         compiled = self._compiled
-        second = self._second
         for index in sorted(candidates):
-            group = second[index]
-            if group is not None and group.isdisjoint(found):
+            if second is not None and (group := second[index]) is not None and group.isdisjoint(found):
                 continue
             c = compiled[index]
             if only is not None and c.rule.id not in only:
                 continue
             if c.needs_context and ctx is None:
-                ctx = Context(self, post, text, title_len)
+                ctx = Context(self, post, text, title_len, found)
             if c.fn(found, ctx):
                 out.append(self._result(index, c.terms(found)))
         return out
