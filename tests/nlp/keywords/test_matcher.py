@@ -163,3 +163,15 @@ def test_a_ruleset_survives_pickling() -> None:
     p = post("Acme kettle fire, defective")
     assert again.match(p) == rs.match(p) != []
     assert again.file == rs.file and list(again.brands) == ["acme", "rival"]
+
+
+def test_many_distinct_requirement_groups_take_the_per_rule_path() -> None:
+    from monitor.nlp.keywords.reference import ReferenceEvaluator
+
+    queries = [f"{{brand}} AND w{i}x AND (v{i}y OR v{i + 1}y)" for i in range(20)]
+    rs = ruleset(*queries)
+    assert rs._matcher._grouped is None  # more than 16 distinct second groups
+    ref = ReferenceEvaluator(rs.rules)
+    for text in ["acme w3x v4y", "acme w3x v5y", "w3x v3y", "acme w3x w4x v4y v5y", "acme w19x v20y"]:
+        assert rs.match(post(text)) == ref.match(post(text)), text
+    assert [m.rule_id for m in rs.match(post("acme w3x w4x v4y v5y"))] == ["r3", "r4"]
