@@ -258,7 +258,7 @@ class Service:
         self.stop_event.set()
         timeout = self.loaded.config.runtime.drain_timeout.total_seconds()
         if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.pause()  # no new polls; shutting it down now would cancel the running ones
         for task in self.streams.values():
             task.cancel()
         pending = [t for t in self.in_flight if t is not asyncio.current_task()]
@@ -266,6 +266,8 @@ class Service:
             log.info("waiting for %d in-flight poll(s)", len(pending))
             await asyncio.wait(pending, timeout=timeout)
         await asyncio.gather(*self.streams.values(), return_exceptions=True)
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         if self.rt is not None:
             try:
                 drained = await self.rt.dispatcher.drain(timeout=timeout)

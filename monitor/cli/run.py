@@ -24,11 +24,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_config(p)
     p.add_argument("--speed", default="3600", help="embedded default only: replay speed (virtual s per real s)")
     p.add_argument("--no-color", action="store_true", help="no colours in terminal alerts")
+    p.add_argument("--log-format", choices=["json", "text"], default="json",
+                   help="stderr log lines: JSON (default, for log shippers) or text")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    setup_logging(max(args.verbose, 1))  # the daemon logs INFO as JSON lines to stderr
+    setup_logging(max(args.verbose, 1), json_logs=args.log_format == "json")  # INFO and up, to stderr
     path = Path(args.config) if args.config else Path("monitor.yaml")
     clock: Clock
     if args.config or path.is_file():
