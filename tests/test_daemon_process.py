@@ -13,6 +13,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from tests.alerts.notifiers.fakes import free_port
 from tests.support import ROOT, serve, write_config
 
 RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
@@ -63,10 +64,11 @@ async def test_sigterm_lets_the_in_flight_poll_finish_and_exits_cleanly(tmp_path
 
 
 async def test_healthz_answers_on_a_running_daemon(tmp_path: Path) -> None:
-    cfg = write_config(tmp_path, """\
-        store: {path: state.db}
+    port = free_port()
+    cfg = write_config(tmp_path, f"""\
+        store: {{path: state.db}}
         playbooks: @PLAYBOOKS@
-        server: {port: 18931}
+        server: {{port: {port}}}
         """)
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "monitor", "run", "--config", str(cfg), env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -76,7 +78,7 @@ async def test_healthz_answers_on_a_running_daemon(tmp_path: Path) -> None:
         async with aiohttp.ClientSession() as http:
             for _ in range(600):
                 try:
-                    async with http.get("http://127.0.0.1:18931/healthz") as r:
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
                         body = await r.json()
                         break
                 except aiohttp.ClientError:
