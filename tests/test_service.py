@@ -141,5 +141,10 @@ async def test_reload_keeps_the_last_good_config(tmp_path: Path, feed_server) ->
         path.write_text(good.replace("engine:", "") + "engine: {window: 30m}\n")
         assert svc.reload() is True
         assert svc.rt is not None and svc.rt.engine.config.window.total_seconds() == 1800
+        rules_before = svc.rt.pipeline.rules
+        kw = tmp_path / "keywords.yaml"
+        kw.write_text(kw.read_text().replace("query: '{brand}'", "query: '{brand} NEAR/ kettle'"))
+        assert svc.reload() is False  # a bad rule: the last good rule set stays in force
+        assert svc.rt.pipeline.rules is rules_before
     finally:
         await svc.shutdown()
