@@ -31,7 +31,7 @@ class SentimentConfig(BaseModel):
     max_length: int = Field(default=128, ge=8, le=512)
     routes: dict[str, str] = Field(default_factory=dict)
     detect_language: bool = True
-    quantize: bool = True  # int8 dynamic quantization of the ONNX fast path
+    quantize: bool | None = None  # int8 ONNX: None = the model's own default (user models: yes)
     cache_dir: Path | None = None  # where ONNX builds go; default $XDG_CACHE_HOME/brand-monitor
     label_map: dict[str, Label] | None = None  # for user models whose labels are not neg/neu/pos
     local_files_only: bool = False  # never reach a hub, even for a model id

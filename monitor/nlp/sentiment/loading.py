@@ -91,12 +91,13 @@ def load_builtin(part: str, cfg: SentimentConfig, folder: Path | None = None) ->
         from monitor.nlp.sentiment.onnx_backend import build_onnx, cache_key, onnx_logits_fn
 
         vocab = _vocab_file(folder)
-        key = cache_key([spec.model_id, spec.backbone, f"q={cfg.quantize}"],
+        quantize = spec.quantize if cfg.quantize is None else cfg.quantize
+        key = cache_key([spec.model_id, spec.backbone, f"q={quantize}"],
                         [spec_file, adapter_file, *([vocab] if vocab else [])])
         target = cache_dir / "onnx" / f"{part}-{key}" / "model.onnx"
         if not target.is_file():
             log.info("first use of %s: building its ONNX fast path (about a minute, once)", spec.model_id)
-            build_onnx(lambda: _builtin_module(spec, adapter_file, cache_dir)[0], target, cfg.quantize)
+            build_onnx(lambda: _builtin_module(spec, adapter_file, cache_dir)[0], target, quantize)
         tokenizer = FastTokenizer(backbone_dir(spec.backbone, cache_dir, vocab))
         fn = onnx_logits_fn(target, cfg.threads)
     return EncoderClassifier(spec.model_id, tokenizer, fn, spec.labels, max_length, cfg.batch_size,  # type: ignore[arg-type]
@@ -171,11 +172,12 @@ def load_user_model(spec: str, cfg: SentimentConfig) -> EncoderClassifier:
 
         folder = local or Path(getattr(model.config, "_name_or_path", "") or ".")
         files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
-        key = cache_key([spec, f"q={cfg.quantize}", model.config.model_type], files)
+        quantize = True if cfg.quantize is None else cfg.quantize
+        key = cache_key([spec, f"q={quantize}", model.config.model_type], files)
         target = (cfg.cache_dir or default_cache_dir()) / "onnx" / f"user-{key}" / "model.onnx"
         if not target.is_file():
             log.info("first use of %s: building its ONNX fast path", spec)
-            build_onnx(lambda: wrapped, target, cfg.quantize)
+            build_onnx(lambda: wrapped, target, quantize)
         del wrapped, model
         fn = onnx_logits_fn(target, cfg.threads)
     return EncoderClassifier(spec, tokenizer, fn, labels, max_length, cfg.batch_size, backend=cfg.backend)

@@ -23,6 +23,7 @@ class AdapterSpec:
     max_length: int = 128
     languages: list[str] = field(default_factory=list)
     logit_bias: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])  # class-prior correction
+    quantize: bool = True  # int8 ONNX by default; False where int8 measurably costs accuracy (see MODEL.md)
     train: dict[str, Any] = field(default_factory=dict)  # provenance: data, seed, steps, scores
 
     @classmethod

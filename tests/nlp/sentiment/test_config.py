@@ -8,7 +8,7 @@ from monitor.nlp.sentiment import SentimentConfig
 
 def test_defaults_give_the_shipped_model_on_the_fast_path() -> None:
     cfg = SentimentConfig()
-    assert (cfg.model, cfg.backend, cfg.quantize, cfg.detect_language) == ("builtin", "onnx", True, True)
+    assert (cfg.model, cfg.backend, cfg.quantize, cfg.detect_language) == ("builtin", "onnx", None, True)
     assert cfg.batch_size == 64 and cfg.max_length == 128 and cfg.threads is None
 
 
