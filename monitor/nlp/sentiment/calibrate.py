@@ -39,9 +39,10 @@ def _macro(gold: np.ndarray, pred: np.ndarray, classes: list[int]) -> tuple[floa
     return float(np.mean(f1s)), float(np.mean(recalls))
 
 
-def choose_bias(sets: dict[str, tuple[np.ndarray, list[str]]], weight_recall: float) -> list[float]:
+def choose_bias(sets: dict[str, tuple[np.ndarray, list[str]]], weight_recall: float) -> tuple[list[float], float]:
     """Offsets (negative fixed at 0) maximising the mean over sets of
-    ``(1 - w) * macro_f1 + w * macro_recall``; ``sets`` maps name -> (log-probs, gold labels)."""
+    ``(1 - w) * macro_f1 + w * macro_recall``; ``sets`` maps name -> (log-probs, gold labels).
+    Returns the offsets and the objective they reach (used to compare training stages)."""
     prepared = []
     for logp, gold in sets.values():
         g = np.array([LABEL_ID[x] for x in gold])
@@ -56,7 +57,7 @@ def choose_bias(sets: dict[str, tuple[np.ndarray, list[str]]], weight_recall: fl
         score = total / len(prepared)
         if score > best + 1e-9 or (abs(score - best) <= 1e-9 and float(np.abs(bias).sum()) < sum(map(abs, best_bias))):
             best, best_bias = score, [0.0, float(b_neu), float(b_pos)]
-    return best_bias
+    return best_bias, best
 
 
 def report(logp: np.ndarray, gold: list[str], bias: Sequence[float]) -> dict[str, object]:

@@ -284,7 +284,8 @@ def calibrate(recipe_name: str, data_dir: Path, out_dir: Path, threads: int) -> 
         a, b = cal.halves(val)
         cal_sets[name] = (np.log(clf.probabilities([e.text for e in a]) + 1e-9), [e.label for e in a])
         rep_sets[name] = (np.log(clf.probabilities([e.text for e in b]) + 1e-9), [e.label for e in b])
-    bias = cal.choose_bias({k: v for k, v in cal_sets.items() if k in recipe.calibrate_on}, recipe.weight_recall)
+    chosen = {k: v for k, v in cal_sets.items() if k in recipe.calibrate_on}
+    bias, objective = cal.choose_bias(chosen, recipe.weight_recall)
     scores: dict[str, dict[str, object]] = {}
     for name in recipe.validate:
         before = cal.report(*rep_sets[name], [0.0, 0.0, 0.0])
@@ -296,8 +297,10 @@ def calibrate(recipe_name: str, data_dir: Path, out_dir: Path, threads: int) -> 
         log.info("%s report half: macro_f1 %.4f (uncalibrated %.4f) macro_recall %.4f (%.4f)", name,
                  after["macro_f1"], before["macro_f1"], after["macro_recall"], before["macro_recall"])
     spec.logit_bias = bias
+    spec.quantize = recipe.quantize
     spec.train["calibration"] = {"bias": bias, "on": recipe.calibrate_on, "weight_recall": recipe.weight_recall,
-                                 "scores": scores}
+                                 "calibration_half_objective": round(objective, 4), "scores": scores}
+    log.info("calibration-half objective %.4f", objective)
     spec.write(spec_file)
     log.info("logit bias %s written to %s", bias, spec_file)
     return scores
