@@ -39,22 +39,25 @@ def _macro(gold: np.ndarray, pred: np.ndarray, classes: list[int]) -> tuple[floa
     return float(np.mean(f1s)), float(np.mean(recalls))
 
 
-def choose_bias(sets: dict[str, tuple[np.ndarray, list[str]]], weight_recall: float) -> tuple[list[float], float]:
+def choose_bias(sets: dict[str, tuple[np.ndarray, list[str]]], weight_recall: float,
+                weights: dict[str, float] | None = None) -> tuple[list[float], float]:
     """Offsets (negative fixed at 0) maximising the mean over sets of
     ``(1 - w) * macro_f1 + w * macro_recall``; ``sets`` maps name -> (log-probs, gold labels).
+    ``weights`` weighs the sets (default 1 each): the two binary review sets share one genre.
     Returns the offsets and the objective they reach (used to compare training stages)."""
     prepared = []
-    for logp, gold in sets.values():
+    for name, (logp, gold) in sets.items():
         g = np.array([LABEL_ID[x] for x in gold])
-        prepared.append((logp, g, sorted(set(g.tolist()))))
+        prepared.append((logp, g, sorted(set(g.tolist())), (weights or {}).get(name, 1.0)))
+    norm = sum(w for *_, w in prepared)
     best, best_bias = -1.0, [0.0, 0.0, 0.0]
     for b_neu, b_pos in itertools.product(GRID, GRID):
         bias = np.array([0.0, b_neu, b_pos], dtype=np.float32)
         total = 0.0
-        for logp, g, classes in prepared:
+        for logp, g, classes, w in prepared:
             f1, rec = _macro(g, (logp + bias).argmax(axis=1), classes)
-            total += (1 - weight_recall) * f1 + weight_recall * rec
-        score = total / len(prepared)
+            total += w * ((1 - weight_recall) * f1 + weight_recall * rec)
+        score = total / norm
         if score > best + 1e-9 or (abs(score - best) <= 1e-9 and float(np.abs(bias).sum()) < sum(map(abs, best_bias))):
             best, best_bias = score, [0.0, float(b_neu), float(b_pos)]
     return best_bias, best
