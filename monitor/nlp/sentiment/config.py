@@ -29,6 +29,7 @@ class SentimentConfig(BaseModel):
     batch_size: int = Field(default=64, ge=1, le=4096)
     threads: int | None = Field(default=None, ge=1, le=256, description="CPU threads (default: all cores)")
     max_length: int = Field(default=128, ge=8, le=512)
+    max_batch_tokens: int = Field(default=2048, ge=64, description="padded tokens per forward pass (caps memory)")
     routes: dict[str, str] = Field(default_factory=dict)
     detect_language: bool = True
     quantize: bool | None = None  # int8 ONNX: None = the model's own default (user models: yes)

@@ -101,7 +101,7 @@ def load_builtin(part: str, cfg: SentimentConfig, folder: Path | None = None) ->
         tokenizer = FastTokenizer(backbone_dir(spec.backbone, cache_dir, vocab))
         fn = onnx_logits_fn(target, cfg.threads)
     return EncoderClassifier(spec.model_id, tokenizer, fn, spec.labels, max_length, cfg.batch_size,  # type: ignore[arg-type]
-                             spec.logit_bias, backend=cfg.backend)
+                             spec.logit_bias, backend=cfg.backend, max_tokens=cfg.max_batch_tokens)
 
 
 def _torch_fn(module: Any, call: Callable[[Any, Any, Any], Any]) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -180,7 +180,8 @@ def load_user_model(spec: str, cfg: SentimentConfig) -> EncoderClassifier:
             build_onnx(lambda: wrapped, target, quantize)
         del wrapped, model
         fn = onnx_logits_fn(target, cfg.threads)
-    return EncoderClassifier(spec, tokenizer, fn, labels, max_length, cfg.batch_size, backend=cfg.backend)
+    return EncoderClassifier(spec, tokenizer, fn, labels, max_length, cfg.batch_size, backend=cfg.backend,
+                             max_tokens=cfg.max_batch_tokens)
 
 
 def load_classifier(spec: str, cfg: SentimentConfig) -> EncoderClassifier:

@@ -51,14 +51,16 @@ def build_onnx(module_factory: Callable[[], object], target: Path, quantize: boo
     """Export ``module_factory()`` (a torch module: (input_ids, attention_mask) -> logits) to ``target``."""
     import torch
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
+    folder = target.parent  # built in a sibling temp folder, then renamed into place whole
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=folder.parent))
     started = time.monotonic()
     try:
         module = module_factory()
         ids = torch.ones(2, 16, dtype=torch.long)
         batch, seq = torch.export.Dim("batch"), torch.export.Dim("seq")
-        fp32 = tmp / "fp32.onnx"
+        fp32 = tmp / "export" / "fp32.onnx"
+        fp32.parent.mkdir()
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # exporter chatter about dynamic axis names
@@ -71,7 +73,7 @@ def build_onnx(module_factory: Callable[[], object], target: Path, quantize: boo
             raise ModelError(f"could not export the sentiment model to ONNX ({type(exc).__name__}: {exc}); "
                              "set sentiment.backend: torch to run it without the fast path") from exc
         del module
-        final = tmp / "model.onnx"
+        final = tmp / target.name
         if quantize:
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -86,14 +88,12 @@ def build_onnx(module_factory: Callable[[], object], target: Path, quantize: boo
         else:
             import onnx
 
-            onnx.save_model(onnx.load(str(fp32)), str(final), save_as_external_data=False)
-        for stale in tmp.iterdir():
-            if stale.name != final.name:
-                stale.unlink()
-        shutil.rmtree(target.parent / (target.parent.name + ".old"), ignore_errors=True)
-        if target.exists():
-            target.unlink()
-        final.rename(target)
+            # weights in a side file: ONNX Runtime then maps them instead of holding a second copy
+            onnx.save_model(onnx.load(str(fp32)), str(final), save_as_external_data=True,
+                            all_tensors_to_one_file=True, location=target.name + ".data", size_threshold=1024)
+        shutil.rmtree(fp32.parent)
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     log.info("built ONNX sentiment model %s in %.0f s (cached for next time)", target, time.monotonic() - started)

@@ -54,13 +54,14 @@ class EncoderClassifier:
 
     def __init__(self, model_id: str, tokenizer: Any, logits_fn: LogitsFn, out_labels: Sequence[Label],
                  max_length: int, batch_size: int, logit_bias: Sequence[float] | None = None,
-                 backend: str = "torch") -> None:
+                 backend: str = "torch", max_tokens: int = 4096) -> None:
         self.model_id = model_id
         self.backend = backend
         self.tokenizer = tokenizer
         self.logits_fn = logits_fn
         self.max_length = max_length
         self.batch_size = batch_size
+        self.max_tokens = max(max_tokens, max_length)  # padded tokens per forward pass: caps activation memory
         self.pad_id = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
         self.out_index = np.array([LABEL_ID[label] for label in out_labels])
         self.bias = np.asarray(logit_bias if logit_bias is not None else np.zeros(len(out_labels)), dtype=np.float32)
@@ -72,9 +73,8 @@ class EncoderClassifier:
             return out
         ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            width = max(len(ids[i]) for i in idx)
+        for idx in self._batches(order, [len(x) for x in ids]):
+            width = len(ids[idx[-1]])
             input_ids = np.full((len(idx), width), self.pad_id, dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.int64)
             for row, i in enumerate(idx):
@@ -89,3 +89,16 @@ class EncoderClassifier:
                 merged[:, target] += probs[:, j]
             out[idx] = merged
         return out
+
+    def _batches(self, order: list[int], lengths: list[int]) -> list[list[int]]:
+        """Consecutive runs of the length-sorted order, each within batch_size texts and max_tokens."""
+        batches: list[list[int]] = []
+        current: list[int] = []
+        for i in order:
+            if current and (len(current) >= self.batch_size or (len(current) + 1) * lengths[i] > self.max_tokens):
+                batches.append(current)
+                current = []
+            current.append(i)
+        if current:
+            batches.append(current)
+        return batches

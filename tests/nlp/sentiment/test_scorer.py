@@ -139,3 +139,12 @@ def test_unmappable_labels_fail_at_load(tmp_path: Path) -> None:
     scorer = load_scorer(SentimentConfig(model=str(path), backend="torch",
                                          label_map={"joy": "positive", "anger": "negative", "fear": "negative"}))
     assert scorer.score(["good"])[0].label in ("positive", "negative")
+
+
+def test_batches_respect_both_the_text_and_the_token_budget(tiny_dirs: dict[str, Path]) -> None:
+    clf = load_classifier(str(tiny_dirs["random"]), SentimentConfig(backend="torch", batch_size=4,
+                                                                    max_batch_tokens=64, max_length=32))
+    lengths = [5] * 10 + [30] * 5
+    batches = clf._batches(list(range(15)), lengths)
+    assert [len(b) for b in batches] == [4, 4, 2, 2, 2, 1]  # 4 short texts per batch; 2 x 30 tokens fit in 64
+    assert sorted(i for b in batches for i in b) == list(range(15))

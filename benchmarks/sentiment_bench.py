@@ -1,0 +1,93 @@
+"""Sentiment throughput and memory: ONNX int8 fast path vs the torch fp32 reference.
+
+    python benchmarks/sentiment_bench.py [--data ../shared/data] [--n 2000] [--threads 2]
+
+Each measurement runs in a fresh subprocess (so peak RSS is that of a process that has
+loaded the model and scored the batch), on tweet-length posts: the English tweets and
+Weibo posts of our validation split when ../shared/data is there, else built-in samples.
+Prints one JSON line per run, then a summary with the onnx/torch speed ratio.
+Targets (issue 4): >= 1,000 posts/s on 2 cores, peak RSS <= 600 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SAMPLES = {
+    "en": ["@airline still waiting on hold, 2 hours now", "Loving the new update, battery lasts forever!",
+           "Anyone know if the store opens at 9 tomorrow?", "worst customer service ever. never again",
+           "Just got my order, looks great so far :)", "The keynote is on Tuesday at 10am PT"],
+    "zh": ["快递三天还没到，太失望了。", "这家餐厅的菜真好吃，下次还来！", "明天上午十点开会。",
+           "客服态度太差了，再也不买了", "新手机用了一周，续航很给力", "今天北京有雨，出门记得带伞"],
+}
+
+
+def _texts(data: Path, lang: str, n: int) -> list[str]:
+    genre = {"en": "en_tweets", "zh": "zh_weibo"}[lang]
+    try:
+        from monitor.nlp.sentiment.data import GENRES, load_genre
+
+        _, val = load_genre(data, GENRES[genre])
+        texts = [e.text for e in val]
+    except Exception:
+        texts = SAMPLES[lang]
+    return [texts[i % len(texts)] for i in range(n)]
+
+
+def worker(backend: str, lang: str, data: Path, n: int, threads: int) -> dict[str, object]:
+    from monitor.nlp.sentiment import SentimentConfig, load_scorer
+
+    t0 = time.perf_counter()
+    scorer = load_scorer(SentimentConfig(backend=backend, threads=threads))  # type: ignore[arg-type]
+    load_s = time.perf_counter() - t0
+    texts = _texts(data, lang, n)
+    langs = [lang] * len(texts)
+    scorer.score(texts[:128], langs[:128])  # warm-up
+    t0 = time.perf_counter()
+    scorer.score(texts, langs)
+    elapsed = time.perf_counter() - t0
+    chars = sum(len(t) for t in texts) / len(texts)
+    return {"backend": backend, "lang": lang, "threads": threads, "posts": n, "mean_chars": round(chars, 1),
+            "posts_per_s": round(n / elapsed, 1), "load_s": round(load_s, 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--langs", default="en,zh")
+    parser.add_argument("--backends", default="onnx,torch")
+    parser.add_argument("--worker", nargs=2, metavar=("BACKEND", "LANG"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker[0], args.worker[1], args.data, args.n, args.threads)))
+        return
+    results = []
+    env = dict(os.environ, OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"))
+    for lang in args.langs.split(","):
+        for backend in args.backends.split(","):
+            n = args.n if backend == "onnx" else max(200, args.n // 4)
+            out = subprocess.run([sys.executable, __file__, "--worker", backend, lang, "--data", str(args.data),
+                                  "--n", str(n), "--threads", str(args.threads)],
+                                 capture_output=True, text=True, env=env, check=True)
+            row = json.loads(out.stdout.strip().splitlines()[-1])
+            print(json.dumps(row), flush=True)
+            results.append(row)
+    for lang in args.langs.split(","):
+        rows = {r["backend"]: r for r in results if r["lang"] == lang}
+        if {"onnx", "torch"} <= rows.keys():
+            ratio = float(rows["onnx"]["posts_per_s"]) / float(rows["torch"]["posts_per_s"])  # type: ignore[arg-type]
+            print(json.dumps({"lang": lang, "onnx_over_torch_fp32": round(ratio, 2)}))
+
+
+if __name__ == "__main__":
+    main()
