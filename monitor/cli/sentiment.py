@@ -13,12 +13,13 @@ from monitor.errors import ConfigError, MonitorError
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default="builtin",
+    p.add_argument("--config", type=Path, help="take the sentiment settings from this monitor.yaml")
+    p.add_argument("--model",
                    help="builtin (default), builtin:en, builtin:multi, a Hugging Face model id or a local directory")
-    p.add_argument("--backend", choices=["onnx", "torch"], default="onnx",
-                   help="onnx: int8 ONNX Runtime fast path (default); torch: fp32 reference")
+    p.add_argument("--backend", choices=["onnx", "torch"],
+                   help="onnx: ONNX Runtime fast path (default); torch: fp32 reference")
     p.add_argument("--lang", help="language of every text (default: detect per text)")
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--batch-size", type=int)
     p.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     p.add_argument("--cache-dir", type=Path,
                    help="where ONNX builds are cached (default: $XDG_CACHE_HOME/brand-monitor)")
@@ -30,9 +31,16 @@ def _scorer(args: argparse.Namespace) -> Any:
     from monitor.errors import Problem
     from monitor.nlp.sentiment import SentimentConfig, load_scorer
 
+    base = SentimentConfig()
+    if args.config is not None:
+        from monitor.config import load_config
+
+        base = load_config(args.config).config.sentiment
+    given = {"model": args.model, "backend": args.backend, "batch_size": args.batch_size, "threads": args.threads,
+             "cache_dir": args.cache_dir}
     try:
-        cfg = SentimentConfig(model=args.model, backend=args.backend, batch_size=args.batch_size,
-                              threads=args.threads, cache_dir=args.cache_dir)
+        settings = {**base.model_dump(exclude_unset=True), **{k: v for k, v in given.items() if v is not None}}
+        cfg = SentimentConfig(**settings)
     except ValidationError as exc:
         raise ConfigError([Problem("command line", ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) \
             from None
@@ -71,7 +79,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     preds = scorer.score(texts, [args.lang] * len(texts) if args.lang else None)
     seconds = time.monotonic() - started
     report = evaluate([e.label for e in examples], [p.label for p in preds])
-    report.update(skipped=skipped, model=scorer.model_id, backend=args.backend, file=str(args.file),
+    report.update(skipped=skipped, model=scorer.model_id, backend=scorer.backend, file=str(args.file),
                   seconds=round(seconds, 2))
     print(f"{args.file}: {report['n']} examples, accuracy {report['accuracy']:.4f}, macro-F1 "
           f"{report['macro_f1']:.4f}, macro-recall {report['macro_recall']:.4f} ({seconds:.1f} s)", file=sys.stderr)

@@ -76,3 +76,22 @@ def test_eval_of_a_file_without_examples_fails(tmp_path: Path, capsys: pytest.Ca
     tsv.write_text("label\ttext\nbroken line\n", encoding="utf-8")
     assert main(["sentiment", "eval", str(tsv), "--backend", "torch"]) == 1
     assert f"error: {tsv}: no valid examples to evaluate" in capsys.readouterr().err
+
+
+def test_settings_come_from_monitor_yaml_and_flags_override_them(tmp_path: Path, always_positive: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.support import write_config
+
+    config = write_config(tmp_path, f"""\
+        store: {{path: unused.db}}
+        keywords: keywords.yaml
+        playbooks: @PLAYBOOKS@
+        sentiment:
+          model: {always_positive}
+          backend: torch
+        """)
+    assert main(["sentiment", "score", "bad day", "--json", "--config", str(config)]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert (row["label"], row["model"]) == ("positive", str(always_positive))
+    assert main(["sentiment", "score", "bad day", "--config", str(config), "--model", str(tmp_path / "nope")]) == 1
+    assert "no such directory" in capsys.readouterr().err

@@ -27,11 +27,13 @@ FALLBACK = "*"
 class Scorer:
     """Routes texts to per-language classifiers and returns one :class:`Sentiment` per text."""
 
-    def __init__(self, classifiers: Mapping[str, EncoderClassifier], detect_language: bool = True) -> None:
+    def __init__(self, classifiers: Mapping[str, EncoderClassifier], detect_language: bool = True,
+                 backend: str = "onnx") -> None:
         if FALLBACK not in classifiers:
             raise ModelError("a sentiment scorer needs a fallback route '*'")
         self.routes = dict(classifiers)
         self.detect_language = detect_language
+        self.backend = backend
         ids = list(dict.fromkeys(c.model_id for c in self.routes.values()))
         self.model_id = "+".join(ids)
 
@@ -85,7 +87,7 @@ def load_scorer(cfg: SentimentConfig | None = None) -> Scorer:
         if spec not in by_spec:
             by_spec[spec] = load_classifier(spec, cfg)
         loaded[lang] = by_spec[spec]
-    scorer = Scorer(loaded, detect_language=cfg.detect_language)
+    scorer = Scorer(loaded, detect_language=cfg.detect_language, backend=cfg.backend)
     log.info("sentiment scorer ready in %.1f s: %s (%s)", time.monotonic() - started,
              ", ".join(f"{k}->{v.model_id}" for k, v in loaded.items()), cfg.backend)
     return scorer

@@ -101,6 +101,19 @@ RECIPES: dict[str, Recipe] = {
         warmup=0.03,
         quantize=False,
     ),
+    # third stage (run with --init <stage 2>): e-commerce reviews, where the n-gram baseline still leads
+    "multi3": Recipe(
+        model_id="brand-monitor/sentiment-multi-e5small-lora@1",
+        backbone="e5",
+        mix={"zh_weibo": 3000, "zh_waimai": 1500, "zh_shopping": 10000, "multi_tweets": 1500},
+        validate=["zh_weibo", "zh_waimai", "zh_shopping", "multi_tweets"],
+        languages=["*"],
+        calibrate_on=["zh_weibo", "zh_waimai", "zh_shopping", "multi_tweets"],
+        calibrate_weights=REVIEWS_SHARE_ONE_GENRE,
+        lr=2e-4,
+        warmup=0.03,
+        quantize=False,
+    ),
 }
 
 
