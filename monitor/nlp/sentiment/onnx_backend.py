@@ -52,8 +52,12 @@ def build_onnx(module_factory: Callable[[], object], target: Path, quantize: boo
     import torch
 
     folder = target.parent  # built in a sibling temp folder, then renamed into place whole
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=folder.parent))
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=folder.parent))
+    except OSError as exc:
+        raise ModelError(f"cannot write the ONNX cache in {folder.parent} ({exc.strerror or exc}); set "
+                         "sentiment.cache_dir (or $BRAND_MONITOR_CACHE) to a writable directory") from None
     started = time.monotonic()
     try:
         module = module_factory()
@@ -92,8 +96,13 @@ def build_onnx(module_factory: Callable[[], object], target: Path, quantize: boo
             onnx.save_model(onnx.load(str(fp32)), str(final), save_as_external_data=True,
                             all_tensors_to_one_file=True, location=target.name + ".data", size_threshold=1024)
         shutil.rmtree(fp32.parent)
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)
+        if not target.is_file():  # another process may have finished the same build meanwhile
+            shutil.rmtree(folder, ignore_errors=True)
+            try:
+                tmp.rename(folder)
+            except OSError:
+                if not target.is_file():
+                    raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     log.info("built ONNX sentiment model %s in %.0f s (cached for next time)", target, time.monotonic() - started)

@@ -148,3 +148,12 @@ def test_batches_respect_both_the_text_and_the_token_budget(tiny_dirs: dict[str,
     batches = clf._batches(list(range(15)), lengths)
     assert [len(b) for b in batches] == [4, 4, 2, 2, 2, 1]  # 4 short texts per batch; 2 x 30 tokens fit in 64
     assert sorted(i for b in batches for i in b) == list(range(15))
+
+
+def test_unwritable_cache_is_a_clear_error(tiny_dirs: dict[str, Path], tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(ModelError) as err:
+        load_classifier(str(tiny_dirs["random"]), SentimentConfig(backend="onnx", cache_dir=blocker))
+    assert str(err.value).startswith(f"cannot write the ONNX cache in {blocker / 'onnx'} (")
+    assert str(err.value).endswith("set sentiment.cache_dir (or $BRAND_MONITOR_CACHE) to a writable directory")
