@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
         clock = VirtualClock(first_timestamp(args.feed), speed=speed)
         print(f"Brand Monitor demo: replaying {args.feed.name} for brand(s) "
               f"{', '.join(b.name for b in loaded.rules.brands.values())} "
-              f"({'as fast as possible' if speed is None else f'{speed:g}x real time'}); alerts follow.\n",
+              f"({'as fast as possible' if speed is None else f'{speed:g}x real time'}); alerts follow.\n"
+              "Loading the sentiment model (the very first run builds its fast path once: under a minute)...",
               file=sys.stderr)
         service = Service(loaded, clock, exit_when_done=True, color=color_choice(args))
         code = asyncio.run(service.run())
