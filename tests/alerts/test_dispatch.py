@@ -53,14 +53,18 @@ async def start(receiver: Receiver) -> TestServer:
     return server
 
 
+def hook(url: str, clock: StepClock, session: aiohttp.ClientSession | None = None, **cfg: object) -> WebhookNotifier:
+    return WebhookNotifier(WebhookConfig(kind="webhook", name="hook", url=url, **cfg),  # type: ignore[arg-type]
+                           NotifierContext(clock=clock, session=session))
+
+
 async def test_retries_then_delivers_in_order(tmp_path: Path, make_alert) -> None:
     receiver = Receiver([500, 503])
     server = await start(receiver)
     clock = StepClock()
     store = Store(tmp_path / "m.db")
     async with aiohttp.ClientSession() as session:
-        notifier = WebhookNotifier(WebhookConfig(kind="webhook", name="hook", url=str(server.make_url("/hook"))),
-                                   NotifierContext(clock=clock, session=session))
+        notifier = hook(str(server.make_url("/hook")), clock, session)
         outbox = Outbox(store, [notifier])
         for i, transition in enumerate(["opened", "escalated", "resolved"], 1):
             outbox.enqueue(make_alert(transition=transition, id=f"inc-1#{i}", seq=i))
@@ -85,8 +89,7 @@ async def test_permanent_errors_are_marked_failed_and_the_queue_moves_on(tmp_pat
     clock = StepClock()
     store = Store(tmp_path / "m.db")
     async with aiohttp.ClientSession() as session:
-        notifier = WebhookNotifier(WebhookConfig(kind="webhook", name="hook", url=str(server.make_url("/hook"))),
-                                   NotifierContext(clock=clock, session=session))
+        notifier = hook(str(server.make_url("/hook")), clock, session)
         outbox = Outbox(store, [notifier])
         outbox.enqueue(make_alert(transition="opened", id="inc-1#1", seq=1))
         outbox.enqueue(make_alert(transition="escalated", id="inc-1#2", seq=2))
@@ -101,8 +104,7 @@ async def test_unreachable_endpoint_waits_in_the_outbox_across_a_restart(tmp_pat
     clock = StepClock()
     store = Store(tmp_path / "m.db")
     async with aiohttp.ClientSession() as session:
-        dead = WebhookNotifier(WebhookConfig(kind="webhook", name="hook", url="http://127.0.0.1:9/hook",
-                                             timeout="2s"), NotifierContext(clock=clock, session=session))
+        dead = hook("http://127.0.0.1:9/hook", clock, session, timeout="2s")
         Outbox(store, [dead]).enqueue(make_alert(transition="opened", id="inc-1#1", seq=1))
         await Dispatcher(store, [dead], clock).run_once()
     assert store.deliveries_for("inc-1#1")[0]["status"] == "pending"
@@ -112,8 +114,7 @@ async def test_unreachable_endpoint_waits_in_the_outbox_across_a_restart(tmp_pat
     store = Store(tmp_path / "m.db")  # the daemon restarts with the endpoint back
     clock.t += timedelta(hours=1)
     async with aiohttp.ClientSession() as session:
-        live = WebhookNotifier(WebhookConfig(kind="webhook", name="hook", url=str(server.make_url("/hook"))),
-                               NotifierContext(clock=clock, session=session))
+        live = hook(str(server.make_url("/hook")), clock, session)
         assert await Dispatcher(store, [live], clock).drain(timeout=5)
     assert [r["id"] for r in receiver.received] == ["inc-1#1"]
     await server.close()
@@ -139,8 +140,7 @@ async def test_overlapping_rounds_never_send_twice(tmp_path: Path, make_alert) -
     server = await start(receiver)
     store = Store(tmp_path / "m.db")
     async with aiohttp.ClientSession() as session:
-        notifier = WebhookNotifier(WebhookConfig(kind="webhook", name="hook", url=str(server.make_url("/hook"))),
-                                   NotifierContext(clock=StepClock(), session=session))
+        notifier = hook(str(server.make_url("/hook")), StepClock(), session)
         outbox = Outbox(store, [notifier])
         for i in range(1, 6):
             outbox.enqueue(make_alert(transition="repeated", id=f"inc-1#{i}", seq=i))
