@@ -9,6 +9,7 @@ again continues where it stopped, neither losing nor repeating a notification.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections import Counter
@@ -27,6 +28,7 @@ from monitor.pipeline import BatchStats, Scorer
 from monitor.report import build_report, write_report
 from monitor.runtime import build_runtime
 from monitor.sources.replay import ReplayConfig
+from monitor.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,14 @@ def parse_speed(value: str) -> float | None:
     if speed <= 0:
         raise MonitorError(f"--speed must be positive, got {value!r}")
     return speed
+
+
+def feed_identity(feed: Path) -> str:
+    """Which recording a drill state belongs to: a resumed drill must be the same recording."""
+    digest = hashlib.sha256()
+    with feed.open("rb") as fh:
+        digest.update(fh.read(1 << 20))
+    return f"{feed.resolve()}|{feed.stat().st_size}|{digest.hexdigest()[:16]}"
 
 
 def first_timestamp(feed: Path) -> datetime:
@@ -74,6 +84,14 @@ async def run_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed: floa
         raise MonitorError(f"{feed}: recording not found")
     report_dir.mkdir(parents=True, exist_ok=True)
     state = state or report_dir / "drill-state.db"
+    identity = feed_identity(feed)
+    if not fresh and state.exists():
+        store = Store(state)
+        owner = store.get_meta("drill_feed")
+        store.close()
+        if owner != identity:
+            log.warning("%s holds the state of another recording; starting this drill fresh", state)
+            fresh = True
     if fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{state}{suffix}").unlink(missing_ok=True)
@@ -87,6 +105,7 @@ async def run_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed: floa
         assert terminal is not None
         dry = [terminal.Config(kind="terminal", name="terminal")]
     rt = await build_runtime(loaded, clock, notifier_configs=dry, scorer=scorer, color=color, http=notify)
+    rt.store.set_meta("drill_feed", identity)
     run = DrillRun()
     started = time.perf_counter()
     stop = asyncio.Event()
