@@ -17,6 +17,7 @@ from monitor.errors import ModelError
 from monitor.nlp.sentiment.backbones import backbone_dir, default_cache_dir
 from monitor.nlp.sentiment.config import BUILTIN, SentimentConfig
 from monitor.nlp.sentiment.labels import map_labels
+from monitor.nlp.sentiment.ngram import NgramModel
 from monitor.nlp.sentiment.runtime import EncoderClassifier, FastTokenizer
 from monitor.nlp.sentiment.spec import AdapterSpec
 
@@ -54,16 +55,16 @@ def _vocab_file(folder: Path) -> Path | None:
 def _builtin_module(spec: AdapterSpec, adapter_file: Path, cache_dir: Path) -> tuple[Any, Any]:
     import torch
     from safetensors.torch import load_file
-    from transformers import AutoModel, AutoTokenizer
+    from transformers import AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    from monitor.nlp.sentiment.modeling import MeanPoolClassifier, add_lora, merge_lora
+    from monitor.nlp.sentiment.modeling import MeanPoolClassifier, add_lora, load_encoder, merge_lora
 
     src = backbone_dir(spec.backbone, cache_dir, _vocab_file(adapter_file.parent))
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     tokenizer = AutoTokenizer.from_pretrained(src)
-    model = add_lora(MeanPoolClassifier(AutoModel.from_pretrained(src), len(spec.labels)), spec.lora_r,
+    model = add_lora(MeanPoolClassifier(load_encoder(src, spec.num_layers), len(spec.labels)), spec.lora_r,
                      spec.lora_alpha)
     state = {k: v.to(torch.float32) for k, v in load_file(str(adapter_file)).items()}
     missing = set(state) - {n for n, _ in model.named_parameters()}
@@ -71,6 +72,12 @@ def _builtin_module(spec: AdapterSpec, adapter_file: Path, cache_dir: Path) -> t
         raise ModelError(f"{adapter_file}: adapter does not fit its backbone (unknown tensors {sorted(missing)[:3]})")
     model.load_state_dict(state, strict=False)
     return merge_lora(model).eval(), tokenizer
+
+
+def _export_module(spec: AdapterSpec, adapter_file: Path, cache_dir: Path) -> Any:
+    from monitor.nlp.sentiment.modeling import PlainBert
+
+    return PlainBert(_builtin_module(spec, adapter_file, cache_dir)[0]).eval()
 
 
 def load_builtin(part: str, cfg: SentimentConfig, folder: Path | None = None) -> EncoderClassifier:
@@ -92,16 +99,31 @@ def load_builtin(part: str, cfg: SentimentConfig, folder: Path | None = None) ->
 
         vocab = _vocab_file(folder)
         quantize = spec.quantize if cfg.quantize is None else cfg.quantize
-        key = cache_key([spec.model_id, spec.backbone, f"q={quantize}"],
-                        [spec_file, adapter_file, *([vocab] if vocab else [])])
+        # the graph depends on the adapter's weights and shape, not on its offsets or n-gram mix
+        key = cache_key([spec.model_id, spec.backbone, f"q={quantize}", f"layers={spec.num_layers}",
+                         f"lora={spec.lora_r}/{spec.lora_alpha}"], [adapter_file, *([vocab] if vocab else [])])
         target = cache_dir / "onnx" / f"{part}-{key}" / "model.onnx"
         if not target.is_file():
             log.info("first use of %s: building its ONNX fast path (about a minute, once)", spec.model_id)
-            build_onnx(lambda: _builtin_module(spec, adapter_file, cache_dir)[0], target, quantize)
+            build_onnx(lambda: _export_module(spec, adapter_file, cache_dir), target, quantize)
         tokenizer = FastTokenizer(backbone_dir(spec.backbone, cache_dir, vocab))
         fn = onnx_logits_fn(target, cfg.threads)
+    ngram, mix = _ngram(spec, folder)
     return EncoderClassifier(spec.model_id, tokenizer, fn, spec.labels, max_length, cfg.batch_size,  # type: ignore[arg-type]
-                             spec.logit_bias, backend=cfg.backend, max_tokens=cfg.max_batch_tokens)
+                             spec.logit_bias, backend=cfg.backend, max_tokens=cfg.max_batch_tokens, ngram=ngram,
+                             mix=mix)
+
+
+def _ngram(spec: AdapterSpec, folder: Path) -> tuple[NgramModel | None, tuple[float, float]]:
+    """The adapter's mixed-in n-gram model and the (transformer, n-gram) weights, if it has one."""
+    if not spec.ngram:
+        return None, (1.0, 1.0)
+    path = folder / str(spec.ngram.get("file", "ngram.safetensors"))
+    if not path.is_file():
+        raise ModelError(f"{path} is missing (named by {folder / 'adapter.json'}); reinstall brand-monitor or "
+                         "retrain it: python -m monitor.nlp.sentiment.stacking")
+    a, b = spec.ngram.get("weights", (1.0, 1.0))
+    return NgramModel.load(path), (float(a), float(b))
 
 
 def _torch_fn(module: Any, call: Callable[[Any, Any, Any], Any]) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:

@@ -12,14 +12,33 @@ so inference runs a plain BERT at full speed.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
 from monitor.nlp.sentiment.spec import AdapterSpec
 
-__all__ = ["LORA_TARGETS", "AdapterSpec", "MeanPoolClassifier", "add_lora", "merge_lora", "trainable_state"]
+__all__ = ["LORA_TARGETS", "AdapterSpec", "MeanPoolClassifier", "PlainBert", "add_lora", "load_encoder", "merge_lora",
+           "trainable_state"]
 
 LORA_TARGETS = ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]
+
+
+def load_encoder(src: object, num_layers: int | None = None) -> nn.Module:
+    """The backbone's encoder; with ``num_layers``, only its bottom layers (a student's starting point:
+    a prefix of a working network, which the adapter then retrains to stand on its own)."""
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    if num_layers is None:
+        return AutoModel.from_pretrained(src)
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # "some weights were not used": the dropped top layers
+    try:
+        return AutoModel.from_pretrained(src, num_hidden_layers=num_layers)
+    finally:
+        hf_logging.set_verbosity(verbosity)
 
 
 class MeanPoolClassifier(nn.Module):
@@ -65,3 +84,43 @@ def merge_lora(model: MeanPoolClassifier) -> MeanPoolClassifier:
             parent = model.encoder.get_submodule(parent_name) if parent_name else model.encoder
             setattr(parent, child, module.get_base_layer())
     return model
+
+
+class PlainBert(nn.Module):
+    """A merged :class:`MeanPoolClassifier` written out as plain tensor operations, for export.
+
+    transformers' BERT goes through attention-dispatch and mask helpers that export to a
+    graph ONNX Runtime's transformer optimizer cannot recognise. This module computes the
+    same function (embeddings with token type 0, post-LN layers, erf GELU, an additive
+    ``(1 - mask) * -10000`` attention mask, masked mean pool, head) in the shape that the
+    optimizer fuses into Attention, SkipLayerNormalization and BiasGelu kernels.
+    """
+
+    def __init__(self, clf: MeanPoolClassifier) -> None:
+        super().__init__()
+        encoder = clf.encoder
+        emb = encoder.embeddings
+        self.heads = int(encoder.config.num_attention_heads)
+        self.hidden = int(encoder.config.hidden_size)
+        self.word, self.position, self.emb_norm = emb.word_embeddings, emb.position_embeddings, emb.LayerNorm
+        self.token_type = nn.Parameter(emb.token_type_embeddings.weight[0].detach().clone())
+        self.layers = encoder.encoder.layer
+        self.head = clf.head
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        batch, seq = input_ids.shape
+        positions = torch.arange(seq, device=input_ids.device).unsqueeze(0)
+        x = self.emb_norm(self.word(input_ids) + self.position(positions) + self.token_type)
+        additive = (1.0 - attention_mask.unsqueeze(1).unsqueeze(2).to(x.dtype)) * -10000.0
+        heads, size = self.heads, self.hidden // self.heads
+        for layer in self.layers:
+            att = layer.attention
+            q = att.self.query(x).view(batch, seq, heads, size).transpose(1, 2)
+            k = att.self.key(x).view(batch, seq, heads, size).permute(0, 2, 3, 1)
+            v = att.self.value(x).view(batch, seq, heads, size).transpose(1, 2)
+            scores = torch.matmul(q, k) / math.sqrt(size) + additive
+            ctx = torch.matmul(torch.softmax(scores, dim=-1), v).transpose(1, 2).reshape(batch, seq, self.hidden)
+            x = att.output.LayerNorm(att.output.dense(ctx) + x)
+            x = layer.output.LayerNorm(layer.output.dense(nn.functional.gelu(layer.intermediate.dense(x))) + x)
+        mask = attention_mask.unsqueeze(-1).to(x.dtype)
+        return self.head((x * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0))

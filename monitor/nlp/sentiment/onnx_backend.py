@@ -25,7 +25,7 @@ from monitor.errors import ModelError
 
 log = logging.getLogger("monitor.sentiment")
 
-EXPORT_VERSION = "1"
+EXPORT_VERSION = "2"
 
 
 def cache_key(parts: list[str], files: list[Path]) -> str:
@@ -48,7 +48,13 @@ def cache_key(parts: list[str], files: list[Path]) -> str:
 
 
 def build_onnx(module_factory: Callable[[], object], target: Path, quantize: bool) -> Path:
-    """Export ``module_factory()`` (a torch module: (input_ids, attention_mask) -> logits) to ``target``."""
+    """Export ``module_factory()`` (a torch module: (input_ids, attention_mask) -> logits) to ``target``.
+
+    A :class:`~monitor.nlp.sentiment.modeling.PlainBert` (the shipped models) is exported
+    with the TorchScript exporter (whose graph ONNX Runtime's BERT optimizer knows) and fused into
+    Attention / SkipLayerNormalization / BiasGelu kernels before quantization, which makes
+    the int8 model about a fifth faster than the unfused dynamo export.
+    """
     import torch
 
     folder = target.parent  # built in a sibling temp folder, then renamed into place whole
@@ -61,6 +67,9 @@ def build_onnx(module_factory: Callable[[], object], target: Path, quantize: boo
     started = time.monotonic()
     try:
         module = module_factory()
+        from monitor.nlp.sentiment.modeling import PlainBert
+
+        fuse_bert = (module.heads, module.hidden) if isinstance(module, PlainBert) else None
         ids = torch.ones(2, 16, dtype=torch.long)
         batch, seq = torch.export.Dim("batch"), torch.export.Dim("seq")
         fp32 = tmp / "export" / "fp32.onnx"
@@ -69,10 +78,18 @@ def build_onnx(module_factory: Callable[[], object], target: Path, quantize: boo
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # exporter chatter about dynamic axis names
                 logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # ... and about torchvision ops
-                torch.onnx.export(module, (ids, torch.ones_like(ids)), str(fp32), dynamo=True,
-                                  input_names=["input_ids", "attention_mask"], output_names=["logits"],
-                                  dynamic_shapes=({0: batch, 1: seq}, {0: batch, 1: seq}),
-                                  optimize=True, verbose=False)
+                if fuse_bert:
+                    axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
+                            "logits": {0: "batch"}}
+                    torch.onnx.export(module, (ids, torch.ones_like(ids)), str(fp32), dynamo=False,
+                                      input_names=["input_ids", "attention_mask"], output_names=["logits"],
+                                      dynamic_axes=axes, opset_version=17)
+                    _fuse(fp32, *fuse_bert)
+                else:
+                    torch.onnx.export(module, (ids, torch.ones_like(ids)), str(fp32), dynamo=True,
+                                      input_names=["input_ids", "attention_mask"], output_names=["logits"],
+                                      dynamic_shapes=({0: batch, 1: seq}, {0: batch, 1: seq}),
+                                      optimize=True, verbose=False)
         except Exception as exc:
             raise ModelError(f"could not export the sentiment model to ONNX ({type(exc).__name__}: {exc}); "
                              "set sentiment.backend: torch to run it without the fast path") from exc
@@ -86,7 +103,8 @@ def build_onnx(module_factory: Callable[[], object], target: Path, quantize: boo
             root.setLevel(logging.WARNING)  # the quantizer logs one info line per tensor on the root logger
             try:
                 quantize_dynamic(str(fp32), str(final), weight_type=QuantType.QInt8,
-                                 op_types_to_quantize=["MatMul", "Gemm", "Gather"], per_channel=True)
+                                 op_types_to_quantize=["MatMul", "Gemm", "Gather", "Attention"], per_channel=True,
+                                 extra_options={"DefaultTensorType": 1})  # FLOAT, for the fused ops' outputs
             finally:
                 root.setLevel(level)
         else:
@@ -107,6 +125,18 @@ def build_onnx(module_factory: Callable[[], object], target: Path, quantize: boo
         shutil.rmtree(tmp, ignore_errors=True)
     log.info("built ONNX sentiment model %s in %.0f s (cached for next time)", target, time.monotonic() - started)
     return target
+
+
+def _fuse(path: Path, heads: int, hidden: int) -> None:
+    """Rewrite the exported BERT graph in place with ONNX Runtime's fused transformer kernels."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    logging.getLogger("onnxruntime.transformers").setLevel(logging.ERROR)
+    model = optimize_model(str(path), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=1)
+    fused = model.get_fused_operator_statistics()
+    if not fused.get("Attention"):
+        raise RuntimeError(f"the BERT optimizer fused no attention ({fused})")
+    model.save_model_to_file(str(path))
 
 
 def onnx_logits_fn(path: Path, threads: int | None) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:

@@ -15,6 +15,7 @@ import numpy as np
 
 from monitor.models import Label
 from monitor.nlp.sentiment.data import LABEL_ID
+from monitor.nlp.sentiment.ngram import NgramModel
 
 LogitsFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -50,11 +51,16 @@ class FastTokenizer:
 
 
 class EncoderClassifier:
-    """One model for one or more languages; ``predict`` returns (label, probability) per text."""
+    """One model for one or more languages: ``probabilities(texts)`` -> (n, 3).
+
+    With an n-gram model (``ngram``, shipped adapters only) the output is
+    ``softmax(a * transformer_logits + b * ngram_logits + logit_bias)``, ``mix`` = (a, b).
+    """
 
     def __init__(self, model_id: str, tokenizer: Any, logits_fn: LogitsFn, out_labels: Sequence[Label],
                  max_length: int, batch_size: int, logit_bias: Sequence[float] | None = None,
-                 backend: str = "torch", max_tokens: int = 4096) -> None:
+                 backend: str = "torch", max_tokens: int = 4096, ngram: NgramModel | None = None,
+                 mix: Sequence[float] = (1.0, 1.0)) -> None:
         self.model_id = model_id
         self.backend = backend
         self.tokenizer = tokenizer
@@ -65,12 +71,17 @@ class EncoderClassifier:
         self.pad_id = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
         self.out_index = np.array([LABEL_ID[label] for label in out_labels])
         self.bias = np.asarray(logit_bias if logit_bias is not None else np.zeros(len(out_labels)), dtype=np.float32)
+        self.ngram = ngram
+        self.mix = (float(mix[0]), float(mix[1]))
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """(n, 3) probabilities over negative, neutral, positive."""
         out = np.zeros((len(texts), 3), dtype=np.float32)
         if not texts:
             return out
+        extra = None
+        if self.ngram is not None:
+            extra = self.mix[1] * self.ngram.logits(texts)
         ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         for idx in self._batches(order, [len(x) for x in ids]):
@@ -80,7 +91,10 @@ class EncoderClassifier:
             for row, i in enumerate(idx):
                 input_ids[row, : len(ids[i])] = ids[i]
                 mask[row, : len(ids[i])] = 1
-            logits = self.logits_fn(input_ids, mask).astype(np.float32) + self.bias
+            logits = self.logits_fn(input_ids, mask).astype(np.float32)
+            if extra is not None:
+                logits = self.mix[0] * logits + extra[idx]
+            logits += self.bias
             logits -= logits.max(axis=1, keepdims=True)
             probs = np.exp(logits)
             probs /= probs.sum(axis=1, keepdims=True)

@@ -21,10 +21,14 @@ class AdapterSpec:
     lora_r: int = 16
     lora_alpha: int = 32
     max_length: int = 128
+    num_layers: int | None = None  # encoder layers kept from the backbone (a distilled student); None: all
     languages: list[str] = field(default_factory=list)
     logit_bias: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])  # class-prior correction
     quantize: bool = True  # int8 ONNX by default; False where int8 measurably costs accuracy (see MODEL.md)
     train: dict[str, Any] = field(default_factory=dict)  # provenance: data, seed, steps, scores
+    # mixed-in n-gram model (ngram.py): {"file": "ngram.safetensors", "weights": [a, b]}, logits
+    # a * transformer + b * n-gram + logit_bias; None: the transformer alone
+    ngram: dict[str, Any] | None = None
 
     @classmethod
     def read(cls, path: Path) -> AdapterSpec:

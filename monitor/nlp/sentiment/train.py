@@ -49,6 +49,8 @@ class Recipe:
     weight_recall: float = 0.0  # calibration objective: (1-w) * macro-F1 + w * macro-recall
     calibrate_weights: dict[str, float] = field(default_factory=dict)  # per genre, default 1
     quantize: bool = True  # default of the ONNX fast path for this model (int8 or fp32)
+    num_layers: int | None = None  # keep only the backbone's bottom layers (a student)
+    distill: float = 0.0  # weight of the teacher's soft labels in the loss (needs --teacher), 1 - it: gold labels
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -113,6 +115,34 @@ RECIPES: dict[str, Recipe] = {
         lr=2e-4,
         warmup=0.03,
         quantize=False,
+    ),
+    # fourth stage (run with --init <stage 3>): every food-delivery review, where the n-gram baseline is level
+    "multi4": Recipe(
+        model_id="brand-monitor/sentiment-multi-e5small-lora@1",
+        backbone="e5",
+        mix={"zh_weibo": 3000, "zh_waimai": 0, "zh_shopping": 3000, "multi_tweets": 1500},
+        validate=["zh_weibo", "zh_waimai", "zh_shopping", "multi_tweets"],
+        languages=["*"],
+        calibrate_on=["zh_weibo", "zh_waimai", "zh_shopping", "multi_tweets"],
+        calibrate_weights=REVIEWS_SHARE_ONE_GENRE,
+        lr=2e-4,
+        warmup=0.03,
+        quantize=False,
+    ),
+    # the fast English model: the bottom 3 of MiniLM's 6 layers, distilled from the shipped
+    # 6-layer model (run with --teacher <en2> --init <en2>: the kept layers start with the teacher's LoRA)
+    "en_student": Recipe(
+        model_id="brand-monitor/sentiment-en-minilm3-lora@2",
+        backbone="minilm",
+        mix={"en_tweets": 0},
+        validate=["en_tweets"],
+        languages=["en"],
+        calibrate_on=["en_tweets"],
+        weight_recall=0.5,
+        num_layers=3,
+        distill=0.7,
+        epochs=2,
+        lr=1e-3,
     ),
 }
 
@@ -195,8 +225,10 @@ def predict(model: torch.nn.Module, tokenizer, texts: list[str], max_length: int
 
 
 def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: int, limit: int | None,
-          init: Path | None = None) -> dict:
-    from transformers import AutoModel, AutoTokenizer
+          init: Path | None = None, teacher: Path | None = None, threads: int = 2) -> dict:
+    from transformers import AutoTokenizer
+
+    from monitor.nlp.sentiment.modeling import load_encoder
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -204,7 +236,8 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
     vocab = build_vocab(data_dir, out_dir / "vocab.npz") if recipe.backbone == "e5" else None
     src = backbone_dir(recipe.backbone, default_cache_dir(), vocab)
     tokenizer = AutoTokenizer.from_pretrained(src)
-    model = add_lora(MeanPoolClassifier(AutoModel.from_pretrained(src), len(LABELS)), recipe.lora_r, recipe.lora_alpha)
+    model = add_lora(MeanPoolClassifier(load_encoder(src, recipe.num_layers), len(LABELS)), recipe.lora_r,
+                     recipe.lora_alpha)
     if init is not None:  # a second stage starts from an earlier stage's adapter
         from safetensors.torch import load_file
 
@@ -216,6 +249,13 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
         train_set = train_set[:limit]
     enc = tokenizer([e.text for e in train_set], truncation=True, max_length=recipe.max_length)["input_ids"]
     labels = [LABEL_ID[e.label] for e in train_set]
+    soft = None
+    if recipe.distill:
+        if teacher is None:
+            raise SystemExit(f"recipe {recipe.model_id} distills: give --teacher DIR (an adapter directory)")
+        from monitor.nlp.sentiment.distill import teacher_probabilities
+
+        soft = torch.from_numpy(teacher_probabilities(teacher, [e.text for e in train_set], out_dir, threads))
     epochs = [bucketed_batches([len(x) for x in enc], recipe.batch_size, rng) for _ in range(recipe.epochs)]
     total = sum(len(b) for b in epochs)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -244,7 +284,11 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
         idx = flat[i]
         input_ids, mask = _collate([enc[j] for j in idx], tokenizer.pad_token_id)
         target = torch.tensor([labels[j] for j in idx])
-        loss = torch.nn.functional.cross_entropy(model(input_ids, mask), target)
+        logits = model(input_ids, mask)
+        loss = torch.nn.functional.cross_entropy(logits, target)
+        if soft is not None:
+            kl = torch.nn.functional.kl_div(torch.log_softmax(logits, -1), soft[idx], reduction="batchmean")
+            loss = (1 - recipe.distill) * loss + recipe.distill * kl
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
@@ -271,8 +315,9 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
     AdapterSpec(
         model_id=recipe.model_id, backbone=recipe.backbone, labels=list(LABELS), lora_r=recipe.lora_r,
         lora_alpha=recipe.lora_alpha, max_length=recipe.max_length, languages=recipe.languages,
-        quantize=recipe.quantize,
-        train={"seed": seed, "mix": recipe.mix, "epochs": recipe.epochs, "lr": recipe.lr,
+        quantize=recipe.quantize, num_layers=recipe.num_layers,
+        train={"seed": seed, "distill": recipe.distill, "teacher": str(teacher) if teacher else None,
+               "mix": recipe.mix, "epochs": recipe.epochs, "lr": recipe.lr,
                "batch_size": recipe.batch_size, "steps": total, "examples": len(train_set),
                "minutes": round((time.time() - t0) / 60, 1),
                "validation": {k: {m: round(v[m], 4) for m in ("macro_f1", "macro_recall", "accuracy")}
@@ -336,6 +381,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--save-every", type=int, default=200)
     parser.add_argument("--init", type=Path, help="start from the adapter in this directory (a second stage)")
+    parser.add_argument("--teacher", type=Path, help="adapter directory whose soft labels a distilling recipe learns")
     parser.add_argument("--calibrate-only", action="store_true", help="only (re)choose OUT's logit bias")
     parser.add_argument("--vocab-only", action="store_true", help="only write OUT/vocab.npz (e5 recipes)")
     parser.add_argument("--limit", type=int, help="train on the first N drawn examples (for quick trials)")
@@ -353,7 +399,8 @@ def main() -> None:
         build_vocab(args.data, args.out / "vocab.npz")
         return
     if not args.calibrate_only:
-        train(recipe, args.data, args.out, args.seed, args.save_every, args.limit, args.init)
+        train(recipe, args.data, args.out, args.seed, args.save_every, args.limit, args.init, args.teacher,
+              args.threads)
     scores = calibrate(args.recipe, args.data, args.out, args.threads)
     print(json.dumps(scores))
 

@@ -1,0 +1,78 @@
+"""The export module computes what the training module computes, and exports to a fused ONNX graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from monitor.nlp.sentiment.modeling import MeanPoolClassifier, PlainBert
+
+
+@pytest.fixture(scope="module")
+def tiny() -> MeanPoolClassifier:
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=50, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                        intermediate_size=64, max_position_embeddings=64)
+    clf = MeanPoolClassifier(BertModel(config, add_pooling_layer=False), 3).eval()
+    with torch.no_grad():  # non-trivial LayerNorms and token type row, as after fine-tuning
+        for name, p in clf.named_parameters():
+            if "LayerNorm" in name or "token_type" in name:
+                p.add_(0.1 * torch.randn_like(p))
+    return clf
+
+
+def _batch() -> tuple[torch.Tensor, torch.Tensor]:
+    ids = torch.tensor([[2, 5, 9, 7, 3, 0, 0], [2, 11, 4, 6, 8, 12, 3]])
+    return ids, (ids != 0).long()
+
+
+def test_plain_bert_matches_the_transformers_module(tiny: MeanPoolClassifier) -> None:
+    ids, mask = _batch()
+    with torch.no_grad():
+        assert torch.allclose(PlainBert(tiny)(ids, mask), tiny(ids, mask), atol=1e-5)
+
+
+def test_padding_does_not_change_a_texts_logits(tiny: MeanPoolClassifier) -> None:
+    ids, mask = _batch()
+    with torch.no_grad():
+        alone = PlainBert(tiny)(ids[:1, :5], mask[:1, :5])
+        padded = PlainBert(tiny)(ids[:1], mask[:1])
+    assert torch.allclose(alone, padded, atol=1e-5)
+
+
+@pytest.mark.parametrize("quantize", [False, True])
+def test_fused_onnx_export_agrees_with_torch(tiny: MeanPoolClassifier, tmp_path: Path, quantize: bool) -> None:
+    import onnx
+    import onnxruntime as ort
+
+    from monitor.nlp.sentiment.onnx_backend import build_onnx
+
+    target = build_onnx(lambda: PlainBert(tiny).eval(), tmp_path / "m" / "model.onnx", quantize)
+    ops = {node.op_type for node in onnx.load(str(target), load_external_data=False).graph.node}
+    assert ("QAttention" if quantize else "Attention") in ops and "SkipLayerNormalization" in ops
+    ids, mask = _batch()
+    session = ort.InferenceSession(str(target), providers=["CPUExecutionProvider"])
+    got = session.run(None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0]
+    with torch.no_grad():
+        want = tiny(ids, mask).numpy()
+    assert np.abs(got - want).max() <= (0.05 if quantize else 1e-4)
+
+
+def test_a_student_keeps_the_backbones_bottom_layers(tmp_path: Path) -> None:
+    from transformers import BertConfig, BertModel
+
+    from monitor.nlp.sentiment.modeling import load_encoder
+
+    torch.manual_seed(1)
+    config = BertConfig(vocab_size=30, hidden_size=16, num_hidden_layers=4, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=32)
+    BertModel(config).save_pretrained(tmp_path)
+    full, student = load_encoder(tmp_path), load_encoder(tmp_path, num_layers=2)
+    assert len(full.encoder.layer) == 4 and len(student.encoder.layer) == 2
+    for kept, original in zip(student.encoder.layer, full.encoder.layer[:2], strict=True):
+        assert torch.equal(kept.output.dense.weight, original.output.dense.weight)
