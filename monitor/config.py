@@ -99,6 +99,7 @@ def _plugins(items: Any, registry: Registry[Any], section: str, doc: Located,
         problems.append(Problem(doc.file, doc.place((section,)), f"'{section}' must be a list of {{kind: ...}} items"))
         return out
     names: dict[str, int] = {}
+    routes: dict[str, int] = {}  # HTTP path -> index: push sources (webhook) share the daemon's server
     for i, item in enumerate(items):
         loc = (section, i)
         if not isinstance(item, dict) or "kind" not in item:
@@ -120,6 +121,13 @@ def _plugins(items: Any, registry: Registry[Any], section: str, doc: Located,
             problems.append(Problem(doc.file, doc.place(loc), f"{registry.family} name {name!r} is used twice "
                                     f"(also {section}[{names[name]}]); give each a distinct 'name'"))
         names[name] = i
+        route = getattr(cfg, "path", None)
+        if isinstance(route, str):
+            if route in routes:
+                problems.append(Problem(doc.file, doc.place((*loc, "path")), f"path {route!r} is already served by "
+                                        f"{section}[{routes[route]}]; give each push source its own path, "
+                                        f"e.g. {route.rstrip('/')}-{i + 1}"))
+            routes.setdefault(route, i)
         out.append(cfg)
     return out
 

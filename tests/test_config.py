@@ -108,6 +108,21 @@ def test_duplicate_names_are_refused(tmp_path: Path) -> None:
         "source name 'hackernews' is used twice (also sources[0]); give each a distinct 'name'"]
 
 
+def test_two_webhook_sources_on_one_path_are_refused(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, """\
+        playbooks: @PLAYBOOKS@
+        sources:
+          - {kind: webhook, name: zapier, token: aaaaaaaaaaaaaaaa1}
+          - {kind: webhook, name: make, token: aaaaaaaaaaaaaaaa2, path: /ingest}
+          - {kind: webhook, name: ifttt, token: aaaaaaaaaaaaaaaa3, path: /ingest/ifttt}
+        """)
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg)
+    assert [str(p) for p in info.value.problems] == [
+        f"{cfg}: line 4 (sources[1].path): path '/ingest' is already served by sources[0]; "
+        "give each push source its own path, e.g. /ingest-2"]
+
+
 def test_example_config_and_embedded_default_are_valid() -> None:
     loaded = load_config(ROOT / "monitor.example.yaml", env={})
     kinds = {s.kind for s in loaded.config.sources}
