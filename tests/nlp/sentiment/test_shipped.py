@@ -66,11 +66,11 @@ def test_shipped_scorer_routes_english_to_minilm_and_the_rest_to_e5(shipped_scor
     out = shipped_scorer.score([t for _, t in FIXTURES])  # languages detected
     assert [s.lang for s in out] == [lang for lang, _ in FIXTURES]
     for (lang, _), s in zip(FIXTURES, out, strict=True):
-        expected = "brand-monitor/sentiment-en-minilm-lora@1" if lang == "en" else \
-            "brand-monitor/sentiment-multi-e5small-lora@1"
+        expected = "brand-monitor/sentiment-en-minilm3-lora@2" if lang == "en" else \
+            "brand-monitor/sentiment-multi-e5small-lora+ngram@2"
         assert s.model == expected
-    assert shipped_scorer.model_id == ("brand-monitor/sentiment-en-minilm-lora@1"
-                                       "+brand-monitor/sentiment-multi-e5small-lora@1")
+    assert shipped_scorer.model_id == ("brand-monitor/sentiment-en-minilm3-lora@2"
+                                       "+brand-monitor/sentiment-multi-e5small-lora+ngram@2")
 
 
 def test_onnx_int8_agrees_with_torch_fp32_within_tolerance(shipped_scorer: Scorer, torch_scorer: Scorer) -> None:
@@ -97,3 +97,23 @@ def test_scores_are_probabilities_of_the_label(shipped_scorer: Scorer) -> None:
     out = shipped_scorer.score([t for _, t in FIXTURES], [lang for lang, _ in FIXTURES])
     for row, s in zip(probs, out, strict=True):
         assert s.score == pytest.approx(row[LABEL_ID[s.label]], abs=1e-5)
+
+
+def test_shipped_multilingual_route_mixes_in_its_ngram_model(shipped_scorer: Scorer) -> None:
+    clf = shipped_scorer.routes[shipped_scorer.route("zh")]
+    assert clf.ngram is not None and clf.mix[1] > 0
+    texts = [text for lang, text in FIXTURES if lang != "en"]
+    mixed = clf.probabilities(texts)
+    ngram, bias = clf.ngram, clf.bias.copy()
+    try:
+        clf.ngram = None
+        clf.bias[:] = 0.0
+        alone = clf.probabilities(texts)
+    finally:
+        clf.ngram = ngram
+        clf.bias[:] = bias
+    logits = clf.mix[0] * np.log(alone) + clf.mix[1] * ngram.logits(texts) + bias
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    assert np.allclose(mixed, expected, atol=1e-4)
+    assert not np.allclose(mixed, alone, atol=0.02)  # the n-gram model moves the answer
