@@ -70,7 +70,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             examples.append(item)
         else:
             skipped += 1
-            print(f"warning: {item} (line skipped)", file=sys.stderr)
+            print(f"warning: {item}", file=sys.stderr)
     if not examples:
         raise MonitorError(f"{args.file}: no valid examples to evaluate")
     scorer = _scorer(args)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.errors import ModelError
+from monitor.feed import BadLine
 
 LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
 LABEL_ID = {name: i for i, name in enumerate(LABELS)}
@@ -24,19 +25,7 @@ class Example:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class LineProblem:
-    """A line of a TSV file that was skipped, and why."""
-
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: line {self.line}: {self.message}"
-
-
-def iter_tsv(path: Path) -> Iterator[Example | LineProblem]:
+def iter_tsv(path: Path) -> Iterator[Example | BadLine]:
     """Yield examples and problems in file order (header checked, blank lines ignored)."""
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
@@ -54,18 +43,18 @@ def iter_tsv(path: Path) -> Iterator[Example | LineProblem]:
             label, sep, text = line.partition("\t")
             label = label.strip().lower()
             if not sep:
-                yield LineProblem(str(path), lineno, "no tab between label and text")
+                yield BadLine(str(path), lineno, "no tab between label and text")
             elif label not in LABEL_ID:
-                yield LineProblem(str(path), lineno, f"label {label!r} is not one of {', '.join(LABELS)}")
+                yield BadLine(str(path), lineno, f"label {label!r} is not one of {', '.join(LABELS)}")
             elif not text.strip():
-                yield LineProblem(str(path), lineno, "empty text")
+                yield BadLine(str(path), lineno, "empty text")
             else:
                 yield Example(label, text.strip())
 
 
-def read_tsv(path: Path) -> tuple[list[Example], list[LineProblem]]:
+def read_tsv(path: Path) -> tuple[list[Example], list[BadLine]]:
     examples: list[Example] = []
-    problems: list[LineProblem] = []
+    problems: list[BadLine] = []
     for item in iter_tsv(path):
         (examples if isinstance(item, Example) else problems).append(item)  # type: ignore[arg-type]
     return examples, problems

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import ModelError
-from monitor.nlp.sentiment.data import GENRES, Example, LineProblem, iter_tsv, load_genre, read_tsv
+from monitor.feed import BadLine
+from monitor.nlp.sentiment.data import GENRES, Example, iter_tsv, load_genre, read_tsv
 
 
 def _write(tmp_path: Path, body: str) -> Path:
@@ -20,16 +21,16 @@ def test_reads_examples_and_reports_malformed_lines_with_numbers(tmp_path: Path)
     examples, problems = read_tsv(path)
     assert examples == [Example("positive", "great day"), Example("negative", "awful")]
     assert [str(p) for p in problems] == [
-        f"{path}: line 3: no tab between label and text",
-        f"{path}: line 4: label 'happy' is not one of negative, neutral, positive",
-        f"{path}: line 7: empty text",
+        f"{path}: line 3: no tab between label and text (line skipped)",
+        f"{path}: line 4: label 'happy' is not one of negative, neutral, positive (line skipped)",
+        f"{path}: line 7: empty text (line skipped)",
     ]
 
 
 def test_items_come_in_file_order(tmp_path: Path) -> None:
     path = _write(tmp_path, "label\ttext\nbroken\nnegative\tbad\n")
     kinds = [type(item) for item in iter_tsv(path)]
-    assert kinds == [LineProblem, Example]
+    assert kinds == [BadLine, Example]
 
 
 def test_a_wrong_header_is_fatal_and_says_what_is_expected(tmp_path: Path) -> None:
