@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import random
 
-from monitor.nlp.sentiment.train import RECIPES, bucketed_batches
+from monitor.nlp.sentiment.recipes import RECIPES
+from monitor.nlp.sentiment.train import bucketed_batches
 
 
 def test_bucketed_batches_cover_every_example_once_and_keep_lengths_close() -> None:
