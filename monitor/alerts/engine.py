@@ -25,10 +25,10 @@ from typing import Any
 
 from monitor.alerts.levels import RANK, EngineConfig, Finding, PostSignal, QuoteSignal, TrendSignal, Window
 from monitor.alerts.playbooks import PlaybookSet
-from monitor.alerts.records import evidence_from_json, evidence_to_json
+from monitor.alerts.records import evidence_from_json, evidence_to_json, scored_post_from_record
 from monitor.durations import format_duration
 from monitor.errors import IncidentError
-from monitor.models import Alert, Evidence, Example, Incident, Quote, RuleMatch, ScoredPost, Trend
+from monitor.models import Alert, Evidence, Incident, Quote, RuleMatch, ScoredPost, Trend
 from monitor.store import Store, from_epoch, to_epoch
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ class Engine:
             ms = [m for m in sp.matches if m.brand == brand]
             for scope in self._scopes(brand, [m.category for m in ms]):
                 cat = scope.partition("/")[2] or ms[0].category
-                sig = _post_signal(sp, ts, ms, cat)
+                sig = PostSignal.from_scored(sp, ts, ms, cat)
                 self._window(scope).add_post(sig)
                 self.store.add_signal(scope, brand, ts, "post", post.key, sig.as_data())
                 self._dirty.add(scope)
@@ -394,7 +394,7 @@ class Engine:
         self.store.remove_signals("post", key)
         self._dirty.update(touched)
         if label == "negative":
-            sp = scored_post_from_stored(stored)
+            sp = scored_post_from_record(stored)
             for b in sp.brands:
                 touched.update(self._scopes(b, [m.category for m in sp.matches if m.brand == b]))
             self.on_post(sp, label="negative")
@@ -402,21 +402,3 @@ class Engine:
         self._generation = self.store.bump_generation()
         return sorted(touched)
 
-
-def _post_signal(sp: ScoredPost, ts: datetime, ms: list[RuleMatch], category: str) -> PostSignal:
-    post = sp.post
-    rules = tuple(m.rule_id for m in ms)
-    terms = tuple(dict.fromkeys(t for m in ms for t in m.terms))
-    example = Example(source=post.source, id=post.id, ts=post.ts, text=post.text[:500], url=post.url,
-                      author=post.author, kind=post.kind, outlet=post.outlet, reposts=post.reposts,
-                      score=round(sp.sentiment.score, 4), rules=rules, terms=terms)
-    return PostSignal(ts, post.key, post.source, post.kind, post.outlet, post.reposts, category, rules, terms, example)
-
-
-def scored_post_from_stored(stored: dict[str, Any]) -> ScoredPost:
-    from monitor.models import Sentiment, parse_event
-
-    post = parse_event(stored["post"])
-    matches = [RuleMatch(m["rule_id"], m["brand"], m["category"], tuple(m.get("terms", ()))) for m in stored["matches"]]
-    sent = Sentiment(stored["label"], stored["score"], stored["model"])  # type: ignore[arg-type]
-    return ScoredPost(post, matches, sent)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from monitor.durations import Duration, format_duration
-from monitor.models import Evidence, Example
+from monitor.models import Evidence, Example, RuleMatch, ScoredPost
 
 RANK = {"blue": 1, "yellow": 2, "red": 3}
 
@@ -89,6 +89,17 @@ class PostSignal:
                 "example": {"source": ex.source, "id": ex.id, "ts": ex.ts, "text": ex.text, "url": ex.url,
                             "author": ex.author, "kind": ex.kind, "outlet": ex.outlet, "reposts": ex.reposts,
                             "score": ex.score, "rules": list(ex.rules), "terms": list(ex.terms)}}
+
+    @classmethod
+    def from_scored(cls, sp: ScoredPost, ts: datetime, matches: list[RuleMatch], category: str) -> PostSignal:
+        """What a window keeps of a negative post: counts, reasons, and one example for the alert's why."""
+        post = sp.post
+        rules = tuple(m.rule_id for m in matches)
+        terms = tuple(dict.fromkeys(t for m in matches for t in m.terms))
+        example = Example(source=post.source, id=post.id, ts=post.ts, text=post.text[:500], url=post.url,
+                          author=post.author, kind=post.kind, outlet=post.outlet, reposts=post.reposts,
+                          score=round(sp.sentiment.score, 4), rules=rules, terms=terms)
+        return cls(ts, post.key, post.source, post.kind, post.outlet, post.reposts, category, rules, terms, example)
 
     @classmethod
     def from_data(cls, ts: datetime, key: str, d: dict[str, Any]) -> PostSignal:

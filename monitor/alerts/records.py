@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from monitor.alerts.playbooks import MediaContact, RenderedFollowUp, RenderedPlaybook, RenderedTask
-from monitor.models import Alert, Evidence, Example, format_ts, parse_ts
+from monitor.models import Alert, Evidence, Example, RuleMatch, ScoredPost, Sentiment, format_ts, parse_event, parse_ts
 
 
 def _example(e: Example) -> dict[str, Any]:
@@ -114,3 +114,11 @@ def alert_from_record(d: dict[str, Any]) -> Alert:
 def public_record(d: dict[str, Any]) -> dict[str, Any]:
     """report.json's view: the record without the internal rendered-playbook copy."""
     return {k: v for k, v in d.items() if k not in ("playbook_rendered", "seq")}
+
+
+def scored_post_from_record(stored: dict[str, Any]) -> ScoredPost:
+    """A stored scored post (Store.get_post) back as the pipeline's ScoredPost."""
+    post = parse_event(stored["post"])
+    matches = [RuleMatch(m["rule_id"], m["brand"], m["category"], tuple(m.get("terms", ()))) for m in stored["matches"]]
+    sent = Sentiment(stored["label"], stored["score"], stored["model"])
+    return ScoredPost(post, matches, sent)  # type: ignore[arg-type]
