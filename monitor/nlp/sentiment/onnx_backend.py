@@ -23,6 +23,12 @@ import numpy as np
 
 from monitor.errors import ModelError
 
+
+def _drop_preprocessing_hint(record: logging.LogRecord) -> bool:
+    """onnxruntime suggests shape-inference pre-processing on every dynamic quantization; it does not apply here."""
+    return "pre-processing before quantization" not in record.getMessage()
+
+
 log = logging.getLogger("monitor.sentiment")
 
 EXPORT_VERSION = "2"
@@ -98,15 +104,18 @@ def build_onnx(module_factory: Callable[[], object], target: Path, quantize: boo
         if quantize:
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
+            # the quantizer logs one info line per tensor, and a hint meant for image models, on the root logger
             root = logging.getLogger()
             level = root.level
-            root.setLevel(logging.WARNING)  # the quantizer logs one info line per tensor on the root logger
+            root.setLevel(logging.WARNING)
+            root.addFilter(_drop_preprocessing_hint)
             try:
                 quantize_dynamic(str(fp32), str(final), weight_type=QuantType.QInt8,
                                  op_types_to_quantize=["MatMul", "Gemm", "Gather", "Attention"], per_channel=True,
                                  extra_options={"DefaultTensorType": 1})  # FLOAT, for the fused ops' outputs
             finally:
                 root.setLevel(level)
+                root.removeFilter(_drop_preprocessing_hint)
         else:
             import onnx
 
