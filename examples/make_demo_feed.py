@@ -53,7 +53,8 @@ POSITIVE_EN = [
     "Acme support replaced my lid within a day, excellent service.",
     "Three years with my Acme kettle and it still works perfectly.",
 ]
-NEUTRAL_ZH = ["艾克美水壶在打折吗？", "有人用过艾克美的电水壶吗？", "艾克美新款水壶下周上市。", "艾克美水壶有几种颜色？"]
+NEUTRAL_ZH = ["艾克美水壶在打折吗？", "有人用过艾克美的电水壶吗？", "艾克美新款水壶下周上市。",
+              "艾克美水壶有几种颜色？"]
 POSITIVE_ZH = ["艾克美的水壶烧水很快，很满意！", "艾克美新款水壶颜值很高，推荐。", "用了两年艾克美水壶，一直很好用。"]
 UNRELATED = [
     ("reddit", "What is the best tea to drink in the morning?", "en"),
