@@ -46,7 +46,8 @@ def parse_line(raw: str, file: str, lineno: int) -> Event | BadLine | None:
 def read_feed(path: str | Path, start_line: int = 0) -> Iterator[tuple[int, Event | BadLine]]:
     """Yield ``(line number, event or BadLine)`` for every non-blank line after ``start_line``."""
     path = Path(path)
-    with path.open(encoding="utf-8", errors="replace") as fh:
+    # utf-8-sig: a byte-order mark left by a Windows editor must not cost the first event
+    with path.open(encoding="utf-8-sig", errors="replace") as fh:
         for lineno, raw in enumerate(fh, 1):
             if lineno <= start_line:
                 continue

@@ -34,3 +34,9 @@ def test_writer_appends_replayable_lines(tmp_path: Path) -> None:
     w.close()
     ((_, event),) = list(read_feed(out))
     assert isinstance(event, Post) and event.text == "中文" and event.extra == {"vendor_field": {"a": 1}}
+
+
+def test_a_byte_order_mark_does_not_cost_the_first_event(tmp_path: Path) -> None:
+    feed = tmp_path / "f.jsonl"
+    feed.write_bytes(b"\xef\xbb\xbf" + (GOOD + "\n" + GOOD.replace('"1"', '"2"') + "\n").encode())
+    assert [(n, i.id) for n, i in read_feed(feed) if isinstance(i, Post)] == [(1, "1"), (2, "2")]
