@@ -65,11 +65,12 @@ def cold_load(threads: int) -> dict[str, object]:
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
-def worker(backend: str, lang: str, data: Path, n: int, threads: int) -> dict[str, object]:
+def worker(backend: str, lang: str, data: Path, n: int, threads: int, en_model: str | None) -> dict[str, object]:
     from monitor.nlp.sentiment import SentimentConfig, load_scorer
 
     t0 = time.perf_counter()
-    scorer = load_scorer(SentimentConfig(backend=backend, threads=threads))  # type: ignore[arg-type]
+    routes = {"en": en_model} if en_model else {}
+    scorer = load_scorer(SentimentConfig(backend=backend, threads=threads, routes=routes))  # type: ignore[arg-type]
     load_s = time.perf_counter() - t0
     texts = _texts(data, lang, n)
     langs = [lang] * len(texts)
@@ -94,11 +95,12 @@ def main() -> None:
     parser.add_argument("--langs", default="en,zh")
     parser.add_argument("--backends", default="onnx,torch")
     parser.add_argument("--cold", action="store_true", help="also time a first load into an empty cache")
+    parser.add_argument("--en-model", help="the English route's model, e.g. builtin:en-fast (default: the shipped one)")
     parser.add_argument("--worker", nargs=2, metavar=("BACKEND", "LANG"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         result = cold_load(args.threads) if args.worker[0] == "cold" else \
-            worker(args.worker[0], args.worker[1], args.data, args.n, args.threads)
+            worker(args.worker[0], args.worker[1], args.data, args.n, args.threads, args.en_model)
         print(json.dumps(result))
         return
     results = []
@@ -111,7 +113,8 @@ def main() -> None:
         for backend in args.backends.split(","):
             n = args.n if backend == "onnx" else max(200, args.n // 4)
             out = subprocess.run([sys.executable, __file__, "--worker", backend, lang, "--data", str(args.data),
-                                  "--n", str(n), "--threads", str(args.threads)],
+                                  "--n", str(n), "--threads", str(args.threads),
+                                  *(["--en-model", args.en_model] if args.en_model else [])],
                                  capture_output=True, text=True, env=env, check=True)
             row = json.loads(out.stdout.strip().splitlines()[-1])
             print(json.dumps(row), flush=True)

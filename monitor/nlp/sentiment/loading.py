@@ -24,7 +24,7 @@ from monitor.nlp.sentiment.spec import AdapterSpec
 log = logging.getLogger("monitor.sentiment")
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
-BUILTIN_PARTS = ("en", "multi")
+BUILTIN_PARTS = ("en", "en-fast", "multi")
 
 
 def builtin_part(spec: str) -> str | None:
@@ -86,7 +86,7 @@ def load_builtin(part: str, cfg: SentimentConfig, folder: Path | None = None) ->
     spec_file, adapter_file = folder / "adapter.json", folder / "adapter.safetensors"
     if not spec_file.is_file() or not adapter_file.is_file():
         raise ModelError(f"the shipped sentiment adapter {folder} is missing; reinstall brand-monitor "
-                         "or retrain it: python -m monitor.nlp.sentiment.train " + part)
+                         "or retrain it (MODEL.md, 'Reproducing the shipped model')")
     spec = AdapterSpec.read(spec_file)
     cache_dir = cfg.cache_dir or default_cache_dir()
     max_length = min(cfg.max_length, 512)

@@ -129,7 +129,8 @@ def test_unreachable_hub_id_is_a_clear_error() -> None:
 def test_unknown_builtin_part_is_a_clear_error() -> None:
     with pytest.raises(ModelError) as err:
         load_scorer(SentimentConfig(model="builtin:fr"))
-    assert str(err.value) == "unknown builtin sentiment model 'builtin:fr' (known: builtin, builtin:en, builtin:multi)"
+    assert str(err.value) == ("unknown builtin sentiment model 'builtin:fr' "
+                              "(known: builtin, builtin:en, builtin:en-fast, builtin:multi)")
 
 
 def test_unmappable_labels_fail_at_load(tmp_path: Path) -> None:

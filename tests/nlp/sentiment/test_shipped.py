@@ -117,3 +117,14 @@ def test_shipped_multilingual_route_mixes_in_its_ngram_model(shipped_scorer: Sco
     expected /= expected.sum(axis=1, keepdims=True)
     assert np.allclose(mixed, expected, atol=1e-4)
     assert not np.allclose(mixed, alone, atol=0.02)  # the n-gram model moves the answer
+
+
+def test_the_fast_english_model_is_a_route_away() -> None:
+    scorer = load_scorer(SentimentConfig(routes={"en": "builtin:en-fast"}))
+    english = [i for i, (lang, _) in enumerate(FIXTURES) if lang == "en"]
+    out = scorer.score([FIXTURES[i][1] for i in english], ["en"] * len(english))
+    assert {s.model for s in out} == {"brand-monitor/sentiment-en-minilm2-lora@3"}
+    assert [s.label for i, s in zip(english, out, strict=True) if i in (0, 1, 4, 5)] == [
+        "positive", "negative", "positive", "negative"]
+    assert scorer.routes["en"].ngram is None and scorer.route("zh") == "*"
+
