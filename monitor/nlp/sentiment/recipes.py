@@ -37,90 +37,42 @@ class Recipe:
 # the two review sets share one genre's weight when the multilingual model's offsets are chosen.
 REVIEWS_SHARE_ONE_GENRE = {"zh_weibo": 1.0, "zh_waimai": 0.5, "zh_shopping": 0.5, "multi_tweets": 1.0}
 
+MULTI_GENRES = ["zh_weibo", "zh_waimai", "zh_shopping", "multi_tweets"]
+
+
+def _english(**overrides: object) -> Recipe:
+    """An English recipe: every SemEval training tweet, offsets chosen for the mean of macro-F1 and macro-recall."""
+    base: dict[str, object] = dict(model_id="brand-monitor/sentiment-en-minilm-lora@1", backbone="minilm",
+                                   mix={"en_tweets": 0}, validate=["en_tweets"], languages=["en"],
+                                   calibrate_on=["en_tweets"], weight_recall=0.5)
+    return Recipe(**{**base, **overrides})  # type: ignore[arg-type]
+
+
+def _multilingual(mix: dict[str, int], **overrides: object) -> Recipe:
+    """A multilingual recipe: its four genres, offsets for the genre-weighted mean macro-F1, fp32 fast path
+    (int8 costs Weibo macro-F1, MODEL.md)."""
+    base: dict[str, object] = dict(model_id="brand-monitor/sentiment-multi-e5small-lora@1", backbone="e5", mix=mix,
+                                   validate=MULTI_GENRES, languages=["*"], calibrate_on=MULTI_GENRES,
+                                   calibrate_weights=REVIEWS_SHARE_ONE_GENRE, quantize=False)
+    return Recipe(**{**base, **overrides})  # type: ignore[arg-type]
+
+
 RECIPES: dict[str, Recipe] = {
-    "en": Recipe(
-        model_id="brand-monitor/sentiment-en-minilm-lora@1",
-        backbone="minilm",
-        mix={"en_tweets": 0},
-        validate=["en_tweets"],
-        languages=["en"],
-        calibrate_on=["en_tweets"],
-        weight_recall=0.5,
-    ),
+    "en": _english(),
     # second stage: one more epoch over the same data at a lower learning rate (run with --init <stage 1>)
-    "en2": Recipe(
-        model_id="brand-monitor/sentiment-en-minilm-lora@1",
-        backbone="minilm",
-        mix={"en_tweets": 0},
-        validate=["en_tweets"],
-        languages=["en"],
-        calibrate_on=["en_tweets"],
-        weight_recall=0.5,
-        lr=3e-4,
-        warmup=0.03,
-    ),
-    "multi": Recipe(
-        model_id="brand-monitor/sentiment-multi-e5small-lora@1",
-        backbone="e5",
-        mix={"zh_weibo": 0, "zh_waimai": 3000, "zh_shopping": 4000, "multi_tweets": 6000},
-        validate=["zh_weibo", "zh_waimai", "zh_shopping", "multi_tweets"],
-        languages=["*"],
-        calibrate_on=["zh_weibo", "zh_waimai", "zh_shopping", "multi_tweets"],
-        calibrate_weights=REVIEWS_SHARE_ONE_GENRE,
-        quantize=False,  # int8 costs ~0.7 macro-F1 on Weibo (MODEL.md): this one runs fp32 in ONNX Runtime
-    ),
+    "en2": _english(lr=3e-4, warmup=0.03),
+    # the shipped English model: the bottom 3 of MiniLM's 6 layers, distilled from en2
+    # (run with --teacher <en2> --init <en2>: the kept layers start with the teacher's LoRA)
+    "en_student": _english(model_id="brand-monitor/sentiment-en-minilm3-lora@2", num_layers=3, distill=0.7,
+                           epochs=2),
+    # builtin:en-fast: the bottom 2 layers, distilled the same way, twice as many epochs
+    "en_fast": _english(model_id="brand-monitor/sentiment-en-minilm2-lora@3", num_layers=2, distill=0.7,
+                        epochs=4),
+    "multi": _multilingual({"zh_weibo": 0, "zh_waimai": 3000, "zh_shopping": 4000, "multi_tweets": 6000}),
     # second stage (run with --init <stage 1>): more reviews, where stage 1 trails the n-gram baseline
-    "multi2": Recipe(
-        model_id="brand-monitor/sentiment-multi-e5small-lora@1",
-        backbone="e5",
-        mix={"zh_weibo": 5000, "zh_waimai": 6000, "zh_shopping": 8000, "multi_tweets": 3000},
-        validate=["zh_weibo", "zh_waimai", "zh_shopping", "multi_tweets"],
-        languages=["*"],
-        calibrate_on=["zh_weibo", "zh_waimai", "zh_shopping", "multi_tweets"],
-        calibrate_weights=REVIEWS_SHARE_ONE_GENRE,
-        lr=3e-4,
-        warmup=0.03,
-        quantize=False,
-    ),
+    "multi2": _multilingual({"zh_weibo": 5000, "zh_waimai": 6000, "zh_shopping": 8000, "multi_tweets": 3000},
+                            lr=3e-4, warmup=0.03),
     # third stage (run with --init <stage 2>): e-commerce reviews, where the n-gram baseline still leads
-    "multi3": Recipe(
-        model_id="brand-monitor/sentiment-multi-e5small-lora@1",
-        backbone="e5",
-        mix={"zh_weibo": 3000, "zh_waimai": 1500, "zh_shopping": 10000, "multi_tweets": 1500},
-        validate=["zh_weibo", "zh_waimai", "zh_shopping", "multi_tweets"],
-        languages=["*"],
-        calibrate_on=["zh_weibo", "zh_waimai", "zh_shopping", "multi_tweets"],
-        calibrate_weights=REVIEWS_SHARE_ONE_GENRE,
-        lr=2e-4,
-        warmup=0.03,
-        quantize=False,
-    ),
-    # fourth stage (run with --init <stage 3>): every food-delivery review, where the n-gram baseline is level
-    "multi4": Recipe(
-        model_id="brand-monitor/sentiment-multi-e5small-lora@1",
-        backbone="e5",
-        mix={"zh_weibo": 3000, "zh_waimai": 0, "zh_shopping": 3000, "multi_tweets": 1500},
-        validate=["zh_weibo", "zh_waimai", "zh_shopping", "multi_tweets"],
-        languages=["*"],
-        calibrate_on=["zh_weibo", "zh_waimai", "zh_shopping", "multi_tweets"],
-        calibrate_weights=REVIEWS_SHARE_ONE_GENRE,
-        lr=2e-4,
-        warmup=0.03,
-        quantize=False,
-    ),
-    # the fast English model: the bottom 3 of MiniLM's 6 layers, distilled from the shipped
-    # 6-layer model (run with --teacher <en2> --init <en2>: the kept layers start with the teacher's LoRA)
-    "en_student": Recipe(
-        model_id="brand-monitor/sentiment-en-minilm3-lora@2",
-        backbone="minilm",
-        mix={"en_tweets": 0},
-        validate=["en_tweets"],
-        languages=["en"],
-        calibrate_on=["en_tweets"],
-        weight_recall=0.5,
-        num_layers=3,
-        distill=0.7,
-        epochs=2,
-        lr=1e-3,
-    ),
+    "multi3": _multilingual({"zh_weibo": 3000, "zh_waimai": 1500, "zh_shopping": 10000, "multi_tweets": 1500},
+                            lr=2e-4, warmup=0.03),
 }
