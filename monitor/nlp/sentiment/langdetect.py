@@ -23,20 +23,29 @@ _STOP: dict[str, frozenset[str]] = {
         not be just so what all but at they we he she his her will can do don't i'm it's get got from about
         how out up no yes when am been would could should our their"""),
     "es": _words("""el la los las que de y en un una es por para con no se lo al del pero muy más como
-        su mi está esto estoy también hay ya porque cuando todo este esta eso son fue tiene gracias"""),
+        su mi está esto estoy también hay ya porque cuando todo este esta eso son fue tiene gracias
+        bien hoy ahora siempre voy ser nada donde quien tengo hace vida bueno buena mejor nunca"""),
     "pt": _words("""o a os as que de e em um uma é não para com se do da dos das mais muito mas como
-        você eu está isso ao pelo pela também já meu minha"""),
+        você eu está isso ao pelo pela também já meu minha
+        obrigado obrigada tudo bem bom boa hoje ainda agora sempre vou ser tem são foi nao quando onde nada vc pra"""),
     "fr": _words("""le la les des de et en un une est pas pour que qui dans sur avec ce il elle je tu
-        vous nous du au aux mais plus très c'est j'ai être ça sont"""),
+        vous nous du au aux mais plus très c'est j'ai être ça sont
+        merci tout toujours aujourd'hui encore rien où aussi faire fait suis avoir mes ton tes leur"""),
     "de": _words("""der die das und ist nicht ich du er sie es ein eine zu mit auf für den dem des
         von sich auch aber wie wir ihr noch nur so schon sehr mal bin war im am um ja nein gibt wird werden hat
         haben kann doch wenn dass oder einen einem vom zum zur bei nach über heute jetzt alle mehr gut mein
-        meine dein immer wieder hier da was wer warum"""),
+        meine dein immer wieder hier da was wer warum
+        dann eben keine kein muss einfach ihn ihm mich dich uns euch nich nix geht gerade ganz danke bitte schön
+        viel leider wirklich etwas nichts"""),
     "hi": _words("""hai hain ki ke ka ko se mein nahi nhi kya aur bhi ho tha thi kr kar raha rahe ye yeh wo woh
         hum tum aap bhai ji kuch sab koi kaise kyu kyun toh tha hota hoga gaya gayi abhi bahut bohot acha accha
-        yaar mai mujhe tera mera apna apni jab tak sirf"""),
+        yaar mai mujhe tera mera apna apni jab tak sirf
+        hua hui kuchh kahin mujh pe chahiye hu hoon baat samay kab kaun kaha kahan yahi wahi logon dekho dekh
+        karo kiya liye"""),
     "it": _words("""il lo la gli le di e che non per un una è sono con del della mi ma più come anche
-        questo sei ho io tu ci perché molto"""),
+        questo sei ho io tu ci perché molto
+        ciao grazie tutto tutti bene bella bello sempre oggi ancora cosa fatto buona buon dopo allora poi quando
+        niente nessuno siamo hai abbiamo"""),
 }
 
 # Letters that (among the languages above) point to one language.

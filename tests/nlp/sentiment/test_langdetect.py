@@ -23,6 +23,14 @@ from monitor.nlp.sentiment.langdetect import detect_lang, normalize_lang
     ("bhai ye phone bahut acha hai yaar", "hi"),  # romanized Hindi goes to the multilingual model
     ("Schöne Grüße aus Köln", "de"),  # no stop word, but the letters say German
     ("lol", "en"),  # plain ASCII with nothing to go on: English
+    # short tweets whose only clues are everyday words, not grammar words
+    ("@user ciao Marco, grazie!", "it"),
+    ("Danke, keine Fragen mehr", "de"),
+    ("obrigado, tudo bem", "pt"),
+    ("kya hua yaar, kuchh samajh nahi aaya", "hi"),
+    ("gracias, todo bien", "es"),
+    ("merci, à toujours", "fr"),
+    ("thanks, all good here", "en"),
 ])
 def test_detects_the_languages_routing_needs(text: str, lang: str) -> None:
     assert detect_lang(text) == lang
