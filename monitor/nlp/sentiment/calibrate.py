@@ -11,11 +11,12 @@ choice has seen.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
-from monitor.nlp.sentiment.data import LABEL_ID, Example
+from monitor.nlp.sentiment.data import GENRES, LABEL_ID, Example, load_genre
 from monitor.nlp.sentiment.metrics import evaluate
 
 GRID = np.round(np.arange(-1.5, 1.51, 0.1), 2)
@@ -24,6 +25,22 @@ GRID = np.round(np.arange(-1.5, 1.51, 0.1), 2)
 def halves(examples: Sequence[Example]) -> tuple[list[Example], list[Example]]:
     """(calibration half, report half): alternate examples, so both keep the label mix."""
     return list(examples[0::2]), list(examples[1::2])
+
+
+HalfSet = tuple[np.ndarray, list[str], list[str]]  # log-probabilities, gold labels, texts
+
+
+def score_halves(probabilities: Callable[[list[str]], np.ndarray], data_dir: Path,
+                 genres: Sequence[str]) -> tuple[dict[str, HalfSet], dict[str, HalfSet]]:
+    """(calibration halves, report halves): per genre, the model's log-probabilities, the gold
+    labels and the texts (so a caller can add other features of the same texts)."""
+    out: tuple[dict[str, HalfSet], dict[str, HalfSet]] = ({}, {})
+    for name in genres:
+        _, val = load_genre(data_dir, GENRES[name])
+        for half, into in zip(halves(val), out, strict=True):
+            texts = [e.text for e in half]
+            into[name] = (np.log(probabilities(texts) + 1e-9), [e.label for e in half], texts)
+    return out
 
 
 def _macro(gold: np.ndarray, pred: np.ndarray, classes: list[int]) -> tuple[float, float]:

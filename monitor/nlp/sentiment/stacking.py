@@ -25,16 +25,13 @@ import numpy as np
 from monitor.nlp.sentiment import calibrate as cal
 from monitor.nlp.sentiment.data import GENRES, LABEL_ID, load_genre
 from monitor.nlp.sentiment.ngram import NgramModel, analyze
+from monitor.nlp.sentiment.recipes import RECIPES
 from monitor.nlp.sentiment.spec import AdapterSpec
 
 log = logging.getLogger("monitor.sentiment.train")
 
-# route -> (genres, calibration objective weight of macro-recall, per-genre weights of that objective)
-ROUTES: dict[str, tuple[list[str], float, dict[str, float]]] = {
-    "en": (["en_tweets"], 0.5, {}),
-    "multi": (["zh_weibo", "zh_waimai", "zh_shopping", "multi_tweets"], 0.0,
-              {"zh_weibo": 1.0, "zh_waimai": 0.5, "zh_shopping": 0.5, "multi_tweets": 1.0}),
-}
+# route -> the recipe whose genres and calibration objective (recall weight, genre weights) the mix is chosen by
+ROUTES = {"en": RECIPES["en"], "multi": RECIPES["multi"]}
 MIX_GRID = (0.0, 0.25, 0.5, 0.625, 0.75, 0.875, 1.0, 1.25, 1.5)  # b; 0 = the transformer alone
 SEED = 13
 
@@ -65,7 +62,7 @@ def train_route_ngram(route: str, data_dir: Path, max_features: int, c: float) -
     texts: list[str] = []
     labels: list[int] = []
     weights: list[float] = []
-    for name in ROUTES[route][0]:
+    for name in ROUTES[route].calibrate_on:
         train, _ = load_genre(data_dir, GENRES[name])
         texts += [e.text for e in train]
         labels += [LABEL_ID[e.label] for e in train]
@@ -96,7 +93,8 @@ def stack(route: str, data_dir: Path, adapter: Path, backend: str, threads: int,
     from monitor.nlp.sentiment.config import SentimentConfig
     from monitor.nlp.sentiment.loading import load_builtin
 
-    genres, weight_recall, weights = ROUTES[route]
+    recipe = ROUTES[route]
+    weight_recall, weights = recipe.weight_recall, recipe.calibrate_weights
     ngram = train_route_ngram(route, data_dir, max_features, c)
     ngram.save(adapter / "ngram.safetensors")
     spec_file = adapter / "adapter.json"
@@ -105,12 +103,9 @@ def stack(route: str, data_dir: Path, adapter: Path, backend: str, threads: int,
     spec.logit_bias = [0.0, 0.0, 0.0]
     spec.write(spec_file)
     clf = load_builtin(route, SentimentConfig(backend=backend, threads=threads, batch_size=128), folder=adapter)
-    cal_sets, rep_sets = {}, {}
-    for name in genres:
-        _, val = load_genre(data_dir, GENRES[name])
-        for half, into in zip(cal.halves(val), (cal_sets, rep_sets), strict=True):
-            texts = [e.text for e in half]
-            into[name] = (np.log(clf.probabilities(texts) + 1e-9), ngram.logits(texts), [e.label for e in half])
+    cal_halves, rep_halves = cal.score_halves(clf.probabilities, data_dir, recipe.calibrate_on)
+    cal_sets = {k: (logp, ngram.logits(texts), gold) for k, (logp, gold, texts) in cal_halves.items()}
+    rep_sets = {k: (logp, ngram.logits(texts), gold) for k, (logp, gold, texts) in rep_halves.items()}
     b, bias, objective = choose_mix(cal_sets, weight_recall, weights)
     scores: dict[str, object] = {}
     for name, (t, g, gold) in rep_sets.items():

@@ -214,7 +214,6 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
 
 def calibrate(recipe_name: str, data_dir: Path, out_dir: Path, threads: int) -> dict[str, dict[str, object]]:
     """Choose the adapter's logit offsets on the calibration halves, score the report halves."""
-    import numpy as np
 
     from monitor.nlp.sentiment import calibrate as cal
     from monitor.nlp.sentiment.config import SentimentConfig
@@ -227,12 +226,9 @@ def calibrate(recipe_name: str, data_dir: Path, out_dir: Path, threads: int) -> 
     spec.logit_bias = [0.0, 0.0, 0.0]
     spec.write(spec_file)
     clf = load_builtin(recipe_name, SentimentConfig(backend="torch", threads=threads, batch_size=128), folder=out_dir)
-    cal_sets, rep_sets = {}, {}
-    for name in recipe.validate:
-        _, val = load_genre(data_dir, GENRES[name])
-        a, b = cal.halves(val)
-        cal_sets[name] = (np.log(clf.probabilities([e.text for e in a]) + 1e-9), [e.label for e in a])
-        rep_sets[name] = (np.log(clf.probabilities([e.text for e in b]) + 1e-9), [e.label for e in b])
+    cal_halves, rep_halves = cal.score_halves(clf.probabilities, data_dir, recipe.validate)
+    cal_sets = {k: (logp, gold) for k, (logp, gold, _) in cal_halves.items()}
+    rep_sets = {k: (logp, gold) for k, (logp, gold, _) in rep_halves.items()}
     chosen = {k: v for k, v in cal_sets.items() if k in recipe.calibrate_on}
     bias, objective = cal.choose_bias(chosen, recipe.weight_recall, recipe.calibrate_weights)
     scores: dict[str, dict[str, object]] = {}
