@@ -31,7 +31,7 @@ def _drop_preprocessing_hint(record: logging.LogRecord) -> bool:
 
 log = logging.getLogger("monitor.sentiment")
 
-EXPORT_VERSION = "2"
+EXPORT_VERSION = "3"  # 3: slow normalisation kernels rewritten (onnx_rewrite.py)
 
 
 def cache_key(parts: list[str], files: list[Path]) -> str:
@@ -58,8 +58,9 @@ def build_onnx(module_factory: Callable[[], object], target: Path, quantize: boo
 
     A :class:`~monitor.nlp.sentiment.modeling.PlainBert` (the shipped models) is exported
     with the TorchScript exporter (whose graph ONNX Runtime's BERT optimizer knows) and fused into
-    Attention / SkipLayerNormalization / BiasGelu kernels before quantization, which makes
-    the int8 model about a fifth faster than the unfused dynamo export.
+    Attention kernels before quantization, which makes the int8 model about a fifth faster than
+    the unfused dynamo export; the optimizer's layer-norm and bias-GELU fusions are then undone
+    (onnx_rewrite.py: their CPU kernels are slower than plain ops), another fifth.
     """
     import torch
 
@@ -96,6 +97,7 @@ def build_onnx(module_factory: Callable[[], object], target: Path, quantize: boo
                                       input_names=["input_ids", "attention_mask"], output_names=["logits"],
                                       dynamic_shapes=({0: batch, 1: seq}, {0: batch, 1: seq}),
                                       optimize=True, verbose=False)
+                    _rewrite_in_place(fp32)
         except Exception as exc:
             raise ModelError(f"could not export the sentiment model to ONNX ({type(exc).__name__}: {exc}); "
                              "set sentiment.backend: torch to run it without the fast path") from exc
@@ -137,15 +139,31 @@ def build_onnx(module_factory: Callable[[], object], target: Path, quantize: boo
 
 
 def _fuse(path: Path, heads: int, hidden: int) -> None:
-    """Rewrite the exported BERT graph in place with ONNX Runtime's fused transformer kernels."""
+    """Rewrite the exported BERT graph in place with ONNX Runtime's fused transformer kernels (attention,
+    int8 matmuls), then undo the fusions whose CPU kernels are slower than the plain ops."""
     from onnxruntime.transformers.optimizer import optimize_model
+
+    from monitor.nlp.sentiment.onnx_rewrite import rewrite_slow_kernels
 
     logging.getLogger("onnxruntime.transformers").setLevel(logging.ERROR)
     model = optimize_model(str(path), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=1)
     fused = model.get_fused_operator_statistics()
     if not fused.get("Attention"):
         raise RuntimeError(f"the BERT optimizer fused no attention ({fused})")
+    rewrite_slow_kernels(model.model)
     model.save_model_to_file(str(path))
+
+
+def _rewrite_in_place(path: Path) -> None:
+    """The slow-kernel rewrite (onnx_rewrite.py) on an exported file, for graphs the BERT optimizer does not fuse."""
+    import onnx
+
+    from monitor.nlp.sentiment.onnx_rewrite import rewrite_slow_kernels
+
+    model = onnx.load(str(path))
+    if any(rewrite_slow_kernels(model).values()):
+        onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=path.name + ".data", size_threshold=1024)
 
 
 def onnx_logits_fn(path: Path, threads: int | None) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:

@@ -54,7 +54,9 @@ def test_fused_onnx_export_agrees_with_torch(tiny: MeanPoolClassifier, tmp_path:
 
     target = build_onnx(lambda: PlainBert(tiny).eval(), tmp_path / "m" / "model.onnx", quantize)
     ops = {node.op_type for node in onnx.load(str(target), load_external_data=False).graph.node}
-    assert ("QAttention" if quantize else "Attention") in ops and "SkipLayerNormalization" in ops
+    assert ("QAttention" if quantize else "Attention") in ops
+    # the slow normalisation kernels were rewritten into plain ops (onnx_rewrite.py)
+    assert not ops & {"SkipLayerNormalization", "LayerNormalization", "BiasGelu"} and "ReduceMean" in ops
     ids, mask = _batch()
     session = ort.InferenceSession(str(target), providers=["CPUExecutionProvider"])
     got = session.run(None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0]

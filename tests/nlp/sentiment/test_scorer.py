@@ -98,6 +98,10 @@ def test_onnx_fast_path_of_a_user_model_matches_torch(tiny_dirs: dict[str, Path]
     assert abs(fast - ref).max() < 1e-4
     built = list((tmp_path / "onnx").glob("user-*/model.onnx"))
     assert len(built) == 1
+    import onnx
+
+    ops = {node.op_type for node in onnx.load(str(built[0]), load_external_data=False).graph.node}
+    assert "LayerNormalization" not in ops and "ReduceMean" in ops  # the slow kernel was rewritten
     # second load reuses the cached build
     load_classifier(str(tiny_dirs["random"]), cfg)
     assert list((tmp_path / "onnx").glob("user-*/model.onnx")) == built
