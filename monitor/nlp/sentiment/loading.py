@@ -20,6 +20,7 @@ from monitor.nlp.sentiment.labels import map_labels
 from monitor.nlp.sentiment.ngram import NgramModel
 from monitor.nlp.sentiment.runtime import EncoderClassifier, FastTokenizer
 from monitor.nlp.sentiment.spec import AdapterSpec
+from monitor.nlp.sentiment.textprep import preprocessor
 
 log = logging.getLogger("monitor.sentiment")
 
@@ -111,7 +112,7 @@ def load_builtin(part: str, cfg: SentimentConfig, folder: Path | None = None) ->
     ngram, mix = _ngram(spec, folder)
     return EncoderClassifier(spec.model_id, tokenizer, fn, spec.labels, max_length, cfg.batch_size,  # type: ignore[arg-type]
                              spec.logit_bias, backend=cfg.backend, max_tokens=cfg.max_batch_tokens, ngram=ngram,
-                             mix=mix)
+                             mix=mix, preprocess=preprocessor(spec.preprocess, str(spec_file)))
 
 
 def _ngram(spec: AdapterSpec, folder: Path) -> tuple[NgramModel | None, tuple[float, float]]:

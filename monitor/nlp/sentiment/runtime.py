@@ -55,12 +55,13 @@ class EncoderClassifier:
 
     With an n-gram model (``ngram``, shipped adapters only) the output is
     ``softmax(a * transformer_logits + b * ngram_logits + logit_bias)``, ``mix`` = (a, b).
+    ``preprocess`` is the text normalisation the model was trained with (textprep.py).
     """
 
     def __init__(self, model_id: str, tokenizer: Any, logits_fn: LogitsFn, out_labels: Sequence[Label],
                  max_length: int, batch_size: int, logit_bias: Sequence[float] | None = None,
                  backend: str = "torch", max_tokens: int = 4096, ngram: NgramModel | None = None,
-                 mix: Sequence[float] = (1.0, 1.0)) -> None:
+                 mix: Sequence[float] = (1.0, 1.0), preprocess: Callable[[str], str] | None = None) -> None:
         self.model_id = model_id
         self.backend = backend
         self.tokenizer = tokenizer
@@ -73,12 +74,15 @@ class EncoderClassifier:
         self.bias = np.asarray(logit_bias if logit_bias is not None else np.zeros(len(out_labels)), dtype=np.float32)
         self.ngram = ngram
         self.mix = (float(mix[0]), float(mix[1]))
+        self.preprocess = preprocess
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """(n, 3) probabilities over negative, neutral, positive."""
         out = np.zeros((len(texts), 3), dtype=np.float32)
         if not texts:
             return out
+        if self.preprocess is not None:
+            texts = [self.preprocess(t) for t in texts]
         extra = None
         if self.ngram is not None:
             extra = self.mix[1] * self.ngram.logits(texts)

@@ -29,6 +29,7 @@ class AdapterSpec:
     # mixed-in n-gram model (ngram.py): {"file": "ngram.safetensors", "weights": [a, b]}, logits
     # a * transformer + b * n-gram + logit_bias; None: the transformer alone
     ngram: dict[str, Any] | None = None
+    preprocess: str | None = None  # text normalisation trained with and applied when scoring (textprep.py)
 
     @classmethod
     def read(cls, path: Path) -> AdapterSpec:

@@ -27,6 +27,7 @@ from monitor.nlp.sentiment.data import GENRES, LABEL_ID, LABELS, Example, load_g
 from monitor.nlp.sentiment.metrics import evaluate
 from monitor.nlp.sentiment.modeling import AdapterSpec, MeanPoolClassifier, add_lora, trainable_state
 from monitor.nlp.sentiment.recipes import RECIPES, Recipe
+from monitor.nlp.sentiment.textprep import preprocessor
 
 log = logging.getLogger("monitor.sentiment.train")
 
@@ -131,7 +132,8 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
     train_set, vals = _draw(data_dir, recipe, seed)
     if limit:
         train_set = train_set[:limit]
-    enc = tokenizer([e.text for e in train_set], truncation=True, max_length=recipe.max_length)["input_ids"]
+    prep = preprocessor(recipe.preprocess, f"recipe {recipe.model_id}") or (lambda text: text)
+    enc = tokenizer([prep(e.text) for e in train_set], truncation=True, max_length=recipe.max_length)["input_ids"]
     labels = [LABEL_ID[e.label] for e in train_set]
     soft = None
     if recipe.distill:
@@ -139,6 +141,7 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
             raise SystemExit(f"recipe {recipe.model_id} distills: give --teacher DIR (an adapter directory)")
         from monitor.nlp.sentiment.distill import teacher_probabilities
 
+        # raw texts: the teacher applies the normalisation it was itself trained with
         soft = torch.from_numpy(teacher_probabilities(teacher, [e.text for e in train_set], out_dir, threads))
     epochs = [bucketed_batches([len(x) for x in enc], recipe.batch_size, rng) for _ in range(recipe.epochs)]
     total = sum(len(b) for b in epochs)
@@ -188,7 +191,7 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
                         "rng": torch.get_rng_state(), "step": i + 1}, ckpt)
     scores = {}
     for name, val in vals.items():
-        pred = predict(model, tokenizer, [e.text for e in val], recipe.max_length)
+        pred = predict(model, tokenizer, [prep(e.text) for e in val], recipe.max_length)
         scores[name] = evaluate([e.label for e in val], pred)
         log.info("validation %s: macro_f1 %.4f macro_recall %.4f acc %.4f", name, scores[name]["macro_f1"],
                  scores[name]["macro_recall"], scores[name]["accuracy"])
@@ -199,7 +202,7 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
     AdapterSpec(
         model_id=recipe.model_id, backbone=recipe.backbone, labels=list(LABELS), lora_r=recipe.lora_r,
         lora_alpha=recipe.lora_alpha, max_length=recipe.max_length, languages=recipe.languages,
-        quantize=recipe.quantize, num_layers=recipe.num_layers,
+        quantize=recipe.quantize, num_layers=recipe.num_layers, preprocess=recipe.preprocess,
         train={"seed": seed, "distill": recipe.distill, "teacher": str(teacher) if teacher else None,
                "mix": recipe.mix, "epochs": recipe.epochs, "lr": recipe.lr,
                "batch_size": recipe.batch_size, "steps": total, "examples": len(train_set),
