@@ -133,7 +133,9 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
     if limit:
         train_set = train_set[:limit]
     prep = preprocessor(recipe.preprocess, f"recipe {recipe.model_id}") or (lambda text: text)
-    enc = tokenizer([prep(e.text) for e in train_set], truncation=True, max_length=recipe.max_length)["input_ids"]
+    prep_train = prep if recipe.preprocess_training else (lambda text: text)
+    enc = tokenizer([prep_train(e.text) for e in train_set], truncation=True,
+                    max_length=recipe.max_length)["input_ids"]
     labels = [LABEL_ID[e.label] for e in train_set]
     soft = None
     if recipe.distill:
@@ -205,6 +207,7 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
         quantize=recipe.quantize, num_layers=recipe.num_layers, preprocess=recipe.preprocess,
         train={"seed": seed, "distill": recipe.distill, "teacher": str(teacher) if teacher else None,
                "mix": recipe.mix, "epochs": recipe.epochs, "lr": recipe.lr,
+               "training_texts": recipe.preprocess if recipe.preprocess and recipe.preprocess_training else "raw",
                "batch_size": recipe.batch_size, "steps": total, "examples": len(train_set),
                "minutes": round((time.time() - t0) / 60, 1),
                "validation": {k: {m: round(v[m], 4) for m in ("macro_f1", "macro_recall", "accuracy")}
@@ -227,6 +230,8 @@ def calibrate(recipe_name: str, data_dir: Path, out_dir: Path, threads: int) -> 
     spec_file = out_dir / "adapter.json"
     spec = AdapterSpec.read(spec_file)
     spec.logit_bias = [0.0, 0.0, 0.0]
+    spec.preprocess = recipe.preprocess  # offsets are chosen on texts as the model will score them
+    spec.model_id = recipe.model_id
     spec.write(spec_file)
     clf = load_builtin(recipe_name, SentimentConfig(backend="torch", threads=threads, batch_size=128), folder=out_dir)
     cal_halves, rep_halves = cal.score_halves(clf.probabilities, data_dir, recipe.validate)
