@@ -128,3 +128,14 @@ def test_the_fast_english_model_is_a_route_away() -> None:
         "positive", "negative", "positive", "negative"]
     assert scorer.routes["en"].ngram is None and scorer.route("zh") == "*"
 
+
+
+def test_the_english_route_reads_links_and_handles_as_placeholders(shipped_scorer: Scorer,
+                                                                   torch_scorer: Scorer) -> None:
+    raw = ["@DeltaAssist still waiting on hold http://t.co/9wWvxEbf", "@acme_uk love the new kettle! https://acme.co/k2"]
+    placeholders = ["@user still waiting on hold http", "@user love the new kettle! http"]
+    for scorer in (shipped_scorer, torch_scorer):
+        clf = scorer.routes["en"]
+        assert np.allclose(clf.probabilities(raw), clf.probabilities(placeholders), atol=1e-6)
+    # the multilingual route was trained on raw Chinese posts and keeps them as they are
+    assert shipped_scorer.routes["*"].preprocess is None
