@@ -37,6 +37,9 @@ class SentimentConfig(BaseModel):
     cache_dir: Path | None = None  # where ONNX builds go; default $XDG_CACHE_HOME/brand-monitor
     label_map: dict[str, Label] | None = None  # for user models whose labels are not neg/neu/pos
     local_files_only: bool = False  # never reach a hub, even for a model id
+    # text normalisation for user models trained on normalised tweets (e.g. cardiffnlp's twitter-roberta:
+    # "tweet" = links -> http, @handles -> @user); shipped adapters declare their own in adapter.json
+    preprocess: Literal["tweet"] | None = None
 
     @field_validator("model")
     @classmethod

@@ -204,7 +204,7 @@ def load_user_model(spec: str, cfg: SentimentConfig) -> EncoderClassifier:
         del wrapped, model
         fn = onnx_logits_fn(target, cfg.threads)
     return EncoderClassifier(spec, tokenizer, fn, labels, max_length, cfg.batch_size, backend=cfg.backend,
-                             max_tokens=cfg.max_batch_tokens)
+                             max_tokens=cfg.max_batch_tokens, preprocess=preprocessor(cfg.preprocess, "sentiment"))
 
 
 def load_classifier(spec: str, cfg: SentimentConfig) -> EncoderClassifier:

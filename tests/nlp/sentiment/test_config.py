@@ -30,3 +30,11 @@ def test_bad_values_name_the_problem() -> None:
 
 def test_routes_are_normalised() -> None:
     assert SentimentConfig(routes={" ZH ": " /models/zh "}).routes == {"zh": "/models/zh"}
+
+
+def test_preprocess_names_a_known_normalisation() -> None:
+    assert SentimentConfig().preprocess is None
+    assert SentimentConfig(preprocess="tweet").preprocess == "tweet"
+    with pytest.raises(ValidationError) as err:
+        SentimentConfig(preprocess="emoji")  # type: ignore[arg-type]
+    assert err.value.errors()[0]["msg"] == "Input should be 'tweet'"

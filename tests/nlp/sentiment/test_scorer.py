@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from monitor.errors import ModelError
@@ -162,3 +163,15 @@ def test_unwritable_cache_is_a_clear_error(tiny_dirs: dict[str, Path], tmp_path:
         load_classifier(str(tiny_dirs["random"]), SentimentConfig(backend="onnx", cache_dir=blocker))
     assert str(err.value).startswith(f"cannot write the ONNX cache in {blocker / 'onnx'} (")
     assert str(err.value).endswith("set sentiment.cache_dir (or $BRAND_MONITOR_CACHE) to a writable directory")
+
+
+def test_a_user_model_can_be_told_to_read_normalised_tweets(tiny_dirs: dict[str, Path]) -> None:
+    from monitor.nlp.sentiment.textprep import normalize_tweet
+
+    plain = load_classifier(str(tiny_dirs["random"]), SentimentConfig(backend="torch"))
+    tweety = load_classifier(str(tiny_dirs["random"]), SentimentConfig(backend="torch", preprocess="tweet"))
+    assert plain.preprocess is None and tweety.preprocess is normalize_tweet
+    raw = ["@love good day http://t.co/great", "bad @hate service www.awful.example/sad"]
+    normalised = plain.probabilities([normalize_tweet(t) for t in raw])
+    assert not np.array_equal(plain.probabilities(raw), normalised)  # the handles' and links' words count
+    assert np.array_equal(tweety.probabilities(raw), normalised)
