@@ -55,7 +55,7 @@ class EncoderClassifier:
 
     With an n-gram model (``ngram``, shipped adapters only) the output is
     ``softmax(a * transformer_logits + b * ngram_logits + logit_bias)``, ``mix`` = (a, b).
-    ``preprocess`` is the text normalisation the model was trained with (textprep.py).
+    ``preprocess`` normalises each text before both models read it (textprep.py).
     """
 
     def __init__(self, model_id: str, tokenizer: Any, logits_fn: LogitsFn, out_labels: Sequence[Label],

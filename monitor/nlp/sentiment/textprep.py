@@ -1,4 +1,4 @@
-"""Text normalisation a model was trained with, applied the same way when it scores.
+"""Text normalisation applied to a post before a model scores it (and, usually, to its training texts).
 
 ``tweet``: links become ``http`` and @handles become ``@user``, the convention of the
 TweetEval / XLM-T tweet sets (our multilingual training tweets already look like that).
