@@ -21,10 +21,14 @@ MS_DOMAIN = "com.microsoft"
 
 def rewrite_slow_kernels(model: Any) -> dict[str, int]:
     """Rewrite ``model`` (an ``onnx.ModelProto``) in place; returns how many nodes of each kind were replaced."""
-    from onnx import helper
+    from onnx import helper, numpy_helper
 
     graph = model.graph
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 17)
+    axes = None  # opset 18 made ReduceMean's axes an input: one shared initializer then
+    if opset >= 18:
+        axes = "_bm_last_axis"
+        graph.initializer.append(numpy_helper.from_array(np.array([-1], dtype=np.int64), axes))
     used = {name for node in graph.node for name in node.input} | {out.name for out in graph.output}
     counts = {"SkipLayerNormalization": 0, "LayerNormalization": 0, "BiasGelu": 0}
     nodes: list[Any] = []
@@ -39,11 +43,11 @@ def rewrite_slow_kernels(model: Any) -> dict[str, int]:
                 x = prefix + "_xb"
             nodes.append(helper.make_node("Add", [x, skip], [prefix + "_sum"]))
             nodes += _layer_norm(graph, prefix, prefix + "_sum", gamma, beta, attrs.get("epsilon", 1e-12),
-                                 node.output[0], opset)
+                                 node.output[0], axes)
         elif (node.op_type == "LayerNormalization" and node.domain in ("", "ai.onnx") and not extra_outputs_used
               and attrs.get("axis", -1) == -1 and len(node.input) >= 3 and node.input[2]):
             nodes += _layer_norm(graph, prefix, node.input[0], node.input[1], node.input[2],
-                                 attrs.get("epsilon", 1e-5), node.output[0], opset)
+                                 attrs.get("epsilon", 1e-5), node.output[0], axes)
         elif node.op_type == "BiasGelu" and node.domain == MS_DOMAIN:
             nodes.append(helper.make_node("Add", list(node.input[:2]), [prefix + "_xb"]))
             nodes.append(helper.make_node("Gelu", [prefix + "_xb"], list(node.output), domain=MS_DOMAIN))
@@ -53,10 +57,13 @@ def rewrite_slow_kernels(model: Any) -> dict[str, int]:
         counts[node.op_type] += 1
     del graph.node[:]
     graph.node.extend(nodes)
+    if axes is not None and not counts["SkipLayerNormalization"] + counts["LayerNormalization"]:
+        graph.initializer.pop()  # the shared axes, unused
     return counts
 
 
-def _layer_norm(graph: Any, p: str, x: str, gamma: str, beta: str, eps: float, out: str, opset: int) -> list[Any]:
+def _layer_norm(graph: Any, p: str, x: str, gamma: str, beta: str, eps: float, out: str,
+                axes: str | None) -> list[Any]:
     """LayerNorm over the last axis as ReduceMean/Sub/Mul/ReduceMean/Add/Sqrt/Div/Mul/Add.
 
     ``Mul(d, d)`` rather than ``Pow(d, 2)``, so ONNX Runtime's LayerNormFusion does not fold it back.
@@ -65,12 +72,10 @@ def _layer_norm(graph: Any, p: str, x: str, gamma: str, beta: str, eps: float, o
 
     graph.initializer.append(numpy_helper.from_array(np.array(eps, dtype=np.float32), p + "_eps"))
 
-    def mean(src: str, dst: str) -> Any:  # axes became an input in opset 18
-        if opset < 18:
+    def mean(src: str, dst: str) -> Any:
+        if axes is None:
             return helper.make_node("ReduceMean", [src], [dst], axes=[-1])
-        if not any(init.name == "_bm_last_axis" for init in graph.initializer):
-            graph.initializer.append(numpy_helper.from_array(np.array([-1], dtype=np.int64), "_bm_last_axis"))
-        return helper.make_node("ReduceMean", [src, "_bm_last_axis"], [dst])
+        return helper.make_node("ReduceMean", [src, axes], [dst])
 
     return [
         mean(x, p + "_mean"),
