@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from monitor.alerts.dispatch import DispatchConfig
 from monitor.alerts.levels import EngineConfig
@@ -24,6 +24,7 @@ from monitor.durations import Duration
 from monitor.errors import ConfigError, Problem
 from monitor.nlp.sentiment import SentimentConfig
 from monitor.plugins import PluginConfig, Registry
+from monitor.safejson import JsonLimits
 from monitor.sources.base import SOURCES, SourceConfig
 from monitor.yamlio import Located, expand_env, load_yaml, parse_yaml, pydantic_problems
 
@@ -31,6 +32,16 @@ ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_KEYWORDS = ROOT / "keywords.yaml"
 BUNDLED_PLAYBOOKS = ROOT / "playbooks"
 BUNDLED_FEED = ROOT / "examples" / "acme-48h.jsonl"
+
+
+def _whole_number(value: Any) -> Any:
+    """``port: yes`` is YAML for true; true is not port 1."""
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError(f"must be a whole number, got {value!r} (write e.g. 8080)")
+    return value
+
+
+Port = Annotated[int, BeforeValidator(_whole_number)]
 
 
 class _Strict(BaseModel):
@@ -45,8 +56,31 @@ class StoreConfig(_Strict):
 class ServerConfig(_Strict):
     enabled: bool = True
     host: str = Field(default="127.0.0.1", description="bind address of /healthz, /metrics and the API")
-    port: int = Field(default=8080, ge=0, le=65535, description="0 picks a free port")
-    api_token: str | None = Field(default=None, description="bearer token required by the incident/relabel API")
+    port: Port = Field(default=8080, ge=0, le=65535, description="0 picks a free port")
+    api_token: str | None = Field(default=None, description="bearer token required by the incident/relabel API; "
+                                                            "none: the API is read-only (loopback only)")
+    allowed_hosts: list[str] = Field(default_factory=list, description="Host names served besides loopback names "
+                                     "and IP literals (e.g. monitor.example.com, .example.com; '*': any)")
+    allowed_origins: list[str] = Field(default_factory=list, description="browser origins allowed to call the "
+                                       "mutating API besides the same origin (e.g. https://ops.example.com)")
+    max_body_bytes: int = Field(default=65_536, ge=1, description="larger API request bodies are refused with 413")
+    limits: JsonLimits = Field(default_factory=JsonLimits, description="depth, string and number limits "
+                                                                       "on API request bodies")
+
+    @field_validator("api_token")
+    @classmethod
+    def _token(cls, v: str | None) -> str | None:
+        return v or None  # ${MONITOR_API_TOKEN:-} left empty means no token
+
+    @model_validator(mode="after")
+    def _secure(self) -> ServerConfig:
+        from monitor.http_api import is_loopback
+
+        if self.enabled and not self.api_token and not is_loopback(self.host):
+            raise ValueError(f"server.host {self.host!r} is not a loopback address and no server.api_token is set, "
+                             f"so anyone who can reach it could act on incidents; set api_token "
+                             f"(api_token: ${{MONITOR_API_TOKEN}}) or bind host: 127.0.0.1")
+        return self
 
 
 class HealthConfig(_Strict):
