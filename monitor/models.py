@@ -139,8 +139,10 @@ def _count(obj: dict[str, Any], name: str) -> int:
     value = obj.get(name)
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise EventFormatError(f"field '{name}' must be a non-negative number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_NUMBER:
+        limit = "" if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 else \
+            f" no larger than {MAX_NUMBER:g}"
+        raise EventFormatError(f"field '{name}' must be a non-negative number{limit}, got {_show(value)}")
     return int(value)
 
 
@@ -148,9 +150,19 @@ def _number(obj: dict[str, Any], name: str) -> float:
     value = obj.get(name)
     if value is None:
         raise EventFormatError(f"missing required field '{name}'")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise EventFormatError(f"field '{name}' must be a number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not -MAX_NUMBER <= value <= MAX_NUMBER:
+        raise EventFormatError(f"field '{name}' must be a finite number, got {_show(value)}")
     return float(value)
+
+
+MAX_NUMBER = 1e15  # counts and prices beyond this are junk (NaN and infinities fail the range check too)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, int) and value.bit_length() > 200:
+        return f"a number of about {int(value.bit_length() * 0.30103)} digits"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:60] + "..."
 
 
 _KNOWN = {

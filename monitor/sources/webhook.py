@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 from collections import Counter, deque
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -32,9 +33,11 @@ from typing import Any, ClassVar
 from aiohttp import web
 from pydantic import Field, SecretStr, field_validator, model_validator
 
+from monitor import safejson
 from monitor.durations import Duration
 from monitor.errors import EventFormatError
 from monitor.models import Event, parse_event
+from monitor.safejson import JsonLimitError, JsonLimits
 from monitor.sources.base import Batch, Source, SourceConfig, SourceContext, register_source
 from monitor.sources.spool import Spool
 
@@ -60,6 +63,7 @@ class WebhookConfig(SourceConfig):
         default=timedelta(minutes=5), description="how far a signed timestamp may be from our clock"
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1, description="larger bodies are refused with 413")
+    limits: JsonLimits = Field(default_factory=JsonLimits, description="depth, string and number limits per body")
     queue_size: int = Field(default=10_000, ge=1, description="events waiting for the pipeline before 503")
     batch_size: int = Field(default=256, ge=1, description="events handed to the pipeline at once")
     expected_update_period: Duration | None = Field(
@@ -106,7 +110,7 @@ def sign(secret: str, timestamp: int | str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def split_items(body: bytes) -> list[tuple[int, Any] | tuple[int, EventFormatError]]:
+def split_items(body: bytes, limits: JsonLimits | None = None) -> list[tuple[int, Any] | tuple[int, EventFormatError]]:
     """Body -> ``(index, decoded item or error)``: one object, an array, or JSON lines.
 
     Raises :class:`Rejected` (400) when the body is not text or holds no items at all.
@@ -118,8 +122,12 @@ def split_items(body: bytes) -> list[tuple[int, Any] | tuple[int, EventFormatErr
     if not text.strip():
         raise Rejected(400, "body is empty; send an event object, an array of events, or JSON lines")
     try:
-        whole = json.loads(text)
-    except json.JSONDecodeError:
+        whole = safejson.loads(text, limits)
+    except JsonLimitError as exc:
+        if len(text.strip().splitlines()) <= 1:
+            raise Rejected(400, f"body refused: {exc}") from None
+        whole, as_lines = None, True  # JSON lines: each line is judged on its own
+    except ValueError:
         whole = None
         as_lines = True
     else:
@@ -136,9 +144,11 @@ def split_items(body: bytes) -> list[tuple[int, Any] | tuple[int, EventFormatErr
         if not line.strip():
             continue
         try:
-            out.append((len(out), json.loads(line)))
+            out.append((len(out), safejson.loads(line, limits)))
         except json.JSONDecodeError as exc:
             out.append((len(out), EventFormatError(f"line {lineno}: not valid JSON ({exc.msg}, column {exc.colno})")))
+        except ValueError as exc:  # a limit (depth, number, string length)
+            out.append((len(out), EventFormatError(f"line {lineno}: {exc}")))
     return out
 
 
@@ -199,7 +209,7 @@ class WebhookSource(Source):
         try:
             body = await self._read_body(request)
             self._authenticate(request, body)
-            items = split_items(body)
+            items = split_items(body, self.cfg.limits)
         except Rejected as exc:
             log.warning("webhook %s refused a request: %s", self.name, exc, extra={"source": self.name})
             return web.json_response({"error": str(exc)}, status=exc.status, headers=exc.headers)
@@ -262,7 +272,8 @@ class WebhookSource(Source):
         if cfg.token is not None and auth:
             scheme, _, given = auth.partition(" ")
             expected = cfg.token.get_secret_value()
-            if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected.encode()):
+            given_bytes = given.strip().encode("utf-8", "surrogateescape")  # any header bytes, never a 500
+            if scheme.lower() == "bearer" and hmac.compare_digest(given_bytes, expected.encode()):
                 return
             if cfg.hmac_secret is None or cfg.signature_header not in request.headers:
                 raise Rejected(401, "bad bearer token", {"WWW-Authenticate": "Bearer"})
@@ -278,18 +289,17 @@ class WebhookSource(Source):
     def _check_signature(self, request: web.Request, body: bytes, secret: str) -> None:
         cfg = self.cfg
         raw_ts = request.headers.get(cfg.timestamp_header, "").strip()
-        try:
-            ts = int(raw_ts)
-        except ValueError:
-            raise Rejected(401, f"signed requests need {cfg.timestamp_header}: <unix seconds>") from None
+        if not re.fullmatch(r"-?[0-9]{1,12}", raw_ts):  # 10**400 would overflow the clock arithmetic
+            raise Rejected(401, f"signed requests need {cfg.timestamp_header}: <unix seconds>")
+        ts = int(raw_ts)
         now = self.ctx.clock.now().timestamp()
         window = cfg.tolerance.total_seconds()
         if abs(now - ts) > window:
             raise Rejected(401, f"timestamp {ts} is more than {window:g} s from our clock (replayed or clock skew)")
-        given = request.headers[cfg.signature_header].strip().lower()
+        given = request.headers[cfg.signature_header].strip().lower()[:200]
         given = given.removeprefix("sha256=")
         expected = sign(secret, raw_ts, body).removeprefix("sha256=")
-        if not hmac.compare_digest(given.encode(), expected.encode()):
+        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode()):
             raise Rejected(401, "bad signature")
         # a timestamp accepted now stays acceptable for at most 2 x tolerance: remember that long
         while self._sig_order and now - self._sig_order[0][0] > 2 * window:
