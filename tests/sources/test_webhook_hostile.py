@@ -72,10 +72,10 @@ async def test_non_finite_and_absurd_numbers_are_item_errors(server: Server) -> 
 
 
 async def test_limits_are_configurable() -> None:
-    async for s in start(limits={"max_depth": 3, "max_string_chars": 10}):
-        status, resp = await s.post_bearer(json.dumps(post_obj(1, text="x" * 11)))
+    async for s in start(limits={"max_depth": 3, "max_string_chars": 24}):
+        status, resp = await s.post_bearer(json.dumps(post_obj(1, text="x" * 25)))
         assert status == 400
-        assert resp["error"].startswith("body refused: a string of 11 characters is longer than the limit of 10")
+        assert resp["error"].startswith("body refused: a string of 25 characters is longer than the limit of 24")
         status, resp = await s.post_bearer(json.dumps(post_obj(1, text="short")))
         assert status == 202, resp
         assert TOKEN  # the bearer helper authenticates with it
