@@ -9,6 +9,8 @@ one.
 
 from __future__ import annotations
 
+import difflib
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -20,8 +22,9 @@ from monitor.alerts.dispatch import DispatchConfig
 from monitor.alerts.levels import EngineConfig
 from monitor.alerts.notifiers.base import NOTIFIERS, NotifierConfig
 from monitor.alerts.playbooks import PlaybookSet, load_playbooks
-from monitor.durations import Duration
+from monitor.durations import Duration, parse_duration
 from monitor.errors import ConfigError, Problem
+from monitor.models import LEVELS, TRANSITIONS
 from monitor.nlp.sentiment import SentimentConfig
 from monitor.plugins import PluginConfig, Registry
 from monitor.safejson import JsonLimits
@@ -150,6 +153,9 @@ def _plugins(items: Any, registry: Registry[Any], section: str, doc: Located,
         except ValidationError as exc:
             problems.extend(pydantic_problems(exc, doc, loc))
             continue
+        _semantics(cfg, doc, loc, problems)
+        if isinstance(cfg, NotifierConfig):
+            _routing(cfg, doc, loc, problems)
         name = cfg.display_name()
         if name in names:
             problems.append(Problem(doc.file, doc.place(loc), f"{registry.family} name {name!r} is used twice "
@@ -164,6 +170,60 @@ def _plugins(items: Any, registry: Registry[Any], section: str, doc: Located,
             routes.setdefault(route, i)
         out.append(cfg)
     return out
+
+
+POSITIVE_DURATIONS = frozenset({"interval", "window", "tick", "check_interval", "timeout", "tolerance",
+                                 "expected_update_period", "repeat_interval", "retry_base"})
+"""Duration fields where 0s would spin, divide by zero or never hold anything."""
+ROUTING_LEVELS = (*LEVELS, "system")
+
+
+def _semantics(model: BaseModel, doc: Located, loc: tuple[str | int, ...], problems: list[Problem]) -> None:
+    """What types alone let through: 0s where time must pass, infinite or NaN numbers."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        here = (*loc, name)
+        if isinstance(value, BaseModel):
+            _semantics(value, doc, here, problems)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    _semantics(item, doc, (*here, i), problems)
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append(Problem(doc.file, doc.place(here), f"must be a finite number, got {value}"))
+        elif isinstance(value, timedelta) and not value and name in POSITIVE_DURATIONS:
+            problems.append(Problem(doc.file, doc.place(here), "must be longer than 0s (write e.g. 30s, 5m or 1h)"))
+
+
+def _raw_semantics(data: Any, doc: Located, loc: tuple[str | int, ...], problems: list[Problem]) -> None:
+    """The same checks on the raw document, so they are listed even where a sibling field is invalid."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, loc)]
+    while stack:
+        value, here = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((v, (*here, str(k))) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, (*here, i)) for i, v in enumerate(value))
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append(Problem(doc.file, doc.place(here), f"must be a finite number, got {value}"))
+        elif here and here[-1] in POSITIVE_DURATIONS and value is not None:
+            try:
+                zero = not parse_duration(value)
+            except ValueError:
+                continue  # reported by the field's own validation
+            if zero:
+                problems.append(Problem(doc.file, doc.place(here), "must be longer than 0s (write e.g. 30s, 5m or 1h)"))
+
+
+def _routing(cfg: NotifierConfig, doc: Located, loc: tuple[str | int, ...], problems: list[Problem]) -> None:
+    """A misspelt level or transition would silently route nothing: name it and the closest match."""
+    for field, known in (("levels", ROUTING_LEVELS), ("transitions", TRANSITIONS)):
+        for i, value in enumerate(getattr(cfg, field, None) or []):
+            if value not in known:
+                close = difflib.get_close_matches(value, known, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                problems.append(Problem(doc.file, doc.place((*loc, field, i)),
+                                        f"unknown {field[:-1]} {value!r}; {hint}(known: {', '.join(known)})"))
 
 
 def _relative(base: Path, p: Path) -> Path:
@@ -206,6 +266,10 @@ def validate(data: Any, doc: Located, base_dir: Path, env: dict[str, str] | None
         config = Config.model_validate(rest)
     except ValidationError as exc:
         problems.extend(pydantic_problems(exc, doc))
+    else:
+        _semantics(config, doc, (), problems)
+    _raw_semantics(data, doc, (), problems)
+    problems = list(dict.fromkeys(problems))  # a check that ran on both the raw and the validated value
     # a value left empty by a missing ${VAR} is reported once, as the missing variable
     unset = {p.place for p in env_problems}
     problems = env_problems + [p for p in problems if p.place not in unset]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 from typing import Annotated, Any
@@ -10,6 +11,18 @@ from pydantic import BeforeValidator, PlainSerializer
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
+MAX_SECONDS = 100 * 365 * 86400
+"""Longest duration a config may name (100 years): beyond it, date arithmetic overflows."""
+
+
+def _bounded(seconds: float, value: Any) -> timedelta:
+    if isinstance(seconds, float) and math.isnan(seconds):
+        raise ValueError(f"not a duration: {value!r} (write e.g. 30s, 15m, 1h, 3d, 7w)")
+    if seconds > MAX_SECONDS:
+        big = isinstance(value, int) and value.bit_length() > 128
+        shown = "a huge number" if big else (repr(value) if len(repr(value)) <= 40 else f"{str(value)[:20]}...")
+        raise ValueError(f"duration {shown} is too long; the most is 100 years (5200w)")
+    return timedelta(seconds=seconds)
 
 
 def parse_duration(value: Any) -> timedelta:
@@ -21,7 +34,7 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, int | float):
         if value < 0:
             raise ValueError(f"duration must not be negative: {value!r}")
-        return timedelta(seconds=value)
+        return _bounded(value, value)
     if not isinstance(value, str):
         raise ValueError(f"not a duration: {value!r} (write e.g. 30s, 15m, 1h, 3d, 7w)")
     text = value.strip().lower().replace(" ", "")
@@ -33,7 +46,7 @@ def parse_duration(value: Any) -> timedelta:
         pos = m.end()
     if not text or pos != len(text):
         raise ValueError(f"not a duration: {value!r} (write e.g. 30s, 15m, 1h, 3d, 7w)")
-    return timedelta(seconds=total)
+    return _bounded(total, value)
 
 
 def format_duration(td: timedelta) -> str:

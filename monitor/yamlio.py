@@ -82,20 +82,87 @@ def load_yaml(path: str | Path, *, display: str | None = None) -> Located:
     return parse_yaml(text, name)
 
 
+MAX_DEPTH = 64
+"""Deepest nesting a config may have (a real one is under 10 levels)."""
+MAX_NODES = 500_000
+"""Most values a document may expand to, aliases counted each time they are used (anchor bombs)."""
+
+
 def parse_yaml(text: str, name: str) -> Located:
+    """Parse YAML text; syntax errors, duplicate keys, recursive aliases, alias bombs and absurd
+    nesting become a ConfigError naming the place, before anything is built from the document."""
+    loader = yaml.SafeLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        if node is not None:
+            raise_if(_check_shape(node, name))
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ConfigError([Problem(name, place, f"YAML syntax error: {exc.problem}")]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([Problem(name, "", f"YAML syntax error: {exc}")]) from None
+    except (ValueError, OverflowError) as exc:  # e.g. a 5,000-digit integer or a date like 2026-13-45
+        raise ConfigError([Problem(name, "", f"a value cannot be read: {str(exc)[:200]}")]) from None
+    except RecursionError:
+        raise ConfigError([Problem(name, "", f"nesting is too deep to read; a config has at most {MAX_DEPTH} "
+                                             f"levels of lists and mappings")]) from None
+    finally:
+        loader.dispose()
     lines: dict[Loc, int] = {}
     if node is not None:
         _walk(node, (), lines)
     return Located(data=data, file=name, lines=lines)
+
+
+def _check_shape(root: yaml.Node, name: str) -> list[Problem]:
+    """Duplicate keys, recursive aliases, nesting depth and expanded size, without recursing."""
+    problems: list[Problem] = []
+    count = 0
+    checked: set[int] = set()  # mappings already checked for duplicate keys (aliases revisit them)
+    stack: list[tuple[yaml.Node, int, frozenset[int]]] = [(root, 1, frozenset())]
+    while stack:
+        node, depth, above = stack.pop()
+        count += 1
+        line = node.start_mark.line + 1
+        if count > MAX_NODES:
+            return [*problems, Problem(name, f"line {line}", f"the document expands to more than {MAX_NODES:,} "
+                                       f"values (aliases of aliases: a YAML 'billion laughs' bomb?); write the "
+                                       f"values out or use fewer aliases")]
+        if depth > MAX_DEPTH:
+            return [*problems, Problem(name, f"line {line}", f"nesting is deeper than {MAX_DEPTH} levels; "
+                                       f"flatten the structure")]
+        if not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            continue
+        if id(node) in above:
+            return [*problems, Problem(name, f"line {line}", "the value anchored here is used inside itself "
+                                       "(a recursive alias); it can never be written out")]
+        inner = above | {id(node)}
+        if isinstance(node, yaml.MappingNode):
+            if id(node) not in checked:
+                checked.add(id(node))
+                problems.extend(_duplicates(node, name))
+            children = [v for pair in node.value for v in pair]
+        else:
+            children = list(node.value)
+        stack.extend((child, depth + 1, inner) for child in reversed(children))
+    return problems
+
+
+def _duplicates(node: yaml.MappingNode, name: str) -> list[Problem]:
+    out: list[Problem] = []
+    first: dict[str, int] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
+            continue
+        line = key.start_mark.line + 1
+        if key.value in first:
+            out.append(Problem(name, f"line {line}", f"duplicate key {key.value!r} (also on line "
+                                                     f"{first[key.value]}); keep one of them"))
+        else:
+            first[key.value] = line
+    return out
 
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -123,7 +190,15 @@ def expand_env(data: Any, env: dict[str, str] | None, doc: Located, problems: li
                                 f"write ${{{name}:-default}})"))
         return ""
 
-    return _ENV.sub(sub, data)
+    out = _ENV.sub(sub, data)
+    for m in _BROKEN.finditer(_ENV.sub("", data)):
+        problems.append(Problem(doc.file, doc.place(loc),
+                                f"malformed variable reference {m.group()[:40]!r}; write ${{NAME}} or "
+                                f"${{NAME:-default}} (a name is letters, digits and _, not starting with a digit)"))
+    return out
+
+
+_BROKEN = re.compile(r"\$\{[^}]*\}?")  # any ${ left after the well-formed references are removed
 
 
 def pydantic_problems(exc: ValidationError, doc: Located, prefix: Loc = ()) -> list[Problem]:

@@ -121,6 +121,10 @@ _FIELD_EXAMPLE = {"author": "author:jdoe", "kind": "kind:news", "lang": "lang:zh
                   "source": "source:reddit", "title": "title:recall"}
 
 
+MAX_NESTING = 32
+"""Deepest nesting of parentheses and NOTs in one query (real rules stay under 5)."""
+
+
 class Parser:
     """Recursive-descent parser; raises :class:`QueryError` at the first problem."""
 
@@ -132,6 +136,13 @@ class Parser:
         self.toks = tokenize(self.query)
         self.pos = 0
         self.scope = "any"
+        self.depth = 0  # open parentheses and NOTs: bounded, so a hostile query cannot exhaust the stack
+
+    def enter(self, tok: Tok) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise QueryError(f"nested more than {MAX_NESTING} levels deep (parentheses or NOTs); "
+                             f"simplify the query", tok.col)
 
     def parse(self) -> Node:
         if not self.toks:
@@ -188,7 +199,10 @@ class Parser:
             self.take()
             if not self.starts_operand(self.peek()):
                 raise QueryError("NOT needs a term after it", tok.col)
-            return Not(self.unary(), tok.col)
+            self.enter(tok)
+            node = Not(self.unary(), tok.col)
+            self.depth -= 1
+            return node
         return self.near()
 
     def near(self) -> Node:
@@ -223,7 +237,9 @@ class Parser:
                 raise QueryError("empty parentheses", tok.col)
             if nxt is None:
                 raise QueryError("'(' is never closed: add ')'", tok.col)
+            self.enter(tok)
             node = self.or_expr()
+            self.depth -= 1
             close = self.peek()
             if close is None or close.kind != "RP":
                 raise QueryError("'(' is never closed: add ')'", tok.col)
