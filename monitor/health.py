@@ -16,6 +16,7 @@ from typing import Any
 from monitor.durations import format_duration
 from monitor.metrics import Metrics
 from monitor.models import Alert, Evidence, format_ts
+from monitor.redact import redact_text
 
 
 @dataclass
@@ -87,18 +88,23 @@ class HealthTracker:
         if events:
             h.last_event_at = now
             h.events += events
-        h.skipped.update(skipped)
+        for reason, n in skipped.items():  # bounded: hostile items must not grow memory or /healthz
+            key = bounded_reason(reason)
+            if key not in h.skipped and len(h.skipped) >= MAX_SKIP_REASONS:
+                key = OTHER_REASONS
+            h.skipped[key] += n
         if self.metrics:
             self.metrics.inc("source_polls_total", source=name, result="ok")
             self.metrics.inc("source_events_total", events, source=name)
             for reason, n in skipped.items():
-                self.metrics.inc("source_items_skipped_total", n, source=name, reason=_reason_label(reason))
+                self.metrics.inc("source_items_skipped_total", n, source=name,
+                                 reason=_reason_label(bounded_reason(reason))[:80])
 
     def failure(self, name: str, error: str, now: datetime) -> None:
         h = self.sources[name]
         h.last_poll_at = now
         h.consecutive_failures += 1
-        h.last_error = error
+        h.last_error = bounded_reason(error, 1000)
         if self.metrics:
             self.metrics.inc("source_polls_total", source=name, result="error")
 
@@ -121,6 +127,18 @@ class HealthTracker:
                 alerts.append(_alert(h, now, "recovered", "system.recovered", reason))
                 h.blind, h.blind_since = False, None
         return alerts
+
+
+MAX_SKIP_REASONS = 50
+"""Distinct skip reasons kept per source; further ones are counted under OTHER_REASONS."""
+MAX_REASON_CHARS = 300
+OTHER_REASONS = f"other reasons (only {MAX_SKIP_REASONS} distinct reasons are kept per source)"
+
+
+def bounded_reason(reason: str, limit: int = MAX_REASON_CHARS) -> str:
+    """A reason as kept and shown: credentials masked, at most ``limit`` characters."""
+    reason = redact_text(reason[: limit * 4])
+    return reason if len(reason) <= limit else reason[: limit - 1] + "…"
 
 
 def _reason_label(reason: str) -> str:

@@ -7,6 +7,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from monitor.redact import redact_text
+
 _STD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
 
 
@@ -28,12 +30,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False)
 
 
+class RedactingFormatter(logging.Formatter):
+    """Wraps a formatter: credentials in any URL of a log line are masked (monitor.redact)."""
+
+    def __init__(self, inner: logging.Formatter) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_text(self.inner.format(record))
+
+
 def setup_logging(verbose: int = 0, json_logs: bool | None = None) -> None:
     """Configure the root logger once; ``json_logs=None`` picks JSON when stderr is not a TTY."""
     level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
     use_json = (not sys.stderr.isatty()) if json_logs is None else json_logs
-    handler.setFormatter(JsonFormatter() if use_json else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    inner = JsonFormatter() if use_json else logging.Formatter("%(levelname)s %(name)s: %(message)s")
+    handler.setFormatter(RedactingFormatter(inner))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -18,6 +18,7 @@ from pydantic import Field
 from monitor.durations import Duration
 from monitor.errors import SourceError
 from monitor.models import Post
+from monitor.redact import redact_url, strip_userinfo
 from monitor.sources.base import Batch, register_source
 from monitor.sources.http import HttpSource, HttpSourceConfig, Response, Validators
 from monitor.sources.text import host_of, html_to_text, parse_time, truncate
@@ -98,12 +99,14 @@ class FeedSource(HttpSource):
         return batch
 
     def _parse(self, resp: Response, batch: Batch) -> Any:
-        headers = {"content-type": resp.headers.get("Content-Type", ""), "content-location": resp.url}
+        # the base for relative links: never the feed URL's password (it would end up in stored post links)
+        headers = {"content-type": resp.headers.get("Content-Type", ""), "content-location": strip_userinfo(resp.url)}
         parsed = feedparser.parse(resp.body, response_headers=headers)
         exc = parsed.get("bozo_exception")
         if not parsed.entries and not parsed.get("version"):
             raise SourceError(
-                f"{self.name}: {resp.url} is not an RSS or Atom feed ({resp.content_type or 'no content type'}):"
+                f"{self.name}: {redact_url(resp.url)} is not an RSS or Atom feed "
+                f"({resp.content_type or 'no content type'}):"
                 f" {resp.snippet(120)}; check the feed URL",
                 retryable=False,
             )

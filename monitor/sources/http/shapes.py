@@ -7,16 +7,11 @@ data.children to be a list, got dict"), never with a KeyError deep in a mapper.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from monitor.errors import SourceError
+from monitor.redact import redact_url
 
 __all__ = ["redact_url", "require", "shape_error", "type_name"]
-
-_SECRET_PARAMS = frozenset(
-    {"key", "api_key", "apikey", "access_token", "token", "client_secret", "password", "sig", "signature"}
-)
-
 
 
 def type_name(value: Any) -> str:
@@ -81,16 +76,5 @@ def _as_tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
     return types if isinstance(types, tuple) else (types,)
 
 
-def redact_url(url: str) -> str:
-    """The URL with secret-looking query values (key, token, sig, ...) replaced by ``***``."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if not parts.query:
-        return url
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    pairs = [(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in query]
-    return urlunsplit(parts._replace(query=urlencode(pairs)))
 
 
