@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote, urlsplit
@@ -54,11 +55,17 @@ def safe_url(url: str | None) -> str | None:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# invisible characters that hide or reorder what a reader sees: zero-width space/joiners, LRM/RLM,
+# bidi embeddings and isolates, word joiner and invisible operators, BOM, Arabic letter mark
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u061c]")
 
 
 def clean(text: str) -> str:
-    """Drop control characters (terminal escapes) and bidi overrides (spoofed text direction)."""
-    return _CONTROL.sub("", text)
+    """NFKC-normalise, drop control characters (terminal escapes), bidi controls (spoofed text
+    direction) and zero-width characters (hidden text): what a reader sees is what is there."""
+    if text.isascii():
+        return _CONTROL.sub("", text)
+    return INVISIBLE.sub("", _CONTROL.sub("", unicodedata.normalize("NFKC", text)))
 
 
 def one_line(text: str) -> str:

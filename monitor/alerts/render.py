@@ -10,9 +10,11 @@ syntax with an invisible zero-width space, HTML escapes everything.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from monitor.alerts.markup import (
     ZWSP,
@@ -55,6 +57,28 @@ class ExampleView:
     text: str  # one line, truncated
     when: str
     reach: str  # "120 reposts" or ""
+    link_label: str = ""  # the text the URL is linked behind: the source, or the URL's own host
+
+
+def link_label(source: str, outlet: str | None, url: str | None) -> str:
+    """The claimed outlet labels the link only when the URL really is on that outlet's site."""
+    if not url:
+        return source
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    claimed = (outlet or "").strip().rstrip(".").lower().removeprefix("www.")
+    if not claimed or host == claimed or host.endswith("." + claimed):
+        return source
+    return host or source
+
+
+def example_source(ex: ExampleView, esc: Callable[[str], str], link: Callable[[str, str], str]) -> str:
+    """The example's source, linked; a foreign host is named instead of hiding behind the outlet."""
+    if not ex.url:
+        return esc(ex.source)
+    label = ex.link_label or ex.source
+    if label == ex.source:
+        return link(esc(ex.source), ex.url)
+    return f"{esc(ex.source)} {link(esc(label), ex.url)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +184,11 @@ def _notice(alert: Alert, pb: Any) -> str:
 
 def _example(ex: Example, text_limit: int) -> ExampleView:
     reach = f"{ex.reposts} reposts" if ex.reposts else ""
-    source = f"{ex.source} ({ex.outlet})" if ex.outlet else ex.source
-    return ExampleView(source=source, author=one_line(ex.author or ""), url=safe_url(ex.url),
-                       text=truncate(one_line(ex.text), text_limit), when=fmt_time(ex.ts), reach=reach)
+    source = one_line(f"{ex.source} ({ex.outlet})" if ex.outlet else ex.source)
+    url = safe_url(ex.url)
+    return ExampleView(source=source, author=one_line(ex.author or ""), url=url,
+                       text=truncate(one_line(ex.text), text_limit), when=fmt_time(ex.ts), reach=reach,
+                       link_label=one_line(link_label(source, ex.outlet, url)))
 
 
 def _playbook(alert: Alert) -> PlaybookView | None:
@@ -201,12 +227,24 @@ def build_view(alert: Alert, *, max_examples: int = EXAMPLES, text_limit: int = 
         facts.append(("Trigger", alert.evidence.trigger))
     if pb is not None:
         facts.append(("Owner", pb.owner))
+    pbv = _playbook(alert)
+    if pbv is not None:  # every text a channel shows is cleaned (NFKC; no bidi or zero-width characters)
+        pbv = dataclasses.replace(pbv, **{f.name: _cleaned(getattr(pbv, f.name)) for f in dataclasses.fields(pbv)})
     return AlertView(
-        alert=alert, tag=tag_for(alert), color=color_for(alert), headline=headline(alert),
-        notice=_notice(alert, pb), facts=tuple(facts), why=why_lines(alert, examples),
+        alert=alert, tag=tag_for(alert), color=color_for(alert), headline=clean(headline(alert)),
+        notice=clean(_notice(alert, pb)), facts=tuple((k, clean(str(v))) for k, v in facts),
+        why=tuple(clean(w) for w in why_lines(alert, examples)),
         examples=tuple(_example(ex, text_limit) for ex in examples[:max_examples]),
-        playbook=_playbook(alert), footer=f"Brand Monitor · notification {alert.id}",
+        playbook=pbv, footer=clean(f"Brand Monitor · notification {alert.id}"),
     )
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, tuple):
+        return tuple(_cleaned(v) for v in value)
+    return value
 
 
 def as_view(obj: Alert | AlertView) -> AlertView:
@@ -244,7 +282,7 @@ class Section:
 
 
 def example_line(ex: ExampleView, d: Dialect) -> str:
-    src = d.link(d.esc(ex.source), ex.url) if ex.url else d.esc(ex.source)
+    src = example_source(ex, d.esc, d.link)
     meta = " · ".join(p for p in (src, d.esc(ex.author), ex.when, ex.reach) if p)
     return f"{meta}: “{d.esc(ex.text)}”"
 

@@ -21,7 +21,17 @@ from pydantic import Field
 
 from monitor.alerts.notifiers.base import NotifierConfig, register_notifier
 from monitor.alerts.notifiers.httpbase import HttpNotifier, HttpNotifierConfig, dumps
-from monitor.alerts.render import EXAMPLES, SLACK, AlertView, ExampleView, build_view, escape_slack, sections, truncate
+from monitor.alerts.render import (
+    EXAMPLES,
+    SLACK,
+    AlertView,
+    ExampleView,
+    build_view,
+    escape_slack,
+    example_source,
+    sections,
+    truncate,
+)
 from monitor.models import Alert
 
 MAX_BLOCKS = 50
@@ -85,7 +95,7 @@ def fit_blocks(blocks: list[dict[str, Any]], limit: int = MAX_BLOCKS) -> list[di
 
 
 def _example(e: ExampleView) -> str:
-    src = SLACK.link(escape_slack(e.source), e.url) if e.url else escape_slack(e.source)
+    src = example_source(e, escape_slack, SLACK.link)  # a post's URL never hides behind a trusted outlet
     meta = " · ".join(p for p in (src, escape_slack(e.author), e.when, e.reach) if p)
     return f"{meta}\n>{escape_slack(e.text)}"
 
