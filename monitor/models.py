@@ -34,6 +34,8 @@ def parse_ts(value: Any, name: str = "ts") -> datetime:
         ) from None
     if parsed.tzinfo is None:
         raise EventFormatError(f"field '{name}' has no time zone: {value!r} (append Z for UTC)")
+    if not 1900 <= parsed.year <= 2200:  # windows and deadlines are added to it: keep far from datetime's edges
+        raise EventFormatError(f"field '{name}' is out of range: {value!r} (years 1900 to 2200)")
     return parsed.astimezone(UTC)
 
 

@@ -91,8 +91,9 @@ MAX_NODES = 500_000
 def parse_yaml(text: str, name: str) -> Located:
     """Parse YAML text; syntax errors, duplicate keys, recursive aliases, alias bombs and absurd
     nesting become a ConfigError naming the place, before anything is built from the document."""
-    loader = yaml.SafeLoader(text)
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = yaml.SafeLoader(text)  # the reader refuses control characters right here
         node = loader.get_single_node()
         if node is not None:
             raise_if(_check_shape(node, name))
@@ -109,7 +110,8 @@ def parse_yaml(text: str, name: str) -> Located:
         raise ConfigError([Problem(name, "", f"nesting is too deep to read; a config has at most {MAX_DEPTH} "
                                              f"levels of lists and mappings")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict[Loc, int] = {}
     if node is not None:
         _walk(node, (), lines)
