@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
 from monitor.cli.common import print_json
@@ -132,6 +132,8 @@ def _jsonable(value: Any) -> Any:
         return str(value)
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
+    if isinstance(value, BaseModel):  # a nested settings group, e.g. a push source's limits
+        return {k: _jsonable(v) for k, v in value.model_dump().items()}
     return value
 
 
