@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from monitor import safejson
 from monitor.errors import EventFormatError
 from monitor.models import Event, event_to_dict, parse_event
 
@@ -28,15 +29,20 @@ class BadLine:
         return f"{self.file}: line {self.line}: {self.reason} (line skipped)"
 
 
+LINE_LIMITS = safejson.JsonLimits(max_depth=64, max_string_chars=10_000_000)
+
+
 def parse_line(raw: str, file: str, lineno: int) -> Event | BadLine | None:
     """One JSONL line -> event, BadLine, or None for a blank line."""
     text = raw.strip()
     if not text:
         return None
     try:
-        obj = json.loads(text)
+        obj = safejson.loads(text, LINE_LIMITS)
     except json.JSONDecodeError as exc:
         return BadLine(file, lineno, f"not valid JSON ({exc.msg} at column {exc.colno})")
+    except ValueError as exc:  # too deep, NaN, a 5,000-digit number: skipped like any broken line
+        return BadLine(file, lineno, str(exc))
     try:
         return parse_event(obj)
     except EventFormatError as exc:

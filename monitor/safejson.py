@@ -11,7 +11,6 @@ body gets a clear 4xx and never a 500.
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import Any
 
@@ -25,8 +24,19 @@ class JsonLimits(BaseModel):
 
     max_depth: int = Field(default=32, ge=1, le=500, description="deepest nesting of arrays/objects")
     max_string_chars: int = Field(default=100_000, ge=1, description="longest string (value or key)")
-    max_number: float = Field(default=1e15, gt=0, allow_inf_nan=False,
-                              description="largest absolute number; NaN/Infinity never pass")
+    max_number: float = Field(default=float(2**63 - 1), gt=0, allow_inf_nan=False,
+                              description="largest absolute number (default: a 64-bit integer, so ids fit); "
+                                          "NaN/Infinity never pass")
+
+
+_DEFAULT = JsonLimits()
+
+
+def _refuse_constant(s: str) -> Any:
+    raise JsonLimitError(f"{s} is not a number JSON allows; send a finite number")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)  # built once: json.loads(**hooks) rebuilds it
 
 
 class JsonLimitError(ValueError):
@@ -52,45 +62,32 @@ def nesting_depth(text: str) -> int:
 
 def loads(text: str | bytes, limits: JsonLimits | None = None) -> Any:
     """``json.loads`` within ``limits``; raises JSONDecodeError (not JSON) or JsonLimitError."""
-    lim = limits or JsonLimits()
+    lim = limits or _DEFAULT
     if isinstance(text, bytes | bytearray):
         text = text.decode("utf-8")
-    depth = nesting_depth(text)
-    if depth > lim.max_depth:
-        raise JsonLimitError(f"JSON is nested {depth} levels deep; the limit is {lim.max_depth} (limits.max_depth)")
-    digits = len(str(int(lim.max_number)))
-
-    def number_error(s: str) -> JsonLimitError:
-        shown = s if len(s) <= 40 else f"{s[:20]}...({len(s)} characters)"
-        return JsonLimitError(f"number {shown} is out of range; numbers must be finite and within "
-                              f"±{lim.max_number:g} (limits.max_number)")
-
-    def parse_int(s: str) -> int:
-        if len(s.lstrip("-")) > digits:
-            raise number_error(s)
-        value = int(s)
-        if abs(value) > lim.max_number:
-            raise number_error(s)
-        return value
-
-    def parse_float(s: str) -> float:
-        value = float(s)
-        if not math.isfinite(value) or abs(value) > lim.max_number:
-            raise number_error(s)
-        return value
-
-    def parse_constant(s: str) -> Any:
-        raise JsonLimitError(f"{s} is not a number JSON allows; send a finite number")
-
+    if text.count("[") + text.count("{") > lim.max_depth:  # only then can it be too deep
+        depth = nesting_depth(text)
+        if depth > lim.max_depth:
+            raise JsonLimitError(f"JSON is nested {depth} levels deep; the limit is {lim.max_depth} "
+                                 f"(limits.max_depth)")
     try:
-        data = json.loads(text, parse_int=parse_int, parse_float=parse_float, parse_constant=parse_constant)
+        data = _DECODER.decode(text)
     except RecursionError:  # cannot happen below max_depth <= 500, kept as a last line
         raise JsonLimitError(f"JSON is nested too deeply (limits.max_depth is {lim.max_depth})") from None
-    _check_strings(data, lim.max_string_chars)
+    except JsonLimitError:
+        raise
+    except ValueError as exc:
+        if "digits" in str(exc):  # Python's own cap on integer literals (4,300 digits)
+            raise JsonLimitError(f"a number with thousands of digits is out of range; numbers must be finite "
+                                 f"and within ±{lim.max_number:g} (limits.max_number)") from None
+        raise
+    _check_values(data, lim)
     return data
 
 
-def _check_strings(data: Any, limit: int) -> None:
+def _check_values(data: Any, lim: JsonLimits) -> None:
+    """Strings within ``max_string_chars``, numbers finite and within ``max_number``; no recursion."""
+    limit, biggest = lim.max_string_chars, lim.max_number
     stack = [data]
     while stack:
         item = stack.pop()
@@ -103,3 +100,10 @@ def _check_strings(data: Any, limit: int) -> None:
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
+        elif isinstance(item, int | float) and not isinstance(item, bool) and not -biggest <= item <= biggest:
+            if isinstance(item, int) and item.bit_length() > 128:
+                shown = f"of about {int(item.bit_length() * 0.30103)} digits"
+            else:
+                shown = repr(item)
+            raise JsonLimitError(f"number {shown} is out of range; numbers must be finite and within "
+                                 f"±{biggest:g} (limits.max_number)")

@@ -156,10 +156,12 @@ async def test_unauthenticated_junk_never_500s(api) -> None:
 
 @pytest.mark.parametrize(("body", "status", "message"), [
     ("[" * 5000 + "]" * 5000, 400, "body refused: JSON is nested 5000 levels deep; the limit is 32 (limits.max_depth)"),
-    ('{"by": ' + "9" * 5000 + "}", 400, "body refused: number 99999999999999999999...(5000 characters) is out of"),
+    ('{"by": ' + "9" * 5000 + "}", 400, "body refused: a number with thousands of digits is out of range"),
+    ('{"by": ' + "9" * 400 + "}", 400, "body refused: number of about 400 digits is out of range; numbers must be "
+                                       "finite and within ±9.22337e+18 (limits.max_number)"),
     ('{"by": NaN}', 400, "body refused: NaN is not a number JSON allows; send a finite number"),
     ('{"by": "' + "x" * 300 + '"}', 400, "'by' must be a name of at most 200 characters"),
-    ('{"by": 1e400}', 400, "body refused: number 1e400 is out of range"),
+    ('{"by": 1e400}', 400, "body refused: number inf is out of range"),
     ("[1]", 400, "body must be a JSON object"),
     ("{not json", 400, "body must be JSON"),
     ('{"by": "' + "x" * 70_000 + '"}', 413, "body is larger than the 65536-byte limit (server.max_body_bytes)"),

@@ -46,7 +46,7 @@ async def test_absurd_hmac_timestamp_is_a_401_before_any_arithmetic(server: Serv
 @pytest.mark.parametrize(("body", "error"), [
     ("[" * 20_000 + "]" * 20_000, "body refused: JSON is nested 20000 levels deep; the limit is 32 (limits.max_depth)"),
     (json.dumps(post_obj(1))[:-1] + ', "x": ' + "7" * 5000 + "}",
-     "body refused: number 77777777777777777777...(5000 characters) is out of range"),
+     "body refused: a number with thousands of digits is out of range"),
     (json.dumps(post_obj(1))[:-1] + ', "reposts": NaN}', "body refused: NaN is not a number JSON allows"),
 ])
 async def test_hostile_bodies_are_refused_with_400(server: Server, body: str, error: str) -> None:
