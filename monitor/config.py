@@ -77,13 +77,21 @@ class ServerConfig(_Strict):
 
     @model_validator(mode="after")
     def _secure(self) -> ServerConfig:
-        from monitor.http_api import is_loopback
-
-        if self.enabled and not self.api_token and not is_loopback(self.host):
-            raise ValueError(f"server.host {self.host!r} is not a loopback address and no server.api_token is set, "
-                             f"so anyone who can reach it could act on incidents; set api_token "
-                             f"(api_token: ${{MONITOR_API_TOKEN}}) or bind host: 127.0.0.1")
+        problem = exposure(self.enabled, self.host, self.api_token)
+        if problem:
+            raise ValueError(problem)
         return self
+
+
+def exposure(enabled: Any, host: Any, token: Any) -> str | None:
+    """Why a server setting would open the API to the network, or None."""
+    from monitor.http_api import is_loopback
+
+    if enabled is False or token or not isinstance(host, str) or is_loopback(host):
+        return None
+    return (f"server.host {host!r} is not a loopback address and no server.api_token is set, so anyone who can "
+            f"reach it could act on incidents; set api_token (api_token: ${{MONITOR_API_TOKEN}}) or bind "
+            f"host: 127.0.0.1")
 
 
 class HealthConfig(_Strict):
@@ -269,6 +277,11 @@ def validate(data: Any, doc: Located, base_dir: Path, env: dict[str, str] | None
     else:
         _semantics(config, doc, (), problems)
     _raw_semantics(data, doc, (), problems)
+    server = rest.get("server")
+    if isinstance(server, dict):  # also when another server field is invalid: every problem listed
+        problem = exposure(server.get("enabled", True), server.get("host", "127.0.0.1"), server.get("api_token"))
+        if problem:
+            problems.append(Problem(doc.file, doc.place(("server",)), problem))
     problems = list(dict.fromkeys(problems))  # a check that ran on both the raw and the validated value
     # a value left empty by a missing ${VAR} is reported once, as the missing variable
     unset = {p.place for p in env_problems}

@@ -131,3 +131,14 @@ def test_five_thousand_nested_parentheses_are_a_rule_error(tmp_path: Path) -> No
         ("rule deep: column 33", "nested more than 32 levels deep (parentheses or NOTs); simplify the query"),
         ("rule nots: column 129", "nested more than 32 levels deep (parentheses or NOTs); simplify the query"),
     ]
+
+
+def test_an_open_api_is_listed_beside_other_server_problems(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, "store: {path: s.db}\nplaybooks: @PLAYBOOKS@\n"
+                                 "server:\n  host: 0.0.0.0\n  port: yes\n  api_token: ${MONITOR_API_TOKEN:-}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg, env={})
+    assert [p.place for p in info.value.problems] == ["line 3 (server)", "line 5 (server.port)"]
+    assert info.value.problems[0].message.startswith("server.host '0.0.0.0' is not a loopback address")
+    cfg.write_text(cfg.read_text().replace("port: yes", "port: 0"))
+    assert load_config(cfg, env={"MONITOR_API_TOKEN": "t" * 20}).config.server.host == "0.0.0.0"
