@@ -28,6 +28,16 @@ def test_redact_url_masks_userinfo_and_secret_parameters() -> None:
     assert redact_url("https://token@api.example/x?api_key=abc&q=1") == "https://***@api.example/x?api_key=%2A%2A%2A&q=1"
     assert redact_url("https://api.example/s?q=acme") == "https://api.example/s?q=acme"
     assert strip_userinfo(f"http://dana:{PASSWORD}@feeds.example/f.xml") == "http://feeds.example/f.xml"
+    assert strip_userinfo("http://feeds.example/f.xml?q=a%20b") == "http://feeds.example/f.xml?q=a%20b"
+    # an @ inside the password: the host is what follows the last one
+    assert redact_url("https://dana:p@ss@host.example/f") == "https://***@host.example/f"
+    assert strip_userinfo("https://dana:p@ss@host.example/f") == "https://host.example/f"
+    # secret parameters alone, blank values kept, harmless queries left exactly as written
+    assert redact_url("https://api.example/s?sig=zz&q=") == "https://api.example/s?sig=%2A%2A%2A&q="
+    assert redact_url("https://api.example/s?q=a%20b&page=2") == "https://api.example/s?q=a%20b&page=2"
+    # a URL urllib cannot split is still masked as text
+    assert redact_url("http://dana:pw@[::1/f?token=abc") == "http://***@[::1/f?token=***"
+    assert strip_userinfo("http://dana:pw@[::1/f") == "http://[::1/f"
 
 
 def test_redact_text_masks_urls_inside_messages() -> None:

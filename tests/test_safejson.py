@@ -14,20 +14,22 @@ TIGHT = JsonLimits(max_depth=3, max_string_chars=5, max_number=1000)
 
 @pytest.mark.parametrize(("text", "depth"), [
     ("1", 0), ("[]", 1), ("[[]]", 2), ('{"a": [1, {"b": 2}]}', 3), ('["[[[[", "]]"]', 1), ('["\\"[[["]', 1),
-    ("]]][[", 2), ("[[]][[[]]]", 3),
+    ("]]][[", 2), ("[[]][[[]]]", 3), ("[[][[]]]", 3), ('{"a": {"b": {}}}', 3),
 ])
 def test_nesting_depth_ignores_brackets_inside_strings(text: str, depth: int) -> None:
     assert nesting_depth(text) == depth
 
 
 @pytest.mark.parametrize("text", ['[[["ok"]]]', '{"abcde": [1000, -1000, 0.5, -1000.0]}', "null", "true",
-                                  '"héllo"', b'{"a": 1}'])
+                                  '"héllo"', b'{"a": 1}', '[[[1]], [[2]], {"a": [3]}]'])
 def test_within_limits_is_plain_json(text: str | bytes) -> None:
     assert loads(text, TIGHT) == json.loads(text)
 
 
 @pytest.mark.parametrize(("text", "message"), [
     ("[[[[1]]]]", "JSON is nested 4 levels deep; the limit is 3 (limits.max_depth)"),
+    ('{"a": {"b": {"c": {"d": 1}}}}', "JSON is nested 4 levels deep; the limit is 3 (limits.max_depth)"),
+    ("[[], [[[[]]]]]", "JSON is nested 5 levels deep; the limit is 3 (limits.max_depth)"),
     ('["abcdef"]', "a string of 6 characters is longer than the limit of 5 (limits.max_string_chars): 'abcdef'..."),
     ('{"abcdef": 1}', "a string of 6 characters is longer than the limit of 5 (limits.max_string_chars): 'abcdef'..."),
     ("1001", "number 1001 is out of range; numbers must be finite and within ±1000 (limits.max_number)"),
