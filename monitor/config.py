@@ -214,6 +214,9 @@ def _raw_semantics(data: Any, doc: Located, loc: tuple[str | int, ...], problems
             stack.extend((v, (*here, i)) for i, v in enumerate(value))
         elif isinstance(value, float) and not math.isfinite(value):
             problems.append(Problem(doc.file, doc.place(here), f"must be a finite number, got {value}"))
+        elif isinstance(value, bool) and here and here[-1] == "port":  # YAML's yes/on is not port 1
+            problems.append(Problem(doc.file, doc.place(here), f"must be a whole number, got {value!r} "
+                                                               f"(write e.g. 8080)"))
         elif here and here[-1] in POSITIVE_DURATIONS and value is not None:
             try:
                 zero = not parse_duration(value)

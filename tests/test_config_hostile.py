@@ -58,6 +58,15 @@ def test_config_that_lied_lists_every_problem(tmp_path: Path) -> None:
     ]
 
 
+def test_any_port_refuses_yes(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, "store: {path: s.db}\nplaybooks: @PLAYBOOKS@\nnotifiers:\n  - {kind: email, "
+                                 "host: 127.0.0.1, port: on, sender: a@b.example, to: [c@d.example]}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg, env={})
+    assert [str(p) for p in info.value.problems] == [
+        f"{cfg}: line 4 (notifiers[0].port): must be a whole number, got True (write e.g. 8080)"]
+
+
 def test_a_valid_port_from_the_environment_still_works(tmp_path: Path) -> None:
     cfg = write_config(tmp_path, "store: {path: s.db}\nplaybooks: @PLAYBOOKS@\nserver: {port: '${PORT:-8081}'}\n")
     assert load_config(cfg, env={}).config.server.port == 8081
