@@ -254,8 +254,9 @@ async def test_accepted_events_survive_a_crash_through_the_journal(tmp_path: Pat
 async def test_a_torn_last_journal_line_is_not_replayed(tmp_path: Path) -> None:
     async for srv in start(state_dir=tmp_path):
         assert (await srv.post_bearer(json.dumps(post_obj(1))))[0] == 202
-        srv.source._spool._fh.write('{"type": "post", "ts": "2026-03-01T07:59:00Z", "sou')  # crash mid-write
-        srv.source._spool._fh.flush()
+        journal = srv.source._spool._path(srv.source._spool.gen)
+        with journal.open("a") as fh:  # crash mid-write
+            fh.write('{"type": "post", "ts": "2026-03-01T07:59:00Z", "sou')
     async for srv in start(state_dir=tmp_path):
         batch = await next_batch(srv.source.stream(None))
         assert [e.id for e in batch.events] == ["p1"]
