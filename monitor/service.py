@@ -251,12 +251,21 @@ class Service:
         rt = self.rt
         if rt is None or not self.loaded.config.health.blind_spot_alerts:
             return
+        before = {name: (h.blind, h.blind_since) for name, h in rt.health.sources.items()}
         alerts = rt.health.check(self.clock.now())
         if alerts:
-            with rt.store.transaction():
-                for alert in alerts:
-                    log.warning("%s: %s", alert.transition, alert.reason, extra={"source": alert.incident_id})
-                    rt.outbox.enqueue(alert)
+            try:
+                with rt.store.transaction():
+                    for alert in alerts:
+                        log.warning("%s: %s", alert.transition, alert.reason, extra={"source": alert.incident_id})
+                        rt.outbox.enqueue(alert)
+            except Exception:
+                # not queued (the store is failing): forget that they were raised, so the next check
+                # raises them again instead of the blind spot going unannounced
+                for name, (blind, since) in before.items():
+                    if name in rt.health.sources:
+                        rt.health.sources[name].blind, rt.health.sources[name].blind_since = blind, since
+                raise
 
     async def _prune(self) -> None:
         if self.rt is not None:

@@ -186,3 +186,28 @@ async def test_accepted_events_outlive_a_storage_failure_and_a_restart(tmp_path:
         await until(lambda: processed(svc, p.accepted) == 50)
     finally:
         await svc.shutdown()
+
+
+async def test_a_blind_spot_raised_while_the_store_fails_is_announced_once_it_works(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, f"""\
+        store: {{path: {tmp_path / 'state.db'}}}
+        playbooks: @PLAYBOOKS@
+        server: {{enabled: false}}
+        health: {{check_interval: 1s}}
+        runtime: {{tick: 1s}}
+        sources:
+          - {{kind: webhook, name: push, token: {TOKEN}, expected_update_period: 1s}}
+        """)
+    svc = Service(load_config(cfg), SystemClock(), scorer=WordScorer())
+    await svc.start()
+    assert svc.rt is not None
+    store = svc.rt.store
+    try:
+        store._q("PRAGMA query_only=1")  # every write fails
+        await until(lambda: svc.rt.health.tasks.get("health-check") is not None
+                    and svc.rt.health.tasks["health-check"].failures >= 1)
+        assert not [n for n in store.notifications() if n["transition"] == "blind_spot"]
+        store._q("PRAGMA query_only=0")
+        await until(lambda: any(n["transition"] == "blind_spot" for n in store.notifications()))
+    finally:
+        await svc.shutdown()
