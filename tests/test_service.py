@@ -148,3 +148,27 @@ async def test_reload_keeps_the_last_good_config(tmp_path: Path, feed_server) ->
         assert svc.rt.pipeline.rules is rules_before
     finally:
         await svc.shutdown()
+
+
+async def test_a_storage_error_while_processing_a_poll_is_a_failed_poll_then_retried(tmp_path: Path,
+                                                                                     feed_server) -> None:
+    server, state, _ = feed_server
+    state["items"] = False
+    svc = Service(load_config(config(tmp_path, server)), SystemClock(), scorer=WordScorer())
+    await svc.start()
+    assert svc.rt is not None
+    store, health = svc.rt.store, svc.rt.health
+    try:
+        store._q("PRAGMA query_only=1")  # storage fails from here on
+        state["items"] = True
+        await wait_for(lambda: health.sources["news"].consecutive_failures >= 1)
+        assert health.sources["news"].last_error.startswith("processing failed: StoreError: store ")
+        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{svc.port}/healthz") as r:
+            body = await r.json()
+            assert r.status == 503 and body["components"]["store"]["status"] == "unhealthy"
+            assert "attempt to write a readonly database" in body["components"]["store"]["problem"]
+        store._q("PRAGMA query_only=0")
+        await wait_for(lambda: health.sources["news"].events == 1)  # the cursor did not move: fetched again
+        assert store.problem is None
+    finally:
+        await svc.shutdown()
