@@ -99,7 +99,6 @@ class Store:
         self.path = str(path)
         self.faults = StoreFaults(self.path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self.faults.preflight()
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)

@@ -55,6 +55,11 @@ class StoreFaults:
     def preflight(self) -> None:
         """Refuse files SQLite could only half use: each must open for writing."""
         directory = Path(self.path).parent
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"store {self.path}: cannot create the directory {directory} ({exc.strerror}); "
+                             f"{_fix(exc, str(directory))}") from exc
         if not os.access(directory, os.W_OK):
             raise StoreError(f"store {self.path}: the directory {directory} is not writable (SQLite needs to "
                              f"create its -wal and -shm files there); fix its permissions or the mount, "

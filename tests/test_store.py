@@ -67,8 +67,10 @@ def test_prune_forgets_old_rows(tmp_path: Path) -> None:
 def test_unwritable_location_is_a_store_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises((StoreError, OSError)):
+    with pytest.raises(StoreError) as exc:
         Store(blocker / "sub" / "m.db")
+    assert str(exc.value) == (f"store {blocker / 'sub' / 'm.db'}: cannot create the directory {blocker / 'sub'} "
+                              f"(Not a directory); check the file and its filesystem")
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:

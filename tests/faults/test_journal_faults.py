@@ -11,6 +11,7 @@ import asyncio
 import errno
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,21 @@ async def test_webhook_under_disk_full_accepts_only_what_it_processes(small_disk
     # and a restart before processing would have found exactly the same events in the journal
     assert sorted(recovered_ids(small_disk.path / "spool" / "webhook")) == sorted(processed)
     assert recovered_ids(small_disk.path / "spool" / "webhook", cursor) == []
+
+
+def test_a_journal_on_a_filesystem_remounted_read_only(small_disk: SmallDisk) -> None:
+    journal = Spool(small_disk.path / "spool")
+    first = journal.append(events(0, 2))
+    journal._close_fd()  # a remount is refused while a file is open for writing (the kernel's own is not)
+    done = subprocess.run(["mount", "-o", "remount,ro", str(small_disk.path)], capture_output=True, timeout=10)
+    if done.returncode != 0:
+        pytest.skip("remounting read-only is not permitted here")
+    try:
+        with pytest.raises(JournalError, match="the filesystem is read-only"):
+            journal.append(events(2, 4))
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(small_disk.path)], capture_output=True, timeout=10)
+    second = journal.append(events(4, 5))
+    journal.close()
+    assert recovered_ids(small_disk.path / "spool") == ["p0", "p1", "p4"]
+    assert second[0]["off"] > first[-1]["off"]

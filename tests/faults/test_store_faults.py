@@ -199,3 +199,17 @@ def test_an_shm_made_immutable_while_running_is_an_error_not_sigbus(tmp_path: Pa
     store = Store(db)  # and the next start, with the attribute removed, finds what was committed
     assert [r for *_, r, _ in store.signals_since(datetime(2000, 1, 1, tzinfo=UTC))] == ["before"]
     store.close()
+
+
+def test_a_read_only_mount_is_refused_with_the_fix(small_disk: SmallDisk) -> None:
+    db = small_disk.path / "state.db"
+    Store(db).close()
+    done = subprocess.run(["mount", "-o", "remount,ro", str(small_disk.path)], capture_output=True, timeout=10)
+    if done.returncode != 0:
+        pytest.skip("remounting read-only is not permitted here")
+    try:
+        with pytest.raises(StoreError) as exc:
+            Store(db)
+        assert str(exc.value).startswith(f"store {db}: the directory {small_disk.path} is not writable")
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(small_disk.path)], capture_output=True, timeout=10)
