@@ -186,3 +186,48 @@ def test_a_journal_on_a_filesystem_remounted_read_only(small_disk: SmallDisk) ->
     journal.close()
     assert recovered_ids(small_disk.path / "spool") == ["p0", "p1", "p4"]
     assert second[0]["off"] > first[-1]["off"]
+
+
+def test_generations_rotate_and_the_processed_ones_are_deleted(tmp_path: Path) -> None:
+    journal = Spool(tmp_path, rotate_bytes=300)
+    assert journal.problem is None
+    positions = [journal.append(events(i, i + 2))[-1] for i in range(0, 12, 2)]
+    journal.close()
+    gens = sorted({p["gen"] for p in positions})
+    assert gens == [1, 2, 3, 4, 5, 6]  # a batch of two lines passes 300 bytes: each batch starts a file
+    cursor = positions[2]  # p0..p5 processed
+    again = Spool(tmp_path)
+    assert again.gen == 7  # a new start writes a new generation
+    got = again.recover(cursor)
+    assert [e.id for e, _ in got] == ["p6", "p7", "p8", "p9", "p10", "p11"]  # type: ignore[attr-defined]
+    assert [pos for _, pos in got][1::2] == positions[3:]
+    names = sorted(p.name for p in tmp_path.glob("*.jsonl"))
+    assert names == ["00000004.jsonl", "00000005.jsonl", "00000006.jsonl", "00000007.jsonl"]
+    again.close()
+    assert recovered_ids(tmp_path, positions[-1]) == []
+    assert sorted(p.name for p in tmp_path.glob("*.jsonl")) == ["00000008.jsonl"]  # only this start's file
+    with pytest.raises(JournalError, match="the journal is closed"):
+        again.append(events(0, 1))
+
+
+def test_a_write_the_kernel_takes_in_pieces_is_completed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    journal = Spool(tmp_path)
+    real_write = os.write
+    monkeypatch.setattr(spool_mod.os, "write", lambda fd, data: real_write(fd, data[:7]))
+    positions = journal.append(events(0, 3))
+    monkeypatch.undo()
+    journal.close()
+    assert journal._path(1).stat().st_size == positions[-1]["off"]
+    assert recovered_ids(tmp_path) == ["p0", "p1", "p2"]
+
+
+def test_damaged_lines_in_the_journal_are_skipped_not_fatal(tmp_path: Path) -> None:
+    journal = Spool(tmp_path)
+    journal.append(events(0, 1))
+    journal.close()
+    with journal._path(1).open("ab") as fh:
+        fh.write(b"not json at all\n\xff\xfe{\"broken\n")
+    journal = Spool(tmp_path)
+    journal.append(events(1, 2))
+    journal.close()
+    assert recovered_ids(tmp_path) == ["p0", "p1"]
