@@ -105,3 +105,38 @@ def test_components_and_problems_on_healthz() -> None:
     health.probes.clear()
     health.task("dispatcher").progress(T0)
     assert health.healthy(T0)
+
+
+async def test_the_failure_is_logged_with_its_traceback_and_handed_on(caplog: pytest.LogCaptureFixture) -> None:
+    sup = supervisor()
+    errors: list[str] = []
+    states: list[str] = []
+
+    async def body(task: TaskHealth) -> None:
+        states.append(task.state)
+        if len(states) == 1:
+            raise KeyError("gone")
+
+    with caplog.at_level("ERROR", logger="monitor.supervisor"):
+        await asyncio.wait_for(sup.run("dispatcher", body, on_failure=errors.append), timeout=5)
+    assert states == ["running", "running"] and errors == ["KeyError: 'gone'"]
+    (record,) = caplog.records
+    assert record.getMessage() == "task dispatcher failed (KeyError: 'gone'); restart 1 in 0.0 s"
+    assert record.exc_info is not None and record.task == "dispatcher"  # type: ignore[attr-defined]
+    assert sup.health.tasks["dispatcher"].last_failure_at == T0
+    assert [sup.delay(TaskHealth("x", failures=n)) for n in (1, 2, 3, 4)] == [0.01, 0.02, 0.04, 0.04]
+
+
+async def test_a_failure_while_stopping_ends_the_task_without_a_restart() -> None:
+    sup = supervisor()
+    calls = 0
+
+    async def body(task: TaskHealth) -> None:
+        nonlocal calls
+        calls += 1
+        sup.stop.set()
+        raise RuntimeError("failed on the way out")
+
+    await asyncio.wait_for(sup.run("t", body), timeout=5)
+    task = sup.health.tasks["t"]
+    assert calls == 1 and task.state == "stopped" and task.restarts == 0 and task.failures == 1
