@@ -297,3 +297,18 @@ async def test_a_stopped_stream_means_pushes_are_refused(tmp_path: Path) -> None
             await task
         status, resp = await srv.post_bearer(json.dumps(post_obj(2)))
         assert status == 503 and "the ingestion task is not running" in resp["error"]
+
+
+async def test_a_restarted_stream_does_not_recover_the_journal_twice(tmp_path: Path) -> None:
+    async for srv in start(state_dir=tmp_path):
+        assert (await srv.post_bearer(json.dumps([post_obj(1), post_obj(2)])))[0] == 202
+        # the daemon dies before they are processed
+    async for srv in start(state_dir=tmp_path, batch_size=1):
+        stream = srv.source.stream(None)
+        assert [e.id for e in (await next_batch(stream)).events] == ["p1"]
+        await stream.aclose()  # the pipeline failed on p1; the supervisor starts a new stream
+        stream = srv.source.stream(None)
+        got = [e.id for e in (await next_batch(stream)).events] + [e.id for e in (await next_batch(stream)).events]
+        assert got == ["p1", "p2"]
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(anext(stream), timeout=0.2)  # and nothing a second time
