@@ -21,6 +21,7 @@ import contextlib
 import errno
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from monitor.feed import BadLine, parse_line
 from monitor.models import Event, event_to_dict
 
 Position = dict[str, int]  # {"gen": generation, "off": byte offset after the line}
+PROBE_FREE_BYTES = 1024 * 1024  # free space that counts as "recovered" before a push proves it
 
 
 class JournalError(MonitorError):
@@ -123,6 +125,24 @@ class Spool:
         self._off = off
         self.problem = None
         return positions
+
+    def still_failing(self) -> str | None:
+        """The last write's problem, unless the disk has visibly recovered since (for /healthz).
+
+        Without traffic no write tells us that space returned, so a failed journal whose
+        directory is writable again with at least ``PROBE_FREE_BYTES`` free is reported healthy;
+        the next push is the real test, and a failure there sets the problem again.
+        """
+        if self.problem is None:
+            return None
+        try:
+            usage = shutil.disk_usage(self.dir)
+            writable = os.access(self.dir, os.W_OK)
+        except OSError:
+            return self.problem
+        if writable and usage.free >= PROBE_FREE_BYTES:
+            self.problem = None
+        return self.problem
 
     def _undo(self) -> None:
         """Cut a failed write back to the last good end; if even that fails, start a new file."""

@@ -241,7 +241,7 @@ class WebhookSource(Source):
 
     def health_problem(self) -> str | None:
         """For /healthz: a push source that refuses input is unhealthy, with the reason."""
-        problem = self.intake_problem() or (self._spool.problem if self._spool is not None else None)
+        problem = self.intake_problem() or (self._spool.still_failing() if self._spool is not None else None)
         return f"refusing pushes with 503: {problem}" if problem else None
 
     async def handle(self, request: web.Request) -> web.Response:

@@ -231,3 +231,17 @@ def test_damaged_lines_in_the_journal_are_skipped_not_fatal(tmp_path: Path) -> N
     journal.append(events(1, 2))
     journal.close()
     assert recovered_ids(tmp_path) == ["p0", "p1"]
+
+
+def test_health_sees_space_return_without_waiting_for_a_push(small_disk: SmallDisk,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spool_mod, "PROBE_FREE_BYTES", 256 * 1024)  # the test disk holds 1 MiB in all
+    journal = Spool(small_disk.path / "spool")
+    small_disk.fill()
+    with pytest.raises(JournalError):
+        journal.append(events(0, 20, pad=200))
+    assert journal.still_failing() is not None and "the disk is full" in journal.still_failing()
+    small_disk.free()
+    assert journal.still_failing() is None
+    assert journal.append(events(20, 21))
+    journal.close()
