@@ -116,8 +116,27 @@ class StoreFaults:
     def error(self, what: str, exc: sqlite3.Error) -> StoreError:
         """A sqlite3 error as our own, with the file, the operation and the fix."""
         self.errors += 1
-        self.problem = f"store {self.path}: {what}: {exc}{_hint(exc)}"
+        hint = _hint(exc)
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        if name.startswith(("SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN")):
+            culprit = self._unwritable()  # SQLite does not say which file; an I/O error is often this
+            if culprit is not None:
+                hint = f" ({culprit})"
+        self.problem = f"store {self.path}: {what}: {exc}{hint}"
         return StoreError(self.problem)
+
+    def _unwritable(self) -> str | None:
+        if self.path == ":memory:":
+            return None
+        for name in self.files():
+            try:
+                fd = os.open(name, os.O_RDWR)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                return f"{name} cannot be written ({exc.strerror}); {_fix(exc, name)}"
+            os.close(fd)
+        return None
 
     def ok(self) -> None:
         self.problem = None

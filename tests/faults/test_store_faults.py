@@ -213,3 +213,24 @@ def test_a_read_only_mount_is_refused_with_the_fix(small_disk: SmallDisk) -> Non
         assert str(exc.value).startswith(f"store {db}: the directory {small_disk.path} is not writable")
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(small_disk.path)], capture_output=True, timeout=10)
+
+
+@needs_chattr
+def test_a_wal_made_immutable_while_running_names_the_file_and_recovers(tmp_path: Path) -> None:
+    db = tmp_path / "state.db"
+    wal = Path(f"{db}-wal")
+    store = Store(db)
+    store.add_signal("acme", "acme", NOW, "post", "before", {})
+    if not chattr("+i", wal):
+        pytest.skip("this filesystem has no immutable attribute")
+    try:
+        with pytest.raises(StoreError) as exc:
+            store.add_signal("acme", "acme", NOW, "post", "during", {"text": "x" * 5000})
+        assert str(exc.value) == (f"store {db}: a write failed: disk I/O error ({wal} cannot be written "
+                                  f"(Operation not permitted); remove the immutable or append-only attribute "
+                                  f"(lsattr {wal}; chattr -i -a {wal}))")
+    finally:
+        chattr("-i", wal)
+    store.add_signal("acme", "acme", NOW, "post", "after", {})
+    assert store.problem is None and signals(store) == ["before", "after"]
+    store.close()
