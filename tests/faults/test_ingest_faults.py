@@ -155,6 +155,11 @@ async def test_a_storage_error_is_retried_not_fatal_and_shows_on_healthz(tmp_pat
             assert task["status"] == "unhealthy" and task["restarts"] >= 2
             assert "StoreError" in task["last_error"]
             assert await p.push() == 503  # no 202 into a queue nobody drains
+            async with http.get(f"{p.base}/metrics") as r:
+                metrics = await r.text()
+            assert "brand_monitor_store_healthy 0" in metrics
+            assert 'brand_monitor_task_healthy{task="stream:push"} 0' in metrics
+            assert 'brand_monitor_task_failures_total{task="stream:push"}' in metrics
             assert any("events are not being processed" in r for r in p.reasons)
             store._q("PRAGMA max_page_count=1073741823")  # storage is back
             await until(lambda: processed(svc, p.accepted) == len(p.accepted))
