@@ -8,7 +8,9 @@ kept as the store's ``problem`` for /healthz until a commit succeeds again.
 Three conditions are caught before SQLite can make them worse:
 
 - a corrupted database: ``PRAGMA quick_check`` at open; the daemon refuses to start on it
-  rather than failing every poll later while looking healthy;
+  rather than failing every poll later while looking healthy. Damage that quick_check cannot
+  see (it does not read every record) shows when a statement hits it, and from then on the
+  store stays unhealthy, even while other commits succeed;
 - database, ``-wal`` or ``-shm`` files that cannot be written (immutable, read-only mount,
   wrong owner): refused at open with the file and the fix;
 - a ``-shm`` file that becomes unwritable while running: SQLite keeps it mapped into memory,
@@ -42,6 +44,7 @@ class StoreFaults:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problem: str | None = None
+        self.corrupt: str | None = None  # the first sign of a damaged file, kept until restart
         self.errors = 0  # storage errors since start
 
     @property
@@ -123,6 +126,8 @@ class StoreFaults:
             if culprit is not None:
                 hint = f" ({culprit})"
         self.problem = f"store {self.path}: {what}: {exc}{hint}"
+        if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in str(exc):
+            self.corrupt = self.problem  # damage does not heal: unhealthy until a restart on a repaired file
         return StoreError(self.problem)
 
     def _unwritable(self) -> str | None:
@@ -139,7 +144,7 @@ class StoreFaults:
         return None
 
     def ok(self) -> None:
-        self.problem = None
+        self.problem = self.corrupt
 
     def log_rollback_failure(self, exc: sqlite3.Error) -> None:
         log.warning("store %s: rollback after a failed operation also failed: %s", self.path, exc)

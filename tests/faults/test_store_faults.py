@@ -234,3 +234,25 @@ def test_a_wal_made_immutable_while_running_names_the_file_and_recovers(tmp_path
     store.add_signal("acme", "acme", NOW, "post", "after", {})
     assert store.problem is None and signals(store) == ["before", "after"]
     store.close()
+
+
+def test_damage_found_while_running_keeps_the_store_unhealthy(tmp_path: Path) -> None:
+    db = tmp_path / "state.db"
+    store = Store(db)
+    store.mark_seen((f"key-{i:06d}", NOW) for i in range(5000))
+    store.close()
+    store = Store(db)  # passes quick_check: the damage comes later
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    pages = other.execute("PRAGMA page_count").fetchone()[0]
+    for page in range(20, pages, 3):  # pages of the seen index go bad under the running store
+        _corrupt(db, 4096 * (page - 1), b"\xde\xad" * 50)
+    other.execute("PRAGMA user_version=7")  # a change by another process: the store re-reads its pages
+    other.close()
+    with pytest.raises(StoreError) as exc:
+        store.unseen([f"key-{j:06d}" for j in range(0, 5000, 7)])
+    assert "database disk image is malformed (the database file is damaged" in str(exc.value)
+    with store.transaction():
+        store.set_meta("still", "writable")  # other pages still work...
+    assert store.problem == str(exc.value)  # ...but the store stays unhealthy, with the first finding
+    store.close()
