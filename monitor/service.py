@@ -60,6 +60,7 @@ class Service:
         self._dispatcher_task: asyncio.Task[None] | None = None
         self.reloads = 0
         self.supervisor: Supervisor | None = None
+        self._retired: dict[str, Source] = {}  # push sources replaced by a reload: their routes stay bound
         self.restart_backoff = (1.0, 60.0)  # seconds: first restart, longest wait
 
     # -- start ----------------------------------------------------------------------------------
@@ -123,6 +124,9 @@ class Service:
     def _add_source(self, cfg: SourceConfig) -> None:
         assert self.rt is not None and self.scheduler is not None
         source = self.rt.make_source(cfg)
+        old = self._retired.pop(source.name, None)
+        if old is not None and hasattr(old, "hand_over"):
+            old.hand_over(source)  # the HTTP route is bound to the old object: it forwards from now on
         self.rt.health.register(source.name, cfg.kind, cfg.silence_limit(), cfg.failure_threshold, self.clock.now(),
                                 streaming=source.streaming, probe=getattr(source, "health_problem", None))
         if source.streaming:
@@ -139,7 +143,9 @@ class Service:
         task = self.streams.pop(name, None)
         if task is not None:
             task.cancel()
-        self.rt.sources.pop(name, None)
+        source = self.rt.sources.pop(name, None)
+        if source is not None and source.routes():
+            self._retired[name] = source
         self.rt.health.sources.pop(name, None)
         self.rt.health.tasks.pop(f"stream:{name}", None)
 
@@ -351,6 +357,9 @@ class Service:
             await self._dispatcher_task
         if self.http_runner is not None:
             await self.http_runner.cleanup()
+        for source in self._retired.values():
+            with contextlib.suppress(Exception):
+                await source.close()
         if self.rt is not None:
             await self.rt.close()
             self.rt = None

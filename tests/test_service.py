@@ -172,3 +172,38 @@ async def test_a_storage_error_while_processing_a_poll_is_a_failed_poll_then_ret
         assert store.problem is None
     finally:
         await svc.shutdown()
+
+
+async def test_a_reloaded_webhook_keeps_its_route_and_loses_nothing(tmp_path: Path) -> None:
+    def write(token: str) -> Path:
+        return write_config(tmp_path, f"""\
+            store: {{path: state.db}}
+            playbooks: @PLAYBOOKS@
+            server: {{port: 0}}
+            sources:
+              - {{kind: webhook, name: push, token: {token}}}
+            """)
+
+    path = write("first-token-0123456789")
+    svc = Service(load_config(path), SystemClock(), config_path=path, scorer=WordScorer())
+    await svc.start()
+    assert svc.rt is not None
+    url = f"http://127.0.0.1:{svc.port}/ingest"
+
+    def post(i: int) -> str:
+        return json.dumps({"type": "post", "ts": "2026-03-01T08:00:00Z", "id": f"e{i}", "text": f"Acme {i}"})
+
+    try:
+        async with aiohttp.ClientSession() as http:
+            old = {"Authorization": "Bearer first-token-0123456789"}
+            async with http.post(url, data=post(1), headers=old) as r:
+                assert r.status == 202
+            write("second-token-0123456789")  # the token is rotated
+            assert svc.reload()
+            async with http.post(url, data=post(2), headers=old) as r:
+                assert r.status == 401
+            async with http.post(url, data=post(3), headers={"Authorization": "Bearer second-token-0123456789"}) as r:
+                assert r.status == 202, await r.text()
+        await wait_for(lambda: svc.rt.store.unseen(["push:e1", "push:e3"]) == set())
+    finally:
+        await svc.shutdown()

@@ -166,6 +166,7 @@ class WebhookSource(Source):
         self._attached = 0  # streams consuming the queue now
         self._ever_attached = False
         self._stalled: str | None = None  # the pipeline dropped a batch; cleared when one goes through
+        self._successor: WebhookSource | None = None  # set when a reload replaced this source
         self._spool: Spool | None = None
         if ctx.state_dir is not None:
             self._spool = Spool(ctx.state_dir / "spool" / _safe(self.name))
@@ -213,7 +214,7 @@ class WebhookSource(Source):
                     self._wake.set()
                 if batch.events or batch.skipped:
                     self._inflight_skipped = batch.skipped
-                    self._stalled = "the pipeline failed on the last batch; retrying"
+                    self._stalled = "its last batch was not finished; it is handed over again on restart"
                     yield batch
                     # the consumer came back for more: that batch is processed
                     self._inflight, self._inflight_skipped = [], Counter()
@@ -244,7 +245,19 @@ class WebhookSource(Source):
         problem = self.intake_problem() or (self._spool.still_failing() if self._spool is not None else None)
         return f"refusing pushes with 503: {problem}" if problem else None
 
+    def hand_over(self, successor: WebhookSource) -> None:
+        """A reload replaced this source; its route (bound at start) forwards to the new one.
+
+        What this one accepted and did not process is in the journal, which the successor
+        reads on its first stream, so nothing is lost in the swap.
+        """
+        self._successor = successor
+        if self._spool is not None:
+            self._spool.close()
+
     async def handle(self, request: web.Request) -> web.Response:
+        if self._successor is not None:
+            return await self._successor.handle(request)
         try:
             body = await self._read_body(request)
             self._authenticate(request, body)

@@ -272,7 +272,7 @@ async def test_a_batch_the_pipeline_did_not_finish_is_handed_over_again_first() 
         await stream.aclose()  # the consumer failed on it (the store was down) and stopped
         assert srv.source.health_problem() == (
             "refusing pushes with 503: events are not being processed "
-            "(the pipeline failed on the last batch; retrying)")
+            "(its last batch was not finished; it is handed over again on restart)")
         status, resp = await srv.post_bearer(json.dumps(post_obj(9)))  # nobody drains the queue: no 202
         assert status == 503 and resp["_headers"]["Retry-After"] == "5"
         assert "events are not being processed" in resp["error"]
