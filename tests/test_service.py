@@ -207,3 +207,32 @@ async def test_a_reloaded_webhook_keeps_its_route_and_loses_nothing(tmp_path: Pa
         await wait_for(lambda: svc.rt.store.unseen(["push:e1", "push:e3"]) == set())
     finally:
         await svc.shutdown()
+
+
+async def test_a_crashed_dispatcher_is_restarted_and_counted(tmp_path: Path, feed_server, monkeypatch) -> None:
+    from monitor.alerts.dispatch import Dispatcher
+
+    server, _, _ = feed_server
+    real_run = Dispatcher.run
+    calls = 0
+
+    async def flaky_run(self, stop):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("dispatcher bug")
+        return await real_run(self, stop)
+
+    monkeypatch.setattr(Dispatcher, "run", flaky_run)
+    svc = Service(load_config(config(tmp_path, server)), SystemClock(), scorer=WordScorer())
+    svc.restart_backoff = (0.05, 0.1)
+    await svc.start()
+    try:
+        assert svc.rt is not None
+        await wait_for(lambda: calls == 2)
+        task = svc.rt.health.tasks["dispatcher"]
+        assert task.restarts == 1 and task.state == "running"
+        assert task.last_error == "RuntimeError: dispatcher bug"
+    finally:
+        await svc.shutdown()
+    assert svc.rt is None and svc._dispatcher_task is not None and svc._dispatcher_task.done()
