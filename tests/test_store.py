@@ -102,6 +102,7 @@ def test_storage_errors_are_our_own_and_remembered_until_a_commit_works(tmp_path
     assert s.problem == str(exc.value) and s.faults.errors == 1
     with pytest.raises(StoreError, match="cannot begin a transaction: attempt to write a readonly database"):
         s.mark_seen([("k", T)])
+    assert s.faults.errors == 2  # counted, for /healthz
     s._q("PRAGMA query_only=0")
     s.mark_seen([("k", T)])
     assert s.problem is None and s.unseen(["k"]) == set()

@@ -93,7 +93,7 @@ def test_a_corrupted_page_refuses_to_open_with_the_fix(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as exc:
         Store(db)
     message = str(exc.value)
-    assert message.startswith(f"store {db} is corrupted (PRAGMA quick_check: ")
+    assert message.startswith(f"store {db} is corrupted (PRAGMA quick_check: *** in database main ***\nPage 6: ")
     assert f"sqlite3 {db} .recover" in message
 
 
