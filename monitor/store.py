@@ -100,15 +100,21 @@ class Store:
         self.faults = StoreFaults(self.path)
         if self.path != ":memory:":
             self.faults.preflight()
+        db: sqlite3.Connection | None = None
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=30000")
-            self.faults.integrity(self._db)
-            self._db.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=30000")
+            self.faults.integrity(db)
+            db.executescript(_SCHEMA)
+        except (sqlite3.Error, StoreError) as exc:
+            if db is not None:
+                db.close()
+            if isinstance(exc, StoreError):
+                raise
             raise self.faults.error("cannot open the store", exc) from exc
+        self._db = db
         self._lock = threading.RLock()
         self._depth = 0
         version = self.get_meta("schema_version")
