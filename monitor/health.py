@@ -4,11 +4,17 @@ Silence is never mistaken for calm: a collector that has produced nothing for lo
 than its ``expected_update_period``, or has failed ``failure_threshold`` polls in a row,
 is unhealthy on /healthz and raises a ``blind_spot`` notification; when it produces
 again a ``recovered`` notification follows.
+
+Beyond the sources, /healthz also judges the daemon's own parts: every long-running task
+(stream consumers, the dispatcher, periodic jobs) reports failures and restarts here, and
+components such as the store report their state through a probe. A task that failed and
+has not made progress since, or a component with a problem, makes the daemon unhealthy.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,11 +43,15 @@ class SourceHealth:
     done: bool = False
     blind: bool = False  # a blind-spot alert is active
     blind_since: datetime | None = None
+    probe: Callable[[], str | None] | None = None  # the source's own view (a push source refusing input)
 
     def problem(self, now: datetime) -> tuple[str, str] | None:
         """(trigger, message) when unhealthy, else None."""
         if self.done:
             return None
+        own = self.probe() if self.probe is not None else None
+        if own:
+            return ("system.failing", f"{self.name}: {own}")
         if self.consecutive_failures >= self.failure_threshold:
             return ("system.failing", f"{self.name} failed {self.consecutive_failures} polls in a row: "
                                       f"{self.last_error}")
@@ -68,16 +78,87 @@ class SourceHealth:
         }
 
 
+@dataclass
+class TaskHealth:
+    """A long-running task (a stream consumer, the dispatcher, a periodic job) as /healthz sees it."""
+
+    name: str
+    state: str = "starting"  # running | restarting | done | stopped
+    restarts: int = 0
+    failures: int = 0  # in a row, without progress in between
+    last_error: str | None = None
+    last_failure_at: datetime | None = None
+    last_ok_at: datetime | None = None
+
+    def failed(self, error: str, now: datetime) -> None:
+        self.failures += 1
+        self.last_error = error
+        self.last_failure_at = now
+
+    def progress(self, now: datetime) -> None:
+        """The task did useful work: earlier failures are behind it."""
+        self.failures = 0
+        self.last_ok_at = now
+
+    def problem(self) -> str | None:
+        if self.failures:
+            what = "restarting" if self.state == "restarting" else "retrying"
+            return (f"task {self.name} failed {self.failures} time(s) in a row, {what}: {self.last_error}")
+        return None
+
+    def as_json(self) -> dict[str, Any]:
+        problem = self.problem()
+        return {"state": self.state, "status": "unhealthy" if problem else "ok", "problem": problem,
+                "restarts": self.restarts, "failures_in_a_row": self.failures, "last_error": self.last_error,
+                "last_failure": format_ts(self.last_failure_at) if self.last_failure_at else None,
+                "last_ok": format_ts(self.last_ok_at) if self.last_ok_at else None}
+
+
 class HealthTracker:
     """Bookkeeping the runtime updates after every poll; judged on a schedule."""
 
     def __init__(self, metrics: Metrics | None = None) -> None:
         self.sources: dict[str, SourceHealth] = {}
+        self.tasks: dict[str, TaskHealth] = {}
+        self.probes: dict[str, Callable[[], dict[str, Any]]] = {}  # component -> {"status", "problem", ...}
         self.metrics = metrics
 
     def register(self, name: str, kind: str, silence_limit: timedelta, failure_threshold: int, now: datetime,
-                 streaming: bool = False) -> None:
-        self.sources[name] = SourceHealth(name, kind, silence_limit, failure_threshold, now, streaming)
+                 streaming: bool = False, probe: Callable[[], str | None] | None = None) -> None:
+        self.sources[name] = SourceHealth(name, kind, silence_limit, failure_threshold, now, streaming, probe=probe)
+
+    def task(self, name: str) -> TaskHealth:
+        t = self.tasks.get(name)
+        if t is None:
+            t = self.tasks[name] = TaskHealth(name)
+        return t
+
+    def task_failed(self, name: str, error: str, now: datetime) -> TaskHealth:
+        t = self.task(name)
+        t.failed(error, now)
+        if self.metrics:
+            self.metrics.inc("task_failures_total", task=name)
+        return t
+
+    def components(self) -> dict[str, Any]:
+        """The daemon's own parts: each probed component and every supervised task."""
+        out: dict[str, Any] = {}
+        for name, probe in sorted(self.probes.items()):
+            try:
+                out[name] = probe()
+            except Exception as exc:  # a probe that fails is itself the finding
+                out[name] = {"status": "unhealthy", "problem": f"{type(exc).__name__}: {exc}"}
+        out["tasks"] = {name: t.as_json() for name, t in sorted(self.tasks.items())}
+        return out
+
+    def problems(self, now: datetime) -> list[str]:
+        """Every reason the daemon is unhealthy now (empty: healthy)."""
+        found = [p[1] for h in self.sources.values() if (p := h.problem(now))]
+        comps = self.components()
+        found += [f"{name}: {c.get('problem')}" for name, c in comps.items()
+                  if name != "tasks" and c.get("status") != "ok"]
+        found += [p for t in self.tasks.values() if (p := t.problem())]
+        return found
 
     def success(self, name: str, events: int, skipped: Counter[str], now: datetime, done: bool = False) -> None:
         h = self.sources[name]
@@ -109,7 +190,7 @@ class HealthTracker:
             self.metrics.inc("source_polls_total", source=name, result="error")
 
     def healthy(self, now: datetime) -> bool:
-        return all(h.problem(now) is None for h in self.sources.values())
+        return not self.problems(now)
 
     def snapshot(self, now: datetime) -> dict[str, Any]:
         return {name: h.as_json(now) for name, h in sorted(self.sources.items())}

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from monitor.errors import IncidentError
+from monitor.errors import IncidentError, StoreError
 from monitor.models import format_ts
 from monitor.safejson import JsonLimitError, loads
 
@@ -235,7 +235,10 @@ def build_app(service: Service) -> web.Application:
     async def healthz(request: web.Request) -> web.Response:
         r = rt()
         now = service.clock.now()
-        counts = r.store.delivery_counts()
+        try:
+            counts = r.store.delivery_counts()
+        except StoreError:
+            counts = {}  # the store's problem is shown under "components" and makes this unhealthy
         healthy = r.health.healthy(now)
         body = {
             "status": "ok" if healthy else "unhealthy",
@@ -245,6 +248,8 @@ def build_app(service: Service) -> web.Application:
                        "failed": sum(v for (_, s), v in counts.items() if s == "failed")},
             "open_incidents": len(r.engine.incidents),
             "model": getattr(r.scorer, "model_id", None),
+            "components": r.health.components(),
+            "problems": r.health.problems(now),
         }
         return _json(body, 200 if healthy else 503)
 

@@ -4,6 +4,11 @@ dedup -> keyword rules -> sentiment (batched, off the event loop) -> engine -> o
 with everything a batch changes (seen ids, scored posts, signals, incidents,
 notifications, the source's cursor) written in ONE SQLite transaction. Posts that match
 no rule stop after the keyword stage, cheaply; quotes and trends skip the NLP stages.
+
+When that transaction fails (a full disk, a storage error), nothing of the batch is
+stored and the caller raises, so the batch is fetched or handed over again. The engine's
+in-memory windows and incidents may already hold the failed batch, though, so the next
+batch (or tick) first rebuilds them from the store: a retried batch is never counted twice.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Iterator
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -76,6 +83,7 @@ class Pipeline:
         self.clock = clock
         self.executor = executor
         self.metrics = metrics or Metrics()
+        self._engine_stale = False  # a transaction failed: the engine's memory is ahead of the store
 
     def _fresh(self, events: list[Event]) -> tuple[list[Event], int]:
         """Drop what the store has seen (across restarts) and repeats inside the batch."""
@@ -109,8 +117,9 @@ class Pipeline:
                 scored[post.key] = ScoredPost(post, ms, sent)
                 stats.labels[sent.label] = stats.labels.get(sent.label, 0) + 1
         human = self.store.relabel_for(list(scored))
+        self._resync()
         # no awaits below: the whole batch is one transaction
-        with self.engine.batch():
+        with self._guarded():
             self.store.mark_seen((e.key, e.ts) for e in events)
             for event in sorted(events, key=lambda e: e.ts):
                 self.engine.advance(min(event.ts, self.clock.now()))
@@ -139,8 +148,24 @@ class Pipeline:
 
     def tick(self) -> None:
         """Let time pass with no events (reminders, deadlines, all-clear)."""
-        with self.engine.batch():
+        self._resync()
+        with self._guarded():
             self.engine.advance(self.clock.now())
+
+    def _resync(self) -> None:
+        if self._engine_stale:
+            self.engine.load()  # raises while the store is still failing; stays stale until it works
+            self._engine_stale = False
+
+    @contextmanager
+    def _guarded(self) -> Iterator[None]:
+        """The engine's batch transaction; a failure marks the engine's memory for a rebuild."""
+        try:
+            with self.engine.batch():
+                yield
+        except BaseException:
+            self._engine_stale = True
+            raise
 
     def _save(self, sp: ScoredPost) -> None:
         post = sp.post

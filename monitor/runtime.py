@@ -19,7 +19,7 @@ from monitor.alerts.engine import Engine
 from monitor.alerts.notifiers.base import NOTIFIERS, Notifier, NotifierConfig, NotifierContext
 from monitor.clock import Clock, SystemClock
 from monitor.config import Loaded
-from monitor.errors import ConfigError, Problem
+from monitor.errors import ConfigError, MonitorError, Problem
 from monitor.health import HealthTracker
 from monitor.metrics import Metrics
 from monitor.pipeline import Pipeline, Scorer
@@ -65,6 +65,23 @@ class Runtime:
     @property
     def rules(self) -> Any:
         return self.loaded.rules
+
+    def store_health(self) -> dict[str, Any]:
+        """The store as /healthz shows it: its last problem, error count and the outbox backlog."""
+        store = self.store
+        out: dict[str, Any] = {"status": "ok", "problem": None, "errors": store.faults.errors,
+                               "outbox_pending": None, "outbox_oldest_pending_age_seconds": None}
+        try:
+            pending, oldest = store.outbox_backlog()
+        except MonitorError:
+            pass  # the problem it left is reported below
+        else:
+            out["outbox_pending"] = pending
+            if oldest is not None:
+                out["outbox_oldest_pending_age_seconds"] = max(0.0, (self.clock.now() - oldest).total_seconds())
+        if store.problem:
+            out["status"], out["problem"] = "unhealthy", store.problem
+        return out
 
     def source_context(self) -> SourceContext:
         store = Path(self.store.path)

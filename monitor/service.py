@@ -5,14 +5,22 @@ streaming sources (replay, webhook) run as tasks. Timers tick on ``runtime.tick`
 source health is judged on ``health.check_interval`` and blind spots are notified.
 SIGTERM/SIGINT stop new work, let in-flight polls finish, drain the outbox and exit 0;
 SIGHUP reloads the config, keeping the last good one if the new one is invalid.
+
+Every long-running task runs under :class:`~monitor.supervisor.Supervisor`: a stream
+consumer or the dispatcher that raises is counted, shown on /healthz and restarted with
+back-off — never silently gone. A batch that fails (the store is full, say) is handed
+over again by the restarted stream; a failed poll or periodic job is recorded the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import logging
 import signal
+import sys
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +34,7 @@ from monitor.http_api import start_http
 from monitor.pipeline import Scorer
 from monitor.runtime import Runtime, build_notifiers, build_runtime
 from monitor.sources.base import Source, SourceConfig
+from monitor.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +59,9 @@ class Service:
         self.port: int | None = None
         self._dispatcher_task: asyncio.Task[None] | None = None
         self.reloads = 0
+        self.supervisor: Supervisor | None = None
+        self._retired: dict[str, Source] = {}  # push sources replaced by a reload: their routes stay bound
+        self.restart_backoff = (1.0, 60.0)  # seconds: first restart, longest wait
 
     # -- start ----------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -57,17 +69,23 @@ class Service:
         self.scorer = rt.scorer
         # live time starts now: what collectors bring from before the window is history, not a crisis
         rt.pipeline.tick()
-        self._dispatcher_task = asyncio.create_task(rt.dispatcher.run(self.stop_event))
+        self.supervisor = Supervisor(rt.health, self.clock, self.stop_event, initial=self.restart_backoff[0],
+                                     maximum=self.restart_backoff[1])
+        rt.health.probes["store"] = rt.store_health
+        self._dispatcher_task = asyncio.create_task(
+            self.supervisor.run("dispatcher", lambda task: rt.dispatcher.run(self.stop_event)), name="dispatcher")
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         for cfg in self.loaded.config.sources:
             if cfg.enabled:
                 self._add_source(cfg)
         cfg = self.loaded.config
-        self.scheduler.add_job(self._tick, "interval", seconds=cfg.runtime.tick.total_seconds(), id="_tick",
+        self.scheduler.add_job(self._job, "interval", args=["tick", self._tick],
+                               seconds=cfg.runtime.tick.total_seconds(), id="_tick", max_instances=1, coalesce=True)
+        self.scheduler.add_job(self._job, "interval", args=["health-check", self._check_health],
+                               seconds=cfg.health.check_interval.total_seconds(), id="_health", max_instances=1,
+                               coalesce=True)
+        self.scheduler.add_job(self._job, "interval", args=["prune", self._prune], hours=6, id="_prune",
                                max_instances=1, coalesce=True)
-        self.scheduler.add_job(self._check_health, "interval", seconds=cfg.health.check_interval.total_seconds(),
-                               id="_health", max_instances=1, coalesce=True)
-        self.scheduler.add_job(self._prune, "interval", hours=6, id="_prune", max_instances=1, coalesce=True)
         self.scheduler.start()
         rt.metrics.gauge_callback(self._gauges)
         if cfg.server.enabled:
@@ -85,9 +103,17 @@ class Service:
         levels = [i.level for i in rt.engine.incidents.values()]
         for level in ("blue", "yellow", "red"):
             out.append(("open_incidents", {"level": level}, float(levels.count(level))))
-        for (notifier, status), n in rt.store.delivery_counts().items():
-            if status != "sent":
-                out.append(("outbox_deliveries", {"notifier": notifier, "status": status}, float(n)))
+        store = rt.store_health()
+        out.append(("store_healthy", {}, 1.0 if store["status"] == "ok" else 0.0))
+        if store.get("outbox_oldest_pending_age_seconds") is not None:
+            out.append(("outbox_oldest_pending_age_seconds", {}, float(store["outbox_oldest_pending_age_seconds"])))
+        with contextlib.suppress(MonitorError):  # a broken store shows as store_healthy 0, not a failed scrape
+            for (notifier, status), n in rt.store.delivery_counts().items():
+                if status != "sent":
+                    out.append(("outbox_deliveries", {"notifier": notifier, "status": status}, float(n)))
+        for name, t in rt.health.tasks.items():
+            out.append(("task_restarts", {"task": name}, float(t.restarts)))
+            out.append(("task_healthy", {"task": name}, 0.0 if t.problem() else 1.0))
         for name, h in rt.health.sources.items():
             out.append(("source_healthy", {"source": name}, 0.0 if h.problem(now) else 1.0))
             if h.last_event_at is not None:
@@ -98,8 +124,11 @@ class Service:
     def _add_source(self, cfg: SourceConfig) -> None:
         assert self.rt is not None and self.scheduler is not None
         source = self.rt.make_source(cfg)
+        old = self._retired.pop(source.name, None)
+        if old is not None and hasattr(old, "hand_over"):
+            old.hand_over(source)  # the HTTP route is bound to the old object: it forwards from now on
         self.rt.health.register(source.name, cfg.kind, cfg.silence_limit(), cfg.failure_threshold, self.clock.now(),
-                                streaming=source.streaming)
+                                streaming=source.streaming, probe=getattr(source, "health_problem", None))
         if source.streaming:
             self.streams[source.name] = asyncio.create_task(self._stream(source), name=f"stream:{source.name}")
         else:
@@ -114,8 +143,11 @@ class Service:
         task = self.streams.pop(name, None)
         if task is not None:
             task.cancel()
-        self.rt.sources.pop(name, None)
+        source = self.rt.sources.pop(name, None)
+        if source is not None and source.routes():
+            self._retired[name] = source
         self.rt.health.sources.pop(name, None)
+        self.rt.health.tasks.pop(f"stream:{name}", None)
 
     # -- work -------------------------------------------------------------------------------------
     def _track(self) -> asyncio.Task[Any] | None:
@@ -146,7 +178,12 @@ class Service:
             rt.health.failure(name, f"{type(exc).__name__}: {exc}", self.clock.now())
             log.exception("source %s crashed", name, extra={"source": name})
             return
-        await self._process(source, batch)
+        try:
+            await self._process(source, batch)
+        except Exception as exc:  # e.g. the store is full: the cursor did not move, the next poll retries
+            rt.health.failure(name, f"processing failed: {type(exc).__name__}: {exc}", self.clock.now())
+            log.exception("processing a batch from %s failed; it will be fetched again", name,
+                          extra={"source": name})
 
     async def _process(self, source: Source, batch: Any) -> None:
         assert self.rt is not None
@@ -157,22 +194,36 @@ class Service:
                      stats.events - stats.duplicates, stats.matched, stats.negative, extra={"source": source.name})
 
     async def _stream(self, source: Source) -> None:
-        assert self.rt is not None
-        try:
-            async for batch in source.stream(self.rt.store.get_cursor(source.name)):
-                if self.stop_event.is_set():
-                    return
-                await self._process(source, batch)
-                if batch.done:
-                    break
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            self.rt.health.failure(source.name, f"{type(exc).__name__}: {exc}", self.clock.now())
-            log.exception("stream %s failed", source.name)
+        assert self.rt is not None and self.supervisor is not None
+        rt = self.rt
+
+        def failed(error: str) -> None:
+            if source.name in rt.health.sources:
+                rt.health.failure(source.name, error, self.clock.now())
+
+        await self.supervisor.run(f"stream:{source.name}", lambda task: self._stream_once(source, task),
+                                  on_failure=failed)
+        if self.stop_event.is_set():
             return
         if self.exit_when_done and all(t.done() or t is asyncio.current_task() for t in self.streams.values()):
             await self._finish_replay()
+
+    async def _stream_once(self, source: Source, task: Any) -> None:
+        """One life of a stream: from the stored cursor until it ends; raises when a batch fails."""
+        assert self.rt is not None
+        stream = source.stream(self.rt.store.get_cursor(source.name))
+        try:
+            async for batch in stream:
+                if self.stop_event.is_set():
+                    return
+                await self._process(source, batch)
+                task.progress(self.clock.now())
+                if batch.done:
+                    break
+        finally:
+            # closing hands an unfinished batch back to the source for the next life
+            with contextlib.suppress(Exception):
+                await stream.aclose()  # type: ignore[attr-defined]
 
     async def _finish_replay(self) -> None:
         """Demo: after the recording, let virtual time run until incidents can resolve, then stop."""
@@ -184,6 +235,20 @@ class Service:
         await self.rt.dispatcher.drain(timeout=self.loaded.config.runtime.drain_timeout.total_seconds())
         self.stop_event.set()
 
+    async def _job(self, name: str, job: Callable[[], Awaitable[None]]) -> None:
+        """A periodic job: failures are counted and shown on /healthz; the scheduler runs it again."""
+        if self.rt is None:
+            return
+        task = self.rt.health.task(name)
+        task.state = "running"
+        try:
+            await job()
+        except Exception as exc:
+            self.rt.health.task_failed(name, f"{type(exc).__name__}: {exc}", self.clock.now())
+            log.exception("periodic job %s failed; it runs again on schedule", name)
+        else:
+            task.progress(self.clock.now())
+
     async def _tick(self) -> None:
         if self.rt is not None and not self.stop_event.is_set():
             self.rt.pipeline.tick()
@@ -192,12 +257,21 @@ class Service:
         rt = self.rt
         if rt is None or not self.loaded.config.health.blind_spot_alerts:
             return
+        before = {name: (h.blind, h.blind_since) for name, h in rt.health.sources.items()}
         alerts = rt.health.check(self.clock.now())
         if alerts:
-            with rt.store.transaction():
-                for alert in alerts:
-                    log.warning("%s: %s", alert.transition, alert.reason, extra={"source": alert.incident_id})
-                    rt.outbox.enqueue(alert)
+            try:
+                with rt.store.transaction():
+                    for alert in alerts:
+                        log.warning("%s: %s", alert.transition, alert.reason, extra={"source": alert.incident_id})
+                        rt.outbox.enqueue(alert)
+            except Exception:
+                # not queued (the store is failing): forget that they were raised, so the next check
+                # raises them again instead of the blind spot going unannounced
+                for name, (blind, since) in before.items():
+                    if name in rt.health.sources:
+                        rt.health.sources[name].blind, rt.health.sources[name].blind_since = blind, since
+                raise
 
     async def _prune(self) -> None:
         if self.rt is not None:
@@ -240,6 +314,10 @@ class Service:
 
     # -- stop ---------------------------------------------------------------------------------------
     async def run(self) -> int:
+        if not faulthandler.is_enabled():
+            # a fatal signal in native code (SIGBUS from a storage file changed under SQLite) is
+            # reported with a traceback on stderr instead of a silent death
+            faulthandler.enable(file=sys.stderr, all_threads=True)
         await self.start()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -279,6 +357,9 @@ class Service:
             await self._dispatcher_task
         if self.http_runner is not None:
             await self.http_runner.cleanup()
+        for source in self._retired.values():
+            with contextlib.suppress(Exception):
+                await source.close()
         if self.rt is not None:
             await self.rt.close()
             self.rt = None

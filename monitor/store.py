@@ -5,6 +5,13 @@ seen ids, scored posts, engine signals, incident changes, new notifications and 
 source's cursor — in ONE transaction, so after a crash a batch is either wholly done
 (and will not be re-read or re-alerted) or wholly undone (and will be fetched again).
 Times are stored as epoch seconds (REAL) so they sort and compare in SQL.
+
+Storage faults are ours to explain (:mod:`monitor.store_faults`): every sqlite3 error is
+converted at this boundary into :class:`StoreError` naming the file, the operation and the
+fix, and remembered in ``problem`` (shown on /healthz) until a later commit succeeds. The
+store refuses to open a corrupted database (``PRAGMA quick_check``) or one whose files
+cannot be written, and it stops touching SQLite while the ``-shm`` file is unwritable,
+because SQLite maps that file into memory and a write to it then kills the process (SIGBUS).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 
 from monitor.errors import StoreError
 from monitor.models import Incident
+from monitor.store_faults import StoreFaults
 
 SCHEMA_VERSION = 1
 
@@ -89,16 +97,24 @@ class Store:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
+        self.faults = StoreFaults(self.path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self.faults.preflight()
+        db: sqlite3.Connection | None = None
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=30000")
-            self._db.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=30000")
+            self.faults.integrity(db)
+            db.executescript(_SCHEMA)
+        except (sqlite3.Error, StoreError) as exc:
+            if db is not None:
+                db.close()
+            if isinstance(exc, StoreError):
+                raise
+            raise self.faults.error("cannot open the store", exc) from exc
+        self._db = db
         self._lock = threading.RLock()
         self._depth = 0
         version = self.get_meta("schema_version")
@@ -107,14 +123,26 @@ class Store:
         elif int(version) > SCHEMA_VERSION:
             raise StoreError(f"store {self.path} was written by a newer Brand Monitor (schema {version}); upgrade")
 
+    @property
+    def problem(self) -> str | None:
+        """Why the last storage operation failed, until a commit succeeds (None: healthy)."""
+        return self.faults.problem
+
     def close(self) -> None:
         with self._lock:
+            if not self.faults.safe_to_touch():
+                self.faults.abandon(self._db)  # closing would write to the unwritable -shm: SIGBUS
+                return
             self._db.close()
 
     # -- transactions -------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (nested calls join the outer transaction)."""
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (nested calls join the outer transaction).
+
+        Any sqlite3 error inside becomes a :class:`StoreError`; a failed COMMIT is reported as
+        a failed commit (whatever SQLite rolled back on its own), never as a failed rollback.
+        """
         with self._lock:
             if self._depth:
                 self._depth += 1
@@ -123,38 +151,59 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
+            self.faults.guard()
             try:
                 self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise StoreError(f"store {self.path}: cannot begin a transaction: {exc}") from exc
+                raise self.faults.error("cannot begin a transaction", exc) from exc
             self._depth = 1
             try:
                 yield self._db
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise self.faults.error("a write failed; the transaction was rolled back", exc) from exc
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
             else:
                 try:
                     self._db.execute("COMMIT")
                 except sqlite3.Error as exc:
-                    self._db.execute("ROLLBACK")
-                    raise StoreError(f"store {self.path}: commit failed: {exc}") from exc
+                    self._rollback()
+                    raise self.faults.error("commit failed; nothing of the transaction was saved", exc) from exc
+                self.faults.ok()
             finally:
                 self._depth = 0
 
+    def _rollback(self) -> None:
+        """Undo what is left of a transaction; SQLite may already have rolled back on its own."""
+        if not self._db.in_transaction:
+            return
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error as exc:  # keep the original error; this one only goes to the log
+            self.faults.log_rollback_failure(exc)
+
     def _q(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row | tuple[Any, ...]]:
         with self._lock:
+            if not self._depth:
+                self.faults.guard()
             try:
                 return self._db.execute(sql, tuple(args)).fetchall()
             except sqlite3.Error as exc:
-                raise StoreError(f"store {self.path}: {exc}") from exc
+                raise self.faults.error("a query failed", exc) from exc
 
     def _x(self, sql: str, args: Iterable[Any] = ()) -> int:
         with self._lock:
+            if not self._depth:
+                self.faults.guard()
             try:
-                return self._db.execute(sql, tuple(args)).rowcount
+                n = self._db.execute(sql, tuple(args)).rowcount
             except sqlite3.Error as exc:
-                raise StoreError(f"store {self.path}: {exc}") from exc
+                raise self.faults.error("a write failed", exc) from exc
+            if not self._depth:
+                self.faults.ok()  # an autocommit write went through
+            return n
 
     # -- meta ---------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -187,7 +236,7 @@ class Store:
         return out
 
     def mark_seen(self, items: Iterable[tuple[str, datetime]]) -> None:
-        with self._lock:
+        with self.transaction():
             self._db.executemany("INSERT OR IGNORE INTO seen(key, ts) VALUES(?, ?)",
                                  [(k, to_epoch(ts)) for k, ts in items])
 
@@ -346,6 +395,13 @@ class Store:
         """(notifier, status) -> count, for /metrics."""
         rows = self._q("SELECT notifier, status, COUNT(*) FROM deliveries GROUP BY notifier, status")
         return {(r[0], r[1]): r[2] for r in rows}
+
+    def outbox_backlog(self) -> tuple[int, datetime | None]:
+        """Pending deliveries and the time of the oldest one's notification, for /healthz."""
+        rows = self._q("SELECT COUNT(*), MIN(n.ts) FROM deliveries d JOIN notifications n ON n.id=d.notification_id "
+                       "WHERE d.status='pending'")
+        count, oldest = (rows[0][0], rows[0][1]) if rows else (0, None)
+        return int(count or 0), (from_epoch(oldest) if oldest is not None else None)
 
     def deliveries_for(self, notification_id: str) -> list[dict[str, Any]]:
         rows = self._q("SELECT notifier, status, attempts, last_error FROM deliveries WHERE notification_id=?",

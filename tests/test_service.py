@@ -148,3 +148,91 @@ async def test_reload_keeps_the_last_good_config(tmp_path: Path, feed_server) ->
         assert svc.rt.pipeline.rules is rules_before
     finally:
         await svc.shutdown()
+
+
+async def test_a_storage_error_while_processing_a_poll_is_a_failed_poll_then_retried(tmp_path: Path,
+                                                                                     feed_server) -> None:
+    server, state, _ = feed_server
+    state["items"] = False
+    svc = Service(load_config(config(tmp_path, server)), SystemClock(), scorer=WordScorer())
+    await svc.start()
+    assert svc.rt is not None
+    store, health = svc.rt.store, svc.rt.health
+    try:
+        store._q("PRAGMA query_only=1")  # storage fails from here on
+        state["items"] = True
+        await wait_for(lambda: health.sources["news"].consecutive_failures >= 1)
+        assert health.sources["news"].last_error.startswith("processing failed: StoreError: store ")
+        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{svc.port}/healthz") as r:
+            body = await r.json()
+            assert r.status == 503 and body["components"]["store"]["status"] == "unhealthy"
+            assert "attempt to write a readonly database" in body["components"]["store"]["problem"]
+        store._q("PRAGMA query_only=0")
+        await wait_for(lambda: health.sources["news"].events == 1)  # the cursor did not move: fetched again
+        assert store.problem is None
+    finally:
+        await svc.shutdown()
+
+
+async def test_a_reloaded_webhook_keeps_its_route_and_loses_nothing(tmp_path: Path) -> None:
+    def write(token: str) -> Path:
+        return write_config(tmp_path, f"""\
+            store: {{path: state.db}}
+            playbooks: @PLAYBOOKS@
+            server: {{port: 0}}
+            sources:
+              - {{kind: webhook, name: push, token: {token}}}
+            """)
+
+    path = write("first-token-0123456789")
+    svc = Service(load_config(path), SystemClock(), config_path=path, scorer=WordScorer())
+    await svc.start()
+    assert svc.rt is not None
+    url = f"http://127.0.0.1:{svc.port}/ingest"
+
+    def post(i: int) -> str:
+        return json.dumps({"type": "post", "ts": "2026-03-01T08:00:00Z", "id": f"e{i}", "text": f"Acme {i}"})
+
+    try:
+        async with aiohttp.ClientSession() as http:
+            old = {"Authorization": "Bearer first-token-0123456789"}
+            async with http.post(url, data=post(1), headers=old) as r:
+                assert r.status == 202
+            write("second-token-0123456789")  # the token is rotated
+            assert svc.reload()
+            async with http.post(url, data=post(2), headers=old) as r:
+                assert r.status == 401
+            async with http.post(url, data=post(3), headers={"Authorization": "Bearer second-token-0123456789"}) as r:
+                assert r.status == 202, await r.text()
+        await wait_for(lambda: svc.rt.store.unseen(["push:e1", "push:e3"]) == set())
+    finally:
+        await svc.shutdown()
+
+
+async def test_a_crashed_dispatcher_is_restarted_and_counted(tmp_path: Path, feed_server, monkeypatch) -> None:
+    from monitor.alerts.dispatch import Dispatcher
+
+    server, _, _ = feed_server
+    real_run = Dispatcher.run
+    calls = 0
+
+    async def flaky_run(self, stop):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("dispatcher bug")
+        return await real_run(self, stop)
+
+    monkeypatch.setattr(Dispatcher, "run", flaky_run)
+    svc = Service(load_config(config(tmp_path, server)), SystemClock(), scorer=WordScorer())
+    svc.restart_backoff = (0.05, 0.1)
+    await svc.start()
+    try:
+        assert svc.rt is not None
+        await wait_for(lambda: calls == 2)
+        task = svc.rt.health.tasks["dispatcher"]
+        assert task.restarts == 1 and task.state == "running"
+        assert task.last_error == "RuntimeError: dispatcher bug"
+    finally:
+        await svc.shutdown()
+    assert svc.rt is None and svc._dispatcher_task is not None and svc._dispatcher_task.done()

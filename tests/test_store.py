@@ -67,8 +67,10 @@ def test_prune_forgets_old_rows(tmp_path: Path) -> None:
 def test_unwritable_location_is_a_store_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises((StoreError, OSError)):
+    with pytest.raises(StoreError) as exc:
         Store(blocker / "sub" / "m.db")
+    assert str(exc.value) == (f"store {blocker / 'sub' / 'm.db'}: cannot create the directory {blocker / 'sub'} "
+                              f"(Not a directory); check the file and its filesystem")
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
@@ -77,3 +79,30 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     s.close()
     with pytest.raises(StoreError, match="newer Brand Monitor"):
         Store(tmp_path / "m.db")
+
+
+def test_outbox_backlog_counts_pending_deliveries_and_the_oldest(tmp_path: Path) -> None:
+    s = Store(tmp_path / "m.db")
+    assert s.outbox_backlog() == (0, None)
+    s.add_notification({"id": "a#1", "transition": "opened"}, T, ["slack", "mail"])
+    s.add_notification({"id": "a#2", "transition": "updated"}, T + timedelta(minutes=5), ["slack"])
+    assert s.outbox_backlog() == (3, T)
+    s.mark_delivered("a#1", "slack", T)
+    s.mark_failed("a#1", "mail", "550", None)
+    assert s.outbox_backlog() == (1, T + timedelta(minutes=5))
+
+
+def test_storage_errors_are_our_own_and_remembered_until_a_commit_works(tmp_path: Path) -> None:
+    s = Store(tmp_path / "m.db")
+    s._q("PRAGMA query_only=1")
+    with pytest.raises(StoreError) as exc:
+        s.set_cursor("news", {"n": 1}, T)
+    assert str(exc.value).startswith(f"store {tmp_path / 'm.db'}: a write failed: attempt to write a readonly "
+                                     "database (the database or its -wal/-shm file cannot be written")
+    assert s.problem == str(exc.value) and s.faults.errors == 1
+    with pytest.raises(StoreError, match="cannot begin a transaction: attempt to write a readonly database"):
+        s.mark_seen([("k", T)])
+    assert s.faults.errors == 2  # counted, for /healthz
+    s._q("PRAGMA query_only=0")
+    s.mark_seen([("k", T)])
+    assert s.problem is None and s.unseen(["k"]) == set()

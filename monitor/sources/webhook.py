@@ -15,6 +15,12 @@ is bounded: when it is full the request is refused as a whole with 503 and
 gives one, beside its store) accepted events are journalled and fsync'd before the 202
 (:mod:`monitor.sources.spool`), so a crash after "accepted" loses nothing: the journal
 past the stored cursor is processed on the next start.
+
+A 202 is only given when the events will be processed: when the journal cannot be written
+(disk full, read-only) or the pipeline behind the queue is failing (its last batch was not
+processed, e.g. the store is down), pushes are refused with 503 and ``Retry-After`` and the
+source reports the reason as unhealthy; a batch the pipeline did not finish goes back to the
+front of the queue for the restarted stream, so nothing accepted waits on a dead consumer.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from monitor.errors import EventFormatError
 from monitor.models import Event, parse_event
 from monitor.safejson import JsonLimitError, JsonLimits
 from monitor.sources.base import Batch, Source, SourceConfig, SourceContext, register_source
-from monitor.sources.spool import Spool
+from monitor.sources.spool import JournalError, Spool
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +170,13 @@ class WebhookSource(Source):
         super().__init__(config, ctx)
         self.cfg: WebhookConfig = config  # type: ignore[assignment]
         self._pending: deque[tuple[Event, Any]] = deque()  # (event, its spool position or None)
+        self._inflight: list[tuple[Event, Any]] = []  # handed to the pipeline, not yet processed
+        self._inflight_skipped: Counter[str] = Counter()
+        self._recovered = False
+        self._attached = 0  # streams consuming the queue now
+        self._ever_attached = False
+        self._stalled: str | None = None  # the pipeline dropped a batch; cleared when one goes through
+        self._successor: WebhookSource | None = None  # set when a reload replaced this source
         self._spool: Spool | None = None
         if ctx.state_dir is not None:
             self._spool = Spool(ctx.state_dir / "spool" / _safe(self.name))
@@ -182,30 +195,79 @@ class WebhookSource(Source):
     async def stream(self, cursor: Any) -> AsyncIterator[Batch]:
         """Hand queued events over as they arrive; the cursor is the journal position processed.
 
-        On start, events journalled but not yet processed (a crash) are handed over first.
+        On the first start, events journalled but not yet processed (a crash) are handed over
+        first. A batch counts as processed when the consumer asks for the next one; if it
+        stops instead (the pipeline failed), the batch is handed over again by the next stream.
         """
-        if self._spool is not None:
+        if self._spool is not None and not self._recovered:
             recovered = self._spool.recover(cursor)
+            self._recovered = True
             if recovered:
                 log.warning("webhook %s: %d accepted event(s) recovered from the journal", self.name,
                             len(recovered), extra={"source": self.name})
                 self._pending.extend(recovered)
-                self._wake.set()
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            batch = Batch()
-            while self._pending and len(batch.events) < self.cfg.batch_size:
-                event, position = self._pending.popleft()
-                batch.events.append(event)
-                batch.cursor = position
-            batch.skipped, self._skipped = self._skipped, Counter()
-            if self._pending:
-                self._wake.set()
-            if batch.events or batch.skipped:
-                yield batch
+        self._requeue()
+        self._attached += 1
+        self._ever_attached = True
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                batch = Batch()
+                while self._pending and len(batch.events) < self.cfg.batch_size:
+                    item = self._pending.popleft()
+                    self._inflight.append(item)
+                    batch.events.append(item[0])
+                    batch.cursor = item[1]
+                batch.skipped, self._skipped = self._skipped, Counter()
+                if self._pending:
+                    self._wake.set()
+                if batch.events or batch.skipped:
+                    self._inflight_skipped = batch.skipped
+                    self._stalled = "its last batch was not finished; it is handed over again on restart"
+                    yield batch
+                    # the consumer came back for more: that batch is processed
+                    self._inflight, self._inflight_skipped = [], Counter()
+                    self._stalled = None
+        finally:
+            self._attached -= 1
+
+    def _requeue(self) -> None:
+        """Put a batch the last consumer did not finish back at the front of the queue."""
+        if self._inflight:
+            self._pending.extendleft(reversed(self._inflight))
+            self._inflight = []
+        if self._inflight_skipped:
+            self._skipped.update(self._inflight_skipped)
+            self._inflight_skipped = Counter()
+        if self._pending or self._skipped:
+            self._wake.set()
+
+    def intake_problem(self) -> str | None:
+        """Why pushes are refused before journalling (503): no stream is draining the queue."""
+        if self._ever_attached and self._attached == 0:
+            why = self._stalled or "the ingestion task is not running"
+            return f"events are not being processed ({why})"
+        return None
+
+    def health_problem(self) -> str | None:
+        """For /healthz: a push source that refuses input is unhealthy, with the reason."""
+        problem = self.intake_problem() or (self._spool.still_failing() if self._spool is not None else None)
+        return f"refusing pushes with 503: {problem}" if problem else None
+
+    def hand_over(self, successor: WebhookSource) -> None:
+        """A reload replaced this source; its route (bound at start) forwards to the new one.
+
+        What this one accepted and did not process is in the journal, which the successor
+        reads on its first stream, so nothing is lost in the swap.
+        """
+        self._successor = successor
+        if self._spool is not None:
+            self._spool.close()
 
     async def handle(self, request: web.Request) -> web.Response:
+        if self._successor is not None:
+            return await self._successor.handle(request)
         try:
             body = await self._read_body(request)
             self._authenticate(request, body)
@@ -224,6 +286,12 @@ class WebhookSource(Source):
                 events.append(parse_event(item))
             except EventFormatError as exc:
                 errors.append({"index": index, "reason": str(exc)})
+        problem = self.intake_problem()
+        if problem is not None and events:
+            log.warning("webhook %s refused %d event(s): %s", self.name, len(events), problem,
+                        extra={"source": self.name})
+            return web.json_response({"error": f"cannot accept events right now: {problem}; retry later"},
+                                     status=503, headers={"Retry-After": "5"})
         free = self.cfg.queue_size - len(self._pending)
         if len(events) > free:
             return web.json_response(
@@ -234,10 +302,10 @@ class WebhookSource(Source):
         if self._spool is not None and events:
             try:
                 positions = list(self._spool.append(events))
-            except (OSError, RuntimeError) as exc:
+            except JournalError as exc:
                 log.error("webhook %s: cannot journal events: %s", self.name, exc, extra={"source": self.name})
-                return web.json_response({"error": "cannot store events right now; retry later"}, status=503,
-                                         headers={"Retry-After": "5"})
+                return web.json_response({"error": f"cannot store events right now: {exc}; retry later"},
+                                         status=503, headers={"Retry-After": "5"})
         self._pending.extend(zip(events, positions, strict=True))
         for err in errors:
             self._skipped[f"rejected push item: {err['reason']}"] += 1

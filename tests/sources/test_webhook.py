@@ -254,8 +254,61 @@ async def test_accepted_events_survive_a_crash_through_the_journal(tmp_path: Pat
 async def test_a_torn_last_journal_line_is_not_replayed(tmp_path: Path) -> None:
     async for srv in start(state_dir=tmp_path):
         assert (await srv.post_bearer(json.dumps(post_obj(1))))[0] == 202
-        srv.source._spool._fh.write('{"type": "post", "ts": "2026-03-01T07:59:00Z", "sou')  # crash mid-write
-        srv.source._spool._fh.flush()
+        journal = srv.source._spool._path(srv.source._spool.gen)
+        with journal.open("a") as fh:  # crash mid-write
+            fh.write('{"type": "post", "ts": "2026-03-01T07:59:00Z", "sou')
     async for srv in start(state_dir=tmp_path):
         batch = await next_batch(srv.source.stream(None))
         assert [e.id for e in batch.events] == ["p1"]
+
+
+async def test_a_batch_the_pipeline_did_not_finish_is_handed_over_again_first() -> None:
+    async for srv in start(batch_size=2):
+        await srv.post_bearer(json.dumps([post_obj(i) for i in range(3)]))
+        await srv.post_bearer(json.dumps([{"type": "post"}]))  # one rejected item, counted as skipped
+        stream = srv.source.stream(None)
+        first = await next_batch(stream)
+        assert [e.id for e in first.events] == ["p0", "p1"]
+        await stream.aclose()  # the consumer failed on it (the store was down) and stopped
+        assert srv.source.health_problem() == (
+            "refusing pushes with 503: events are not being processed "
+            "(its last batch was not finished; it is handed over again on restart)")
+        status, resp = await srv.post_bearer(json.dumps(post_obj(9)))  # nobody drains the queue: no 202
+        assert status == 503 and resp["_headers"]["Retry-After"] == "5"
+        assert "events are not being processed" in resp["error"]
+        stream = srv.source.stream(None)  # the restarted consumer
+        again = await next_batch(stream)
+        assert [e.id for e in again.events] == ["p0", "p1"] and sum(again.skipped.values()) == 1
+        assert [e.id for e in (await next_batch(stream)).events] == ["p2"]  # p0, p1 acknowledged now
+        assert srv.source.health_problem() is None
+        assert (await srv.post_bearer(json.dumps(post_obj(9))))[0] == 202
+        assert [e.id for e in (await next_batch(stream)).events] == ["p9"]
+
+
+async def test_a_stopped_stream_means_pushes_are_refused(tmp_path: Path) -> None:
+    async for srv in start(state_dir=tmp_path):
+        assert (await srv.post_bearer(json.dumps(post_obj(1))))[0] == 202  # before the stream starts: queued
+        stream = srv.source.stream(None)
+        assert [e.id for e in (await next_batch(stream)).events] == ["p1"]
+        task = asyncio.ensure_future(anext(stream))
+        await asyncio.sleep(0.01)
+        task.cancel()  # shutdown
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        status, resp = await srv.post_bearer(json.dumps(post_obj(2)))
+        assert status == 503 and "the ingestion task is not running" in resp["error"]
+
+
+async def test_a_restarted_stream_does_not_recover_the_journal_twice(tmp_path: Path) -> None:
+    async for srv in start(state_dir=tmp_path):
+        assert (await srv.post_bearer(json.dumps([post_obj(1), post_obj(2)])))[0] == 202
+        # the daemon dies before they are processed
+    async for srv in start(state_dir=tmp_path, batch_size=1):
+        stream = srv.source.stream(None)
+        assert [e.id for e in (await next_batch(stream)).events] == ["p1"]
+        await stream.aclose()  # the pipeline failed on p1; the supervisor starts a new stream
+        stream = srv.source.stream(None)
+        got = [e.id for e in (await next_batch(stream)).events] + [e.id for e in (await next_batch(stream)).events]
+        assert got == ["p1", "p2"]
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(anext(stream), timeout=0.2)  # and nothing a second time

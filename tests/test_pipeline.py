@@ -1,0 +1,63 @@
+"""The pipeline when its batch transaction fails: nothing half-stored, nothing counted twice on retry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.alerts.dispatch import Outbox
+from monitor.alerts.engine import Engine
+from monitor.clock import VirtualClock
+from monitor.config import load_config
+from monitor.errors import StoreError
+from monitor.models import Post
+from monitor.pipeline import Pipeline
+from monitor.sources.base import Batch
+from monitor.store import Store
+from tests.support import WordScorer, write_config
+
+T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def posts(lo: int, hi: int) -> list[Post]:
+    return [Post(ts=T0 + timedelta(seconds=i), source="reddit", id=f"p{i}",
+                 text=f"my Acme kettle is broken {i} " + "x" * 900) for i in range(lo, hi)]
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path) -> Pipeline:
+    loaded = load_config(write_config(tmp_path, "store: {path: state.db}\nplaybooks: @PLAYBOOKS@\n"))
+    store = Store(tmp_path / "state.db")
+    engine = Engine(loaded.config.engine, loaded.playbooks, store, Outbox(store, []).enqueue, {"acme": "Acme"})
+    engine.load()
+    return Pipeline(store, loaded.rules, WordScorer(), engine, VirtualClock(T0 + timedelta(minutes=1)))
+
+
+async def test_a_failed_batch_is_retried_without_counting_it_twice(pipeline: Pipeline) -> None:
+    store = pipeline.store
+    store._q(f"PRAGMA max_page_count={store._q('PRAGMA page_count')[0][0]}")  # storage fails
+    batch = Batch(events=posts(0, 8), cursor={"n": 8})
+    with pytest.raises(StoreError, match="database or disk is full"):
+        await pipeline.process("reddit", batch)
+    assert store.get_cursor("reddit") is None and store.unseen(["reddit:p0"]) == {"reddit:p0"}
+    store._q("PRAGMA max_page_count=1073741823")  # storage is back; the same batch comes again
+    stats = await pipeline.process("reddit", batch)
+    assert stats.negative == 8 and store.get_cursor("reddit") == {"n": 8}
+    assert pipeline.engine.incidents == {}  # 8 negative posts: under blue's "more than 10"
+    await pipeline.process("reddit", Batch(events=posts(8, 10)))
+    assert pipeline.engine.incidents == {}  # 10: still not more than 10 (counted twice, it would be 18)
+    await pipeline.process("reddit", Batch(events=posts(10, 11)))
+    assert [i.level for i in pipeline.engine.incidents.values()] == ["blue"]
+
+
+async def test_a_failed_tick_leaves_the_engine_to_be_rebuilt(pipeline: Pipeline) -> None:
+    await pipeline.process("reddit", Batch(events=posts(0, 3)))
+    pipeline.store._q("PRAGMA query_only=1")  # every write now fails
+    with pytest.raises(StoreError):
+        pipeline.tick()
+    assert pipeline._engine_stale
+    pipeline.store._q("PRAGMA query_only=0")
+    pipeline.tick()
+    assert not pipeline._engine_stale and pipeline.store.problem is None
