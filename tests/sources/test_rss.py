@@ -25,12 +25,16 @@ def feed_with_etag(name: str, etag: str):
     return handler
 
 
-async def test_first_poll_maps_entries_and_skips_the_unidentifiable(channel: FakeChannel, ctx) -> None:
+async def test_first_poll_maps_entries_and_keeps_the_unidentified_under_a_content_id(channel: FakeChannel,
+                                                                                    ctx) -> None:
     channel.script("/feed.xml", text_reply(fixture_text("rss", "feed1.xml"), content_type=RSS))
     source = make_source(RssSource, ctx, url=f"{channel.url}/feed.xml", name="techwire")
     batch = await source.poll(None)
-    assert [p.id for p in batch.events] == ["dtw-1002", "https://www.dailytechwire.example/2026/03/01/acme-shares"]
-    assert dict(batch.skipped) == {"entry has neither id nor link": 1}
+    ids = [p.id for p in batch.events]
+    assert ids[0] == "dtw-1002" and ids[2] == "https://www.dailytechwire.example/2026/03/01/acme-shares"
+    assert ids[1].startswith("content-sha1:") and len(ids[1]) == len("content-sha1:") + 20
+    assert (batch.events[1].title, batch.events[1].url) == ("Item without any identity", None)
+    assert not batch.skipped
     first = batch.events[0]
     assert first.source == "techwire"
     assert first.title == "Acme recalls X2 power banks after fires"
@@ -40,7 +44,7 @@ async def test_first_poll_maps_entries_and_skips_the_unidentifiable(channel: Fak
     assert first.url == "https://www.dailytechwire.example/2026/03/01/acme-recall"
     assert first.ts == datetime(2026, 3, 1, 7, 45, tzinfo=UTC)
     assert (first.lang, first.kind, first.outlet) == ("en", "news", "dailytechwire.example")
-    assert batch.events[1].text == "Markets react to the recall news."
+    assert batch.events[2].text == "Markets react to the recall news."
     assert channel.requests("/feed.xml")[0].headers["User-Agent"] == "BrandMonitorTest/1.0"
 
 
@@ -89,7 +93,7 @@ async def test_html_instead_of_a_feed_is_a_clear_error(channel: FakeChannel, ctx
     with pytest.raises(SourceError) as info:
         await make_source(RssSource, ctx, url=f"{channel.url}/feed").poll(None)
     assert str(info.value) == (
-        f"rss: {channel.url}/feed is not an RSS or Atom feed (text/html): Before you continue We use "
+        f"rss: {channel.url}/feed is not an RSS, Atom or JSON feed (text/html): Before you continue We use "
         "cookies & data to deliver our services.; check the feed URL"
     )
     assert not info.value.retryable
@@ -99,7 +103,7 @@ async def test_429_then_500_then_recovery(channel: FakeChannel, ctx) -> None:
     channel.script("/feed.xml", text_reply("slow down", 429, headers={"Retry-After": "3"}),
                    text_reply("oops", 500), text_reply(fixture_text("rss", "feed1.xml"), content_type=RSS))
     batch = await make_source(RssSource, ctx, url=f"{channel.url}/feed.xml").poll(None)
-    assert len(batch.events) == 2
+    assert len(batch.events) == 3
     assert len(channel.requests("/feed.xml")) == 3
     waits = ctx.extra["http_options"]["sleep"].calls
     assert any(2.5 <= w <= 3 for w in waits)  # Retry-After honoured

@@ -1,0 +1,362 @@
+"""Bytes of a fetched document -> text: BOM, declared charset, or detection.
+
+Why here and not in feedparser: without a detector installed feedparser falls back to
+windows-1252, so a GB18030 feed with no declaration becomes mojibake. We decode first
+(charset-normalizer as the detector, a maintained library) and hand feedparser UTF-8.
+
+Order, and why:
+
+1. A byte-order mark decides (it cannot be there by accident).
+2. Declarations (the HTTP ``charset`` first, then the XML declaration, RFC 7303) win
+   when they decode cleanly, with one exception: a single-byte declaration (latin-1,
+   windows-1252, KOI8-R, ...) decodes *any* bytes, so it is only kept when the bytes are
+   not valid UTF-8 and the detector does not find a clearly better reading. A wrong
+   declaration (bytes that do not decode under it) falls through to detection.
+3. Valid UTF-8 is UTF-8 (other encodings almost never produce it by chance).
+4. Otherwise charset-normalizer proposes; near-ties (short texts where GB18030, Big5,
+   EUC-JP and CP949 all decode) are broken by the language the response states
+   (``Content-Language``, ``<language>``, ``xml:lang``) and by how plausible the decoded
+   script is (kana for Japanese, hangul for Korean, common hanzi for Chinese, lower-case
+   prose for Cyrillic).
+5. Nothing decodes cleanly: the best guess with U+FFFD for the bad bytes, and the count
+   is reported (:attr:`Decoded.problems`) so the source's health shows it.
+
+Labels are read the way browsers read them (WHATWG): ``gb2312``/``gbk`` mean GB18030,
+``iso-8859-1`` means windows-1252, ``shift_jis`` means CP932, ``euc-kr`` means CP949.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import charset_normalizer
+from charset_normalizer.constant import FREQUENCIES
+from charset_normalizer.md import mess_ratio
+
+__all__ = ["Decoded", "charset_of", "decode_document"]
+
+# label -> codecs to try in order (the first that decodes cleanly is used)
+_FAMILIES: dict[str, tuple[str, ...]] = {
+    "gb18030": ("gb18030",), "gb2312": ("gb18030",), "gbk": ("gb18030",), "x-gbk": ("gb18030",),
+    "cp936": ("gb18030",), "windows-936": ("gb18030",), "chinese": ("gb18030",), "csgb2312": ("gb18030",),
+    "euc-cn": ("gb18030",), "hz-gb-2312": ("hz",),
+    "big5": ("big5hkscs", "cp950", "big5"), "big5-hkscs": ("big5hkscs", "cp950"), "cn-big5": ("big5hkscs", "cp950"),
+    "x-x-big5": ("big5hkscs", "cp950"), "csbig5": ("big5hkscs", "cp950"), "cp950": ("cp950", "big5hkscs"),
+    "shift_jis": ("cp932", "shift_jis_2004"), "shift-jis": ("cp932", "shift_jis_2004"), "sjis": ("cp932",),
+    "x-sjis": ("cp932",), "ms_kanji": ("cp932",), "windows-31j": ("cp932",), "cp932": ("cp932",),
+    "csshiftjis": ("cp932",), "euc-jp": ("euc_jp", "euc_jis_2004", "euc_jisx0213"), "x-euc-jp": ("euc_jp",),
+    "iso-2022-jp": ("iso2022_jp", "iso2022_jp_2"),
+    "euc-kr": ("cp949", "euc_kr"), "ks_c_5601-1987": ("cp949",), "korean": ("cp949",), "windows-949": ("cp949",),
+    "cp949": ("cp949",), "iso-2022-kr": ("iso2022_kr",),
+    "iso-8859-1": ("cp1252", "latin-1"), "latin1": ("cp1252", "latin-1"), "l1": ("cp1252", "latin-1"),
+    "us-ascii": ("cp1252", "latin-1"), "ascii": ("cp1252", "latin-1"), "windows-1252": ("cp1252", "latin-1"),
+    "cp1252": ("cp1252", "latin-1"), "iso-8859-9": ("cp1254",), "tis-620": ("cp874",), "iso-8859-11": ("cp874",),
+}
+_UNICODE = {"utf-8", "utf_8", "utf8", "utf-16", "utf-16le", "utf-16be", "utf-32", "utf-32le", "utf-32be"}
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_XML_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']\s*([A-Za-z0-9._:()-]+)\s*[\"']")
+_LANG_IN_BODY = (
+    re.compile(rb"<(?:\w+:)?language>\s*([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)\s*</", re.I),
+    re.compile(rb"xml:lang\s*=\s*[\"']([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)[\"']"),
+    re.compile(rb"\"language\"\s*:\s*\"([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)\""),
+)
+_TAG = re.compile(rb"<[^<>]*>")
+_CDATA = re.compile(rb"<!\[CDATA\[|\]\]>")
+_SAMPLE = 64 * 1024  # bytes of text the detector reads; enough for any feed, bounded for huge ones
+
+# codec families, for language hints and plausibility
+_JA = {"cp932", "shift_jis", "shift_jis_2004", "shift_jisx0213", "euc_jp", "euc_jis_2004", "euc_jisx0213",
+       "iso2022_jp", "iso2022_jp_2"}
+_KO = {"cp949", "euc_kr", "johab", "iso2022_kr"}
+_ZH_HANS = {"gb18030", "gbk", "gb2312", "hz"}
+_ZH_HANT = {"big5", "big5hkscs", "cp950"}
+# charset-normalizer's most frequent characters per language: a decoding full of them is real writing
+_FREQUENT_ZH = frozenset(FREQUENCIES.get("Chinese", ()))
+_FREQUENT_JA = frozenset(c for k in ("Japanese", "Japanese—", "Japanese——") for c in FREQUENCIES.get(k, ()))
+_FREQUENT_KO = frozenset(FREQUENCIES.get("Korean", ()))
+_CYRILLIC = {"koi8_r", "koi8_u", "cp1251", "cp866", "iso8859_5", "mac_cyrillic", "kz1048", "ptcp154"}
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """The text, the codec used and how it was chosen; ``problems`` are for the source's health."""
+
+    text: str
+    encoding: str
+    how: str  # "bom" | "declared" | "utf-8" | "detected" | "ascii" | "best guess"
+    declared: str | None = None
+    replaced: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The ``charset`` parameter of a Content-Type header, lower-case, or None."""
+    for part in (content_type or "").split(";")[1:]:
+        key, _, val = part.strip().partition("=")
+        if key.strip().lower() == "charset" and val.strip().strip("\"'"):
+            return val.strip().strip("\"'").lower()
+    return None
+
+
+def decode_document(body: bytes, header_charset: str | None = None, *, lang: str | None = None) -> Decoded:
+    """Decode a feed (XML or JSON) as described in the module docstring.
+
+    ``lang`` is a language the response states outside the body (``Content-Language``, the
+    source's configured language); the body's own ``<language>`` / ``xml:lang`` is sniffed.
+    """
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return _lenient(body, codec, "bom", None, [])
+    xml_label = _xml_declaration(body)
+    labels = [x for x in (header_charset, xml_label) if x]
+    declared = labels[0] if labels else None
+    if body.isascii() and not any(x.lower().replace("_", "-").startswith(("utf-16", "utf-32")) for x in labels):
+        return Decoded(body.decode("ascii"), "ascii", "ascii", declared)
+    problems: list[str] = []
+    hint = lang or _sniff_lang(body)
+    for label in dict.fromkeys(x.strip().lower() for x in labels):
+        codecs_ = _codecs_for(label)
+        if not codecs_:
+            problems.append(f"unknown charset declaration: {label!r} is not an encoding; detecting instead")
+            continue
+        for codec in codecs_:
+            text = _strict(body, codec)
+            if text is None:
+                continue
+            if not _single_byte(codec):
+                return Decoded(text, codec, "declared", label, problems=problems)
+            better = _better_than_single_byte(body, codec, text, hint)
+            if better is None:
+                return Decoded(text, codec, "declared", label, problems=problems)
+            problems.append(f"wrong charset declaration: declared {label} but the text reads as {better[0]};"
+                            f" decoded as {better[0]}")
+            return Decoded(better[1], better[0], "detected", label, problems=problems)
+        problems.append(f"wrong charset declaration: declared {label} but the bytes are not {label}")
+    text = _strict(body, "utf-8")
+    if text is not None:
+        return Decoded(text, "utf-8", "utf-8", declared, problems=_fix_wrong(problems, "utf-8"))
+    guess = _detect(body, hint)
+    if guess is not None:
+        return Decoded(guess[1], guess[0], "detected", declared, problems=_fix_wrong(problems, guess[0]))
+    fallback = next((c for x in labels for c in _codecs_for(x.strip().lower())), None) or _best_any(body) or "utf-8"
+    return _lenient(body, fallback, "best guess", declared, problems)
+
+
+def _fix_wrong(problems: list[str], codec: str) -> list[str]:
+    return [p + f"; decoded as {codec} (detected)" if p.startswith("wrong charset declaration") and
+            "decoded as" not in p else p for p in problems]
+
+
+def _lenient(body: bytes, codec: str, how: str, declared: str | None, problems: list[str]) -> Decoded:
+    text = _strict(body, codec)
+    if text is not None:
+        return Decoded(text, codec, how, declared, problems=problems)
+    text = body.decode(codec, errors="replace")
+    replaced = text.count("\ufffd") - body.decode(codec, errors="ignore").count("\ufffd")
+    problems = [*problems, f"undecodable text: {replaced} byte sequence(s) are not valid {codec};"
+                           " shown as U+FFFD in the posts"]
+    return Decoded(text, codec, how, declared, replaced=replaced, problems=problems)
+
+
+def _strict(body: bytes, codec: str) -> str | None:
+    try:
+        return body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _codecs_for(label: str) -> tuple[str, ...]:
+    if label in _FAMILIES:
+        return _FAMILIES[label]
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return ()
+    return _FAMILIES.get(name, (name,))
+
+
+def _single_byte(codec: str) -> bool:
+    name = codecs.lookup(codec).name
+    multibyte = name.startswith(("utf", "gb", "big5", "hz", "iso2022", "euc", "shift_jis", "johab"))
+    return not multibyte and name not in ("cp932", "cp936", "cp949", "cp950")
+
+
+def _xml_declaration(body: bytes) -> str | None:
+    match = _XML_DECL.match(body[:1024])
+    return match.group(1).decode("ascii").lower() if match else None
+
+
+def _sniff_lang(body: bytes) -> str | None:
+    head = body[:16384]
+    for pattern in _LANG_IN_BODY:
+        match = pattern.search(head)
+        if match:
+            return match.group(1).decode("ascii")
+    return None
+
+
+def _text_sample(body: bytes) -> bytes:
+    """The document's text without markup, for the detector (tags are ASCII and dilute it)."""
+    sample = b" ".join(_TAG.sub(b" ", _CDATA.sub(b" ", body[: _SAMPLE * 4])).split())
+    if len(sample) <= _SAMPLE and len(body) <= _SAMPLE * 4:
+        return sample
+    # cut at a space (ASCII, never inside a multibyte character) so every codec can read the sample
+    return sample[: max(sample.rfind(b" ", 0, _SAMPLE), sample.rfind(b"<", 0, _SAMPLE), 0)]
+
+
+# Tried besides what charset-normalizer proposes: it rarely proposes KOI8-R or EUC-KR for a short text.
+_COMMON = ("gb18030", "big5hkscs", "cp932", "euc_jp", "cp949", "koi8_r", "cp1251", "cp1252")
+# Small preferences for equally plausible readings: how common each is on the web.
+_PRIOR = {"cp1252": 0.06, "gb18030": 0.04, "cp1251": 0.03, "cp932": 0.02, "cp949": 0.02, "big5hkscs": 0.01}
+
+
+def _detect(body: bytes, hint: str | None) -> tuple[str, str] | None:
+    """(codec, text) charset-normalizer proposes, near-ties broken by language and plausibility."""
+    sample = _text_sample(body) or body[:_SAMPLE]
+    matches = list(charset_normalizer.from_bytes(sample))
+    floor = min((m.chaos for m in matches), default=0.0)
+    proposed = [m.encoding for m in matches if m.chaos <= floor + 0.1]
+    pool = list(dict.fromkeys([*proposed, *_COMMON]))
+    scored = []
+    for rank, codec in enumerate(pool):
+        score = _plausibility(sample, codec)
+        if score <= -1.0:
+            continue
+        if codec not in proposed and mess_ratio(sample.decode(codec)) >= 0.2:
+            continue
+        score += _hint_bonus(codec, hint) + _PRIOR.get(codec, 0.0) + (0.05 if codec in proposed else 0.0)
+        scored.append((score, -rank, codec))
+    for _score, _rank, codec in sorted(scored, reverse=True):
+        text = _strict(body, codec)
+        if text is not None:
+            return codec, text
+    return None
+
+
+def _best_any(body: bytes) -> str | None:
+    best = charset_normalizer.from_bytes(_text_sample(body) or body[:_SAMPLE]).best()
+    return best.encoding if best else None
+
+
+def _better_than_single_byte(body: bytes, codec: str, text: str, hint: str | None) -> tuple[str, str] | None:
+    """A clearly better reading than a single-byte declaration, or None to keep the declaration."""
+    utf8 = _strict(body, "utf-8")
+    if utf8 is not None:
+        return "utf-8", utf8
+    sample = _text_sample(body)
+    mine = _plausibility(sample, codec) + _hint_bonus(codec, hint)
+    if mess_ratio(sample.decode(codec, "replace")) >= 0.2:
+        mine -= 0.5
+    elif mine >= 0.6:
+        return None  # the declaration reads as real writing: it wins
+    guess = _detect(body, hint)
+    if guess is None or codecs.lookup(guess[0]).name == codecs.lookup(codec).name:
+        return None
+    theirs = _plausibility(sample, guess[0]) + _hint_bonus(guess[0], hint)
+    return guess if theirs > mine + 0.3 else None
+
+
+def _hint_bonus(codec: str, hint: str | None) -> float:
+    if not hint:
+        return 0.0
+    lang = hint.strip().lower().replace("_", "-")
+    base = lang.split("-")[0]
+    if base == "zh":
+        hant = any(t in lang for t in ("-tw", "-hk", "-mo", "hant"))
+        return 0.5 if codec in (_ZH_HANT if hant else _ZH_HANS) else 0.0
+    families = {"ja": _JA, "ko": _KO, "ru": _CYRILLIC, "uk": _CYRILLIC, "be": _CYRILLIC, "bg": _CYRILLIC,
+                "sr": _CYRILLIC, "mk": _CYRILLIC, "kk": _CYRILLIC}
+    return 0.5 if codec in families.get(base, ()) else 0.0
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _plausibility(sample: bytes, codec: str) -> float:
+    """How much the decoded non-ASCII text looks like real writing in that codec's script (about 0..1).
+
+    A misreading turns Cyrillic into random hanzi or half-width katakana, Chinese into
+    rare characters or Korean into hanja, and KOI8-R read as windows-1251 swaps the case
+    of every letter; real writing has kana in Japanese, hangul in Korean, common hanzi in
+    Chinese without spaces between them, and words with one case pattern in alphabets.
+    """
+    try:
+        text = sample.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return -1.0
+    chars = [c for c in text if ord(c) > 0x7F and not c.isspace()]
+    if not chars:
+        return 0.0
+    name = codecs.lookup(codec).name
+    kana = han = 0
+    score = 0.0
+    for c in chars:
+        o = ord(c)
+        if 0x3040 <= o <= 0x30FF:
+            kana += 1
+            score += 1.0 if name in _JA else -0.5
+        elif 0xAC00 <= o <= 0xD7A3:
+            score += 1.0
+        elif 0x4E00 <= o <= 0x9FFF:
+            han += 1
+            score += 0.2 if name in _KO else (1.0 if _common_han(c) else 0.4)
+        elif 0xFF61 <= o <= 0xFF9F or 0xE000 <= o <= 0xF8FF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF \
+                or o >= 0x20000:
+            score -= 0.5  # half-width katakana, private use, rare or compatibility ideographs
+        elif 0xA1 <= o <= 0xBF and c not in "«»°£§":
+            score -= 0.5  # ¾ © ¹ ¬ ... between letters: a multibyte text read as Latin-1
+        elif 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF:
+            score += 0.6
+        elif c.isalpha():
+            score += 0.5
+        elif not unicodedata.category(c).startswith(("S", "C")):
+            score += 0.2
+    result = score / len(chars)
+    frequent = _FREQUENT_JA if name in _JA else _FREQUENT_KO if name in _KO else _FREQUENT_ZH
+    result += 0.5 * sum(1 for c in chars if c in frequent) / len(chars)
+    if name in _JA:
+        result += 0.15 if kana * 5 >= len(chars) else (-0.15 if kana == 0 else 0.0)
+    if han + kana >= 4 and name not in _KO:  # Chinese and Japanese do not put spaces between words
+        spaced = len(re.findall(r"[\u3040-\u30ff\u4e00-\u9fff] [\u3040-\u30ff\u4e00-\u9fff]", text))
+        if spaced * 8 >= han + kana:
+            result -= 0.4
+    words = [w for w in _WORD.findall(text) if not w.isascii() and len(w) >= 2 and not _cjk(w)]
+    if words:
+        shaped = sum(1 for w in words if _one_script(w) and (w.islower() or (w.isupper() and len(w) <= 5)
+                                                             or (w[0].isupper() and w[1:].islower())))
+        result += (0.6 * shaped / len(words) - 0.3) * min(1.0, len(words) / 3)
+    return result
+
+
+def _one_script(word: str) -> bool:
+    """``Qualität`` is one script; ``Qualitдt`` (German read as windows-1251) is two."""
+    return len({unicodedata.name(c, "?").split(" ")[0] for c in word}) == 1
+
+
+def _cjk(word: str) -> bool:
+    return any(0x3040 <= ord(c) <= 0x9FFF or 0xAC00 <= ord(c) <= 0xD7A3 for c in word)
+
+
+def _common_han(char: str) -> bool:
+    """In the frequently used tier of GB2312, Big5 or JIS X 0208 (rare characters suggest a misreading)."""
+    try:
+        gb = char.encode("gb2312")
+        if 0xB0 <= gb[0] <= 0xD7:
+            return True
+    except UnicodeEncodeError:
+        pass
+    try:
+        b5 = char.encode("big5")
+        if 0xA4 <= b5[0] <= 0xC6:
+            return True
+    except UnicodeEncodeError:
+        pass
+    try:
+        sj = char.encode("euc_jp")
+        return 0xB0 <= sj[0] <= 0xCF
+    except UnicodeEncodeError:
+        return False
