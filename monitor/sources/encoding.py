@@ -127,13 +127,13 @@ def decode_document(body: bytes, header_charset: str | None = None, *, lang: str
             text = _strict(body, codec)
             if text is None:
                 continue
-            if not _single_byte(codec):
+            if codec.startswith("utf"):
                 return Decoded(text, codec, "declared", label, problems=problems)
-            better = _better_than_single_byte(body, codec, text, hint)
+            better = _better_than_declared(body, codec, hint)
             if better is None:
                 return Decoded(text, codec, "declared", label, problems=problems)
-            problems.append(f"wrong charset declaration: declared {label} but the text reads as {better[0]};"
-                            f" decoded as {better[0]}")
+            problems.append(f"wrong charset declaration: declared {label} but the text reads as {better[0]}"
+                            " (detected)")
             return Decoded(better[1], better[0], "detected", label, problems=problems)
         problems.append(f"wrong charset declaration: declared {label} but the bytes are not {label}")
     text = _strict(body, "utf-8")
@@ -143,6 +143,8 @@ def decode_document(body: bytes, header_charset: str | None = None, *, lang: str
     if guess is not None:
         return Decoded(guess[1], guess[0], "detected", declared, problems=_fix_wrong(problems, guess[0]))
     fallback = next((c for x in labels for c in _codecs_for(x.strip().lower())), None) or _best_any(body) or "utf-8"
+    if declared:  # damaged rather than wrong: read it as declared, and count what could not be read
+        problems = [p for p in problems if not p.startswith("wrong charset declaration")]
     return _lenient(body, fallback, "best guess", declared, problems)
 
 
@@ -242,10 +244,15 @@ def _best_any(body: bytes) -> str | None:
     return best.encoding if best else None
 
 
-def _better_than_single_byte(body: bytes, codec: str, text: str, hint: str | None) -> tuple[str, str] | None:
-    """A clearly better reading than a single-byte declaration, or None to keep the declaration."""
+def _better_than_declared(body: bytes, codec: str, hint: str | None) -> tuple[str, str] | None:
+    """A clearly better reading than a declaration that decodes, or None to keep the declaration.
+
+    A single-byte codec decodes any bytes and GB18030 nearly any, so "decodes" is no proof:
+    the declaration is kept when its text reads as real writing, overruled only by valid
+    UTF-8 or by a reading that is clearly more plausible.
+    """
     utf8 = _strict(body, "utf-8")
-    if utf8 is not None:
+    if utf8 is not None and _single_byte(codec):
         return "utf-8", utf8
     sample = _text_sample(body)
     mine = _plausibility(sample, codec) + _hint_bonus(codec, hint)
