@@ -66,6 +66,7 @@ _LANG_IN_BODY = (
 )
 _TAG = re.compile(rb"<[^<>]*>")
 _CDATA = re.compile(rb"<!\[CDATA\[|\]\]>")
+_PLAUSIBLE = 0.3  # below this a detected reading is no better than a damaged declared one
 _SAMPLE = 64 * 1024  # bytes of text the detector reads; enough for any feed, bounded for huge ones
 
 # codec families, for language hints and plausibility
@@ -135,17 +136,43 @@ def decode_document(body: bytes, header_charset: str | None = None, *, lang: str
             problems.append(f"wrong charset declaration: declared {label} but the text reads as {better[0]}"
                             " (detected)")
             return Decoded(better[1], better[0], "detected", label, problems=problems)
+        damaged = _nearly(body, codecs_)
+        if damaged:  # right but damaged: read it as declared, and count what could not be read
+            return _lenient(body, damaged, "declared", label, problems)
         problems.append(f"wrong charset declaration: declared {label} but the bytes are not {label}")
     text = _strict(body, "utf-8")
     if text is not None:
         return Decoded(text, "utf-8", "utf-8", declared, problems=_fix_wrong(problems, "utf-8"))
     guess = _detect(body, hint)
+    if guess is not None and _plausibility(_text_sample(body), guess[0]) >= _PLAUSIBLE:
+        return Decoded(guess[1], guess[0], "detected", declared, problems=_fix_wrong(problems, guess[0]))
+    stated = tuple(c for x in labels for c in _codecs_for(x.strip().lower()))
+    damaged = _nearly(body, stated, share=0.25)
+    if damaged:  # no better reading: the declaration was right, the bytes are damaged
+        problems = [p for p in problems if not p.startswith("wrong charset declaration")]
+        return _lenient(body, damaged, "declared", declared, problems)
+    damaged = _nearly(body, ("utf-8", *(c for c in _COMMON if not _single_byte(c))))
+    if damaged:
+        return _lenient(body, damaged, "best guess", declared, _fix_wrong(problems, damaged))
     if guess is not None:
         return Decoded(guess[1], guess[0], "detected", declared, problems=_fix_wrong(problems, guess[0]))
-    fallback = next((c for x in labels for c in _codecs_for(x.strip().lower())), None) or _best_any(body) or "utf-8"
-    if declared:  # damaged rather than wrong: read it as declared, and count what could not be read
+    if stated:  # nothing reads it: the declaration with its failures counted beats any guess
         problems = [p for p in problems if not p.startswith("wrong charset declaration")]
-    return _lenient(body, fallback, "best guess", declared, problems)
+        return _lenient(body, stated[0], "best guess", declared, problems)
+    return _lenient(body, _best_any(body) or "utf-8", "best guess", declared, problems)
+
+
+def _nearly(body: bytes, candidates: tuple[str, ...], share: float = 0.005) -> str | None:
+    """A codec under which only a few bytes fail (damage in transit or a bad edit), or None."""
+    budget = max(2, int(sum(1 for b in body if b > 0x7F) * share))
+    for codec in candidates:
+        try:
+            text = body.decode(codec, errors="replace")
+        except LookupError:
+            continue
+        if text.count("\ufffd") - body.decode(codec, errors="ignore").count("\ufffd") <= budget:
+            return codec
+    return None
 
 
 def _fix_wrong(problems: list[str], codec: str) -> list[str]:
@@ -258,7 +285,7 @@ def _better_than_declared(body: bytes, codec: str, hint: str | None) -> tuple[st
     mine = _plausibility(sample, codec) + _hint_bonus(codec, hint)
     if mess_ratio(sample.decode(codec, "replace")) >= 0.2:
         mine -= 0.5
-    elif mine >= 0.6:
+    elif mine >= 0.45:
         return None  # the declaration reads as real writing: it wins
     guess = _detect(body, hint)
     if guess is None or codecs.lookup(guess[0]).name == codecs.lookup(codec).name:
@@ -320,6 +347,8 @@ def _plausibility(sample: bytes, codec: str) -> float:
             score += 0.6
         elif c.isalpha():
             score += 0.5
+        elif 0x2010 <= o <= 0x205F or unicodedata.category(c) in ("Pi", "Pf", "Pd", "Sc"):
+            score += 0.5  # typographic quotes, dashes, currency: real writing uses them
         elif not unicodedata.category(c).startswith(("S", "C")):
             score += 0.2
     result = score / len(chars)

@@ -41,7 +41,7 @@ def parse_json_feed(text: str, where: str, skip: Callable[[str], None]) -> tuple
     except ValueError as exc:
         raise SourceError(f"{where} is not valid JSON: {exc}; check the feed URL", retryable=False) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
-        got = "an object without an items list" if isinstance(doc, dict) else type(doc).__name__
+        got = "an object without an items list" if isinstance(doc, dict) else _kind(doc)
         raise SourceError(f"{where} is JSON but not a JSON Feed (expected an object with an items list, got {got}):"
                           f" {truncate(text, 120)}; check the feed URL", retryable=False)
     lang = _str(doc.get("language"))

@@ -243,9 +243,9 @@ class FeedSource(HttpSource):
         return self.ctx.clock.now()  # undated entry: first seen now
 
     def entry_lang(self, entry: Any, feed: Any) -> str | None:
-        detail = entry.get("title_detail") or {}
-        lang = detail.get("language") or feed.get("language")
-        return _short_lang(lang)
+        details = [entry.get("title_detail"), *(entry.get("content") or []), entry.get("summary_detail")]
+        stated = [d.get("language") for d in details if isinstance(d, dict) and d.get("language")]
+        return _short_lang(stated[0] if stated else feed.get("language"))
 
     def entry_outlet(self, entry: Any, feed: Any) -> str | None:
         source = entry.get("source") or {}

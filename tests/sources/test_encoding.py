@@ -1,0 +1,127 @@
+"""Feed bytes -> text: BOM, declarations read as browsers read them, detection, and what is reported."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from monitor.sources.encoding import charset_of, decode_document
+
+RSS = "<rss version='2.0'><channel><title>Acme</title>{items}</channel></rss>"
+
+
+def feed(*titles: str, decl: str | None = None) -> str:
+    items = "".join(f"<item><guid>{i}</guid><title>{t}</title></item>" for i, t in enumerate(titles))
+    head = f"<?xml version='1.0' encoding='{decl}'?>" if decl else ""
+    return head + RSS.format(items=items)
+
+
+@pytest.mark.parametrize(("header", "want"), [
+    ("application/rss+xml; charset=GB2312", "gb2312"), ('text/xml;charset="utf-8"', "utf-8"),
+    ("application/xml; q=1; Charset=Big5", "big5"), ("application/rss+xml", None), (None, None),
+    ("text/xml; charset=", None),
+])
+def test_charset_of_header(header: str | None, want: str | None) -> None:
+    assert charset_of(header) == want
+
+
+@pytest.mark.parametrize(("label", "codec", "text"), [
+    ("gb2312", "gb18030", "艾克美电水壶 镕"),  # 镕 is GBK, not GB2312: publishers say gb2312 and mean GBK
+    ("GBK", "gb18030", "艾克美电水壶"), ("big5", "big5hkscs", "艾克美電水壺"),
+    ("shift_jis", "cp932", "電気ケトル①"),  # ① is a Windows (CP932) extension
+    ("euc-kr", "cp949", "애크미 똠방각하"),  # 똠 is only in CP949 (Unified Hangul Code)
+    ("iso-8859-1", "cp1252", "Acme’s “kettle” — €20"),  # windows-1252 punctuation under a latin-1 label
+    ("koi8-r", "koi8_r", "Чайник протекает, сообщили покупатели"), ("euc-jp", "euc_jp", "アクメ社が謝罪しました"),
+])
+def test_declared_labels_are_read_the_way_browsers_read_them(label: str, codec: str, text: str) -> None:
+    doc = feed(text)
+    decoded = decode_document(doc.encode(codec), label)
+    assert (decoded.text, decoded.how, decoded.problems) == (doc, "declared", [])
+    assert codecs.lookup(decoded.encoding).name == codecs.lookup(codec).name
+
+
+@pytest.mark.parametrize("codec", ["utf-8-sig", "utf-16", "utf-32"])
+def test_a_byte_order_mark_decides(codec: str) -> None:
+    doc = feed("艾克美电水壶", decl="gb2312")  # the BOM wins over the declaration and the header
+    decoded = decode_document(doc.encode(codec), "iso-8859-1")
+    assert decoded.how == "bom" and decoded.text.lstrip("\ufeff") == doc
+
+
+def test_ascii_is_ascii_and_utf8_is_utf8_whatever_a_single_byte_label_says() -> None:
+    assert decode_document(feed("Acme").encode(), "koi8-r").how == "ascii"
+    doc = feed("Acme 艾克美 Café")
+    decoded = decode_document(doc.encode(), "iso-8859-1")
+    assert (decoded.text, decoded.encoding) == (doc, "utf-8")
+    assert decoded.problems == ["wrong charset declaration: declared iso-8859-1 but the text reads as utf-8 (detected)"]
+
+
+def test_a_utf8_declaration_that_decodes_is_never_second_guessed() -> None:
+    doc = feed("Ð¡Ñ\u0082Ð°Ñ\u0082Ñ\u008cÑ\u008f")  # mojibake published as such is what the publisher wrote
+    assert decode_document(doc.encode(), "utf-8").text == doc
+
+
+def test_an_unknown_label_is_reported_and_detection_takes_over() -> None:
+    doc = feed("艾克美电水壶质量问题引发投诉，客服迟迟没有回应")
+    decoded = decode_document(doc.encode("gb18030"), "x-made-up")
+    assert (decoded.text, decoded.how) == (doc, "detected")
+    assert decoded.problems == ["unknown charset declaration: 'x-made-up' is not an encoding; detecting instead"]
+
+
+def test_a_correct_koi8_declaration_is_not_overruled_by_a_cjk_reading() -> None:
+    doc = feed("Акме извинилась")  # also valid GB18030 bytes, reading as common hanzi
+    decoded = decode_document(doc.encode("koi8_r"), "koi8-r")
+    assert (decoded.text, decoded.how, decoded.problems) == (doc, "declared", [])
+
+
+@pytest.mark.parametrize(("lang", "codec"), [("zh-CN", "gb18030"), ("zh-TW", "big5hkscs"), ("ko", "cp949")])
+def test_the_stated_language_breaks_ties_between_cjk_readings(lang: str, codec: str) -> None:
+    text = {"gb18030": "电水壶", "big5hkscs": "電水壺", "cp949": "전기주전자"}[codec]
+    doc = feed(text)
+    assert decode_document(doc.encode(codec), lang=lang).text == doc
+
+
+def test_the_language_in_the_body_is_a_hint_too() -> None:
+    doc = RSS.format(items="<language>ko-KR</language><item><guid>1</guid><title>리콜</title></item>")
+    assert decode_document(doc.encode("euc_kr")).text == doc
+
+
+def test_cyrillic_koi8_and_windows_1251_are_told_apart_by_letter_case() -> None:
+    text = "Несколько покупателей сообщили, что чайник протекает"
+    for codec in ("koi8_r", "cp1251"):
+        doc = feed(text)
+        assert decode_document(doc.encode(codec)).text == doc
+
+
+def test_damaged_bytes_are_counted_not_hidden() -> None:
+    body = feed("艾克美电水壶", decl="gb18030").encode("gb18030").replace("水".encode("gb18030"), b"\xff\xff")
+    decoded = decode_document(body)
+    assert decoded.replaced == 2 and decoded.text.count("\ufffd") == 2 and decoded.how == "declared"
+    assert decoded.problems == [
+        "undecodable text: 2 byte sequence(s) are not valid gb18030; shown as U+FFFD in the posts"]
+
+
+def test_a_large_feed_is_sampled_at_a_character_boundary() -> None:
+    items = "".join(f"<item><guid>{i}</guid><title>艾克美电水壶质量问题 {i}</title><description>多名用户反映艾克美"
+                    "电水壶在使用三个月后出现漏电现象，客服迟迟没有回应。</description></item>" for i in range(3000))
+    doc = RSS.format(items=items)
+    body = doc.encode("gb18030")
+    assert len(body) > 256 * 1024
+    decoded = decode_document(body)
+    assert (decoded.encoding, decoded.problems) == ("gb18030", [])
+    assert decoded.text == doc
+
+
+def test_damaged_bytes_without_a_declaration_are_counted_too() -> None:
+    body = feed("艾克美电水壶质量问题引发投诉，客服迟迟没有回应").encode("gb18030")
+    body = body.replace("水".encode("gb18030"), b"\xff")
+    decoded = decode_document(body)
+    assert decoded.encoding == "gb18030" and "艾克美电\ufffd" in decoded.text
+    assert decoded.problems == [
+        "undecodable text: 1 byte sequence(s) are not valid gb18030; shown as U+FFFD in the posts"]
+
+
+def test_utf16_declared_without_bom() -> None:
+    doc = feed("Acme")
+    assert decode_document(doc.encode("utf-16-le"), "utf-16le").text == doc
+    assert codecs.lookup("utf-16le")  # the label is a real codec
