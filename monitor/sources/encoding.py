@@ -65,8 +65,10 @@ _LANG_IN_BODY = (
     re.compile(rb"\"language\"\s*:\s*\"([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)\""),
 )
 _TAG = re.compile(rb"<[^<>]*>")
+_ASCII_BYTES = bytes(range(0x80))
 _CDATA = re.compile(rb"<!\[CDATA\[|\]\]>")
 _PLAUSIBLE = 0.3  # below this a detected reading is no better than a damaged declared one
+_JUDGED = 8 * 1024  # bytes of that text judged for plausibility
 _SAMPLE = 64 * 1024  # bytes of text the detector reads; enough for any feed, bounded for huge ones
 
 # codec families, for language hints and plausibility
@@ -125,7 +127,7 @@ def decode_document(body: bytes, header_charset: str | None = None, *, lang: str
             problems.append(f"unknown charset declaration: {label!r} is not an encoding; detecting instead")
             continue
         for codec in codecs_:
-            text = _strict(body, codec)
+            text = _strict(body, codec) if _width_fits(body, codec) else None
             if text is None:
                 continue
             if codec.startswith("utf"):
@@ -143,6 +145,8 @@ def decode_document(body: bytes, header_charset: str | None = None, *, lang: str
     text = _strict(body, "utf-8")
     if text is not None:
         return Decoded(text, "utf-8", "utf-8", declared, problems=_fix_wrong(problems, "utf-8"))
+    if _nearly(body, ("utf-8",)):  # UTF-8 with a few stray bytes (a CMS pasting windows-1252)
+        return _lenient(body, "utf-8", "utf-8", declared, _fix_wrong(problems, "utf-8"))
     guess = _detect(body, hint)
     if guess is not None and _plausibility(_text_sample(body), guess[0]) >= _PLAUSIBLE:
         return Decoded(guess[1], guess[0], "detected", declared, problems=_fix_wrong(problems, guess[0]))
@@ -164,15 +168,25 @@ def decode_document(body: bytes, header_charset: str | None = None, *, lang: str
 
 def _nearly(body: bytes, candidates: tuple[str, ...], share: float = 0.005) -> str | None:
     """A codec under which only a few bytes fail (damage in transit or a bad edit), or None."""
-    budget = max(2, int(sum(1 for b in body if b > 0x7F) * share))
+    budget = max(2, int((len(body) - len(body.translate(None, _ASCII_BYTES))) * share))
     for codec in candidates:
+        if not _width_fits(body, codec):
+            continue
         try:
             text = body.decode(codec, errors="replace")
         except LookupError:
             continue
-        if text.count("\ufffd") - body.decode(codec, errors="ignore").count("\ufffd") <= budget:
+        bad = text.count("\ufffd") - body.decode(codec, errors="ignore").count("\ufffd")
+        good = len(text) - len(text.encode("ascii", errors="ignore")) - bad
+        if bad <= budget and good >= 2 * bad:  # mostly read: "café" in latin-1 is not nearly UTF-8
             return codec
     return None
+
+
+def _width_fits(body: bytes, codec: str) -> bool:
+    """A UTF-16/32 label on a body without NUL bytes up front is wrong (it is UTF-8 or legacy)."""
+    name = codecs.lookup(codec).name
+    return not name.startswith(("utf-16", "utf-32")) or b"\x00" in body[:4]
 
 
 def _fix_wrong(problems: list[str], codec: str) -> list[str]:
@@ -318,6 +332,8 @@ def _plausibility(sample: bytes, codec: str) -> float:
     of every letter; real writing has kana in Japanese, hangul in Korean, common hanzi in
     Chinese without spaces between them, and words with one case pattern in alphabets.
     """
+    if len(sample) > _JUDGED:  # a few kB tell; cut at ASCII so no character is split
+        sample = sample[: max(sample.rfind(b" ", 0, _JUDGED), 0)] or sample[:_JUDGED]
     try:
         text = sample.decode(codec)
     except (UnicodeDecodeError, LookupError):

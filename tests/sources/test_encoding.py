@@ -125,3 +125,25 @@ def test_utf16_declared_without_bom() -> None:
     doc = feed("Acme")
     assert decode_document(doc.encode("utf-16-le"), "utf-16le").text == doc
     assert codecs.lookup("utf-16le")  # the label is a real codec
+
+
+def test_utf8_with_a_few_stray_bytes_stays_utf8() -> None:
+    doc = feed("艾克美电水壶质量问题引发投诉，客服迟迟没有回应", "Acme’s answer")
+    body = doc.encode().replace("’".encode(), b"\x92")  # a windows-1252 quote pasted into UTF-8
+    decoded = decode_document(body)
+    assert decoded.encoding == "utf-8" and "艾克美电水壶" in decoded.text and "Acme\ufffds" in decoded.text
+    assert decoded.problems == [
+        "undecodable text: 1 byte sequence(s) are not valid utf-8; shown as U+FFFD in the posts"]
+
+
+def test_a_latin1_feed_with_one_accent_is_not_nearly_utf8() -> None:
+    doc = feed("Acme kettle review from a café")
+    assert decode_document(doc.encode("latin-1")).text == doc
+
+
+def test_a_utf16_declaration_on_a_utf8_body_is_wrong() -> None:
+    doc = feed("艾克美电水壶", decl="UTF-16")
+    decoded = decode_document(doc.encode())
+    assert (decoded.text, decoded.encoding) == (doc, "utf-8")
+    assert decoded.problems == ["wrong charset declaration: declared utf-16 but the bytes are not utf-16; "
+                                "decoded as utf-8 (detected)"]
