@@ -18,6 +18,7 @@ import html
 import io
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
@@ -137,10 +138,7 @@ class FeedSource(HttpSource):
         parsed = self._parse(resp, batch)
         seen = set(seen_list)
         current: list[str] = []
-        for index, entry in enumerate(parsed.entries):
-            entry_id = entry.get("id") or entry.get("link")
-            if not isinstance(entry_id, str) or not entry_id.strip():
-                entry_id = content_id(self.feed_url(), entry)
+        for index, (entry, entry_id) in enumerate(zip(parsed.entries, self.entry_ids(parsed.entries), strict=True)):
             key = entry_key(entry_id)
             if key in current:
                 batch.skip("duplicate entry id in the feed (the first one kept)")
@@ -164,6 +162,22 @@ class FeedSource(HttpSource):
         kept = current + [k for k in seen_list if k not in fresh]
         batch.cursor = {**resp.validators.to_cursor(), "seen": kept[: cfg.remember]}
         return batch
+
+    def entry_ids(self, entries: list[Any]) -> list[str]:
+        """Each entry's id: its own id, else its link, else one derived from its content.
+
+        A link is no id when several different entries share it (feeds that link every item
+        to the same listing page): those get content ids, so none is lost. A repeated *id*
+        is the publisher's statement that it is one item, counted as a duplicate.
+        """
+        ids: list[tuple[str | None, str | None]] = []
+        for entry in entries:
+            own, link = entry.get("id"), entry.get("link")
+            own = own.strip() if isinstance(own, str) and own.strip() else None
+            ids.append((own, link.strip() if isinstance(link, str) and link.strip() else None))
+        links = Counter(link for own, link in ids if own is None and link)
+        return [own or (link if link and links[link] == 1 else content_id(self.feed_url(), entry))
+                for (own, link), entry in zip(ids, entries, strict=True)]
 
     @staticmethod
     def _readable(post: Post, batch: Batch) -> bool:

@@ -278,3 +278,18 @@ async def test_decoding_problems_show_on_the_sources_health(channel: FakeChannel
     assert list(skipped) == ["wrong charset declaration: declared utf-8 but the bytes are not utf-8; "
                              "decoded as cp949 (detected)"]
     assert 'reason="wrong charset declaration"' in metrics.render()
+
+
+async def test_items_sharing_one_link_are_not_lost(channel: FakeChannel, ctx) -> None:
+    items = "".join(f"<item><title>Notice {i}</title><link>https://gov.example/notices</link>"
+                    f"<description>Text {i}</description></item>" for i in (1, 2, 3))
+    items += "<item><title>Notice 3</title><link>https://gov.example/notices</link><description>Text 3</description>" \
+             "</item><item><guid>g1</guid><title>Own id</title></item><item><guid>g1</guid><title>Again</title></item>"
+    body = f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>".encode()
+    channel.script("/feed", raw_reply(body, RSS))
+    source = make_source(RssSource, ctx, url=f"{channel.url}/feed")
+    batch = await source.poll(None)
+    assert [p.title for p in batch.events] == ["Notice 1", "Notice 2", "Notice 3", "Own id"]
+    assert all(p.url == "https://gov.example/notices" for p in batch.events[:3])
+    assert dict(batch.skipped) == {"duplicate entry id in the feed (the first one kept)": 2}
+    assert (await source.poll(stored(batch.cursor))).events == []
