@@ -114,6 +114,9 @@ def decode_document(body: bytes, header_charset: str | None = None, *, lang: str
     for bom, codec in _BOMS:
         if body.startswith(bom):
             return _lenient(body, codec, "bom", None, [])
+    wide = _wide_unicode(body[:4])
+    if wide:  # UTF-16/32 without a BOM, told by where the NUL bytes of "<?xm" or "{" fall (XML 1.0, App. F)
+        return _lenient(body, wide, "bom", None, [])
     xml_label = _xml_declaration(body)
     labels = [x for x in (header_charset, xml_label) if x]
     declared = labels[0] if labels else None
@@ -181,6 +184,14 @@ def _nearly(body: bytes, candidates: tuple[str, ...], share: float = 0.005) -> s
         if bad <= budget and good >= 2 * bad:  # mostly read: "café" in latin-1 is not nearly UTF-8
             return codec
     return None
+
+
+def _wide_unicode(head: bytes) -> str | None:
+    if len(head) < 4 or b"\x00" not in head:
+        return None
+    nul = tuple(b == 0 for b in head)
+    return {(True, True, True, False): "utf-32-be", (False, True, True, True): "utf-32-le",
+            (True, False, True, False): "utf-16-be", (False, True, False, True): "utf-16-le"}.get(nul)
 
 
 def _width_fits(body: bytes, codec: str) -> bool:

@@ -53,7 +53,9 @@ def parse_json_feed(text: str, where: str, skip: Callable[[str], None]) -> tuple
         if problem:
             skip(f"malformed JSON Feed item {index}: {problem}")
             continue
-        entries.append(_entry(item, lang))
+        entry = _entry(item, lang)
+        entry["author"] = entry["author"] or _author(doc)  # the spec: an item's author defaults to the feed's
+        entries.append(entry)
     return feed, entries
 
 
@@ -98,6 +100,7 @@ def _entry(item: dict[str, Any], feed_lang: str | None) -> dict[str, Any]:
 
 
 def _author(item: dict[str, Any]) -> str | None:
+    """``authors[0].name`` (1.1), else ``author.name`` (1.0)."""
     authors = item.get("authors")
     candidates = authors if isinstance(authors, list) else []
     candidates = [*candidates, item.get("author")]

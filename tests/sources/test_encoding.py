@@ -147,3 +147,12 @@ def test_a_utf16_declaration_on_a_utf8_body_is_wrong() -> None:
     assert (decoded.text, decoded.encoding) == (doc, "utf-8")
     assert decoded.problems == ["wrong charset declaration: declared utf-16 but the bytes are not utf-16; "
                                 "decoded as utf-8 (detected)"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_utf16_and_utf32_without_a_bom_are_told_by_their_nul_bytes(codec: str) -> None:
+    doc = feed("艾克美电水壶 Acme", decl="utf-16")
+    decoded = decode_document(doc.encode(codec))
+    assert decoded.text == doc and decoded.encoding == codec
+    json_doc = '{"items": [{"id": "1", "title": "艾克美"}]}'
+    assert decode_document(json_doc.encode(codec)).text == json_doc
