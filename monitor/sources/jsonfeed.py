@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urljoin
 
 from monitor.errors import SourceError
 from monitor.sources.text import truncate
@@ -34,8 +35,12 @@ def looks_like_json(text: str, content_type: str) -> bool:
     return head == "{" or (head != "<" and "json" in content_type)
 
 
-def parse_json_feed(text: str, where: str, skip: Callable[[str], None]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """``(feed, entries)``; raises :class:`SourceError` when the document is no JSON Feed at all."""
+def parse_json_feed(text: str, where: str, skip: Callable[[str], None],
+                    base: str = "") -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """``(feed, entries)``; raises :class:`SourceError` when the document is no JSON Feed at all.
+
+    ``base`` is the URL the feed was fetched from: relative item URLs are resolved against it.
+    """
     try:
         doc = json.loads(text)
     except ValueError as exc:
@@ -54,6 +59,8 @@ def parse_json_feed(text: str, where: str, skip: Callable[[str], None]) -> tuple
             skip(f"malformed JSON Feed item {index}: {problem}")
             continue
         entry = _entry(item, lang)
+        if entry["link"] and base:
+            entry["link"] = urljoin(base, entry["link"])
         entry["author"] = entry["author"] or _author(doc)  # the spec: an item's author defaults to the feed's
         entries.append(entry)
     return feed, entries

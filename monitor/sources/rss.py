@@ -198,7 +198,8 @@ class FeedSource(HttpSource):
             batch.skip(problem)
             log.warning("%s: %s", self.name, problem, extra={"source": self.name})
         if looks_like_json(decoded.text, resp.content_type):
-            feed, entries = parse_json_feed(decoded.text, f"{self.name}: {redact_url(resp.url)}", batch.skip)
+            feed, entries = parse_json_feed(decoded.text, f"{self.name}: {redact_url(resp.url)}", batch.skip,
+                                            base=resp.url)
             return ParsedFeed(feed, entries, decoded, resp.language)
         headers = {"content-type": "application/xml; charset=utf-8", "content-location": resp.url}
         parsed = feedparser.parse(io.BytesIO(_utf8_xml(decoded.text)), response_headers=headers)

@@ -45,12 +45,13 @@ async def test_json_feed_1_1_maps_like_any_feed(channel: FakeChannel, ctx, conte
 
 async def test_json_feed_1_0_author_object_and_escaped_title(channel: FakeChannel, ctx) -> None:
     doc = json.loads((WILD / "jsonfeed-1.0.json").read_text(encoding="utf-8"))
-    doc["items"].append({"id": "2", "content_text": "No author of its own."})
+    doc["items"].append({"id": "2", "content_text": "No author of its own.", "url": "/posts/2"})
     serve(channel, "/feed.json", json.dumps(doc).encode(), "application/json")
     post, second = (await make_source(RssSource, ctx, url=f"{channel.url}/feed.json", lang="en").poll(None)).events
     assert (post.title, post.text, post.author) == ("My Acme K2 broke & nobody answers",
                                                      "Three months in, the K2 leaks.", "Sam")
     assert second.author == "Blog Owner"  # an item's author defaults to the feed's
+    assert second.url == f"{channel.url}/posts/2"  # resolved against the feed's URL
     assert post.ts == datetime(2026, 3, 1, 5, 0, tzinfo=UTC) and post.lang == "en"
 
 
