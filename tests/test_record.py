@@ -126,7 +126,8 @@ async def test_record_writes_feeds_as_they_are_in_the_wild_once_each(tmp_path: P
     warnings = {r.getMessage() for r in caplog.records if r.levelname == "WARNING"}
     assert ("gb18030-wrong: skipped 1 item(s): wrong charset declaration: declared utf-8 but the bytes are not "
             "utf-8; decoded as gb18030 (detected)") in warnings
-    assert "broken-json: skipped 1 item(s): malformed JSON Feed item 2: id is a list, expected a string" in warnings
+    assert ("broken-json: skipped 1 item(s): malformed JSON Feed item: item 2: id is a list, expected a string"
+            in warnings)
 
 
 async def test_monitor_record_command_on_wild_feeds(tmp_path: Path) -> None:

@@ -56,7 +56,7 @@ def parse_json_feed(text: str, where: str, skip: Callable[[str], None],
     for index, item in enumerate(doc["items"], start=1):
         problem = _problem(item)
         if problem:
-            skip(f"malformed JSON Feed item {index}: {problem}")
+            skip(f"malformed JSON Feed item: item {index}: {problem}")
             continue
         entry = _entry(item, lang)
         if entry["link"] and base:

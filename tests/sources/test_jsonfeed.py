@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp import web
@@ -70,16 +70,26 @@ async def test_json_feed_cursor_304_and_dedup_across_restarts(channel: FakeChann
 
 
 async def test_malformed_items_are_skipped_and_counted_never_fatal(channel: FakeChannel, ctx) -> None:
+    from monitor.health import HealthTracker
+    from monitor.metrics import Metrics
+
     serve(channel, "/feed.json", (WILD / "jsonfeed-malformed.json").read_bytes(), "application/feed+json")
     batch = await make_source(RssSource, ctx, url=f"{channel.url}/feed.json").poll(None)
     assert [(p.id, p.text) for p in batch.events] == [("ok-1", "Acme answers the complaints.")]
     assert dict(batch.skipped) == {
-        "malformed JSON Feed item 1: expected an object, got a string": 1,
-        "malformed JSON Feed item 2: id is a list, expected a string": 1,
-        "malformed JSON Feed item 3: title is a number, expected a string": 1,
+        "malformed JSON Feed item: item 1: expected an object, got a string": 1,
+        "malformed JSON Feed item: item 2: id is a list, expected a string": 1,
+        "malformed JSON Feed item: item 3: title is a number, expected a string": 1,
         "entry has no title or text": 1,
         "duplicate entry id in the feed (the first one kept)": 1,
     }
+    metrics = Metrics()
+    health = HealthTracker(metrics)
+    now = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    health.register("rss", "rss", timedelta(hours=1), 3, now)
+    health.success("rss", len(batch.events), batch.skipped, now)
+    assert health.snapshot(now)["rss"]["skipped"] == dict(batch.skipped)
+    assert 'reason="malformed JSON Feed item"' in metrics.render()  # one label, whatever the item number
 
 
 @pytest.mark.parametrize(("body", "message"), [
