@@ -124,6 +124,14 @@ def decode_document(body: bytes, header_charset: str | None = None, *, lang: str
         return Decoded(body.decode("ascii"), "ascii", "ascii", declared)
     problems: list[str] = []
     hint = lang or _sniff_lang(body)
+    utf8 = _strict(body, "utf-8")
+    if utf8 is not None and _utf8_wins(utf8, labels):
+        for label in dict.fromkeys(x.strip().lower() for x in labels):
+            if not _codecs_for(label):
+                problems.append(f"unknown charset declaration: {label!r} is not an encoding; detecting instead")
+            elif not _is_utf8(_codecs_for(label)[0]):
+                problems.append(f"wrong charset declaration: declared {label} but the text reads as utf-8 (detected)")
+        return Decoded(utf8, "utf-8", "declared" if not problems and labels else "utf-8", declared, problems=problems)
     for label in dict.fromkeys(x.strip().lower() for x in labels):
         codecs_ = _codecs_for(label)
         if not codecs_:
@@ -198,6 +206,24 @@ def _width_fits(body: bytes, codec: str) -> bool:
     """A UTF-16/32 label on a body without NUL bytes up front is wrong (it is UTF-8 or legacy)."""
     name = codecs.lookup(codec).name
     return not name.startswith(("utf-16", "utf-32")) or b"\x00" in body[:4]
+
+
+def _utf8_wins(text: str, labels: list[str]) -> bool:
+    """Valid UTF-8 beats a legacy label once it holds a few multibyte characters.
+
+    Legacy CJK text is almost never valid UTF-8 by chance (each lead byte would need the
+    right number of 0x80-0xBF bytes after it), while CMSs that declare ``gb2312`` or
+    ``iso-8859-1`` and send UTF-8 are common. One or two such characters only overrule
+    a single-byte label (which would otherwise read anything).
+    """
+    codecs_ = [c for x in labels for c in _codecs_for(x.strip().lower())[:1]]
+    if not codecs_ or any(_is_utf8(c) for c in codecs_):
+        return True
+    return len(text) - len(text.encode("ascii", errors="ignore")) >= 3 or all(_single_byte(c) for c in codecs_)
+
+
+def _is_utf8(codec: str) -> bool:
+    return codecs.lookup(codec).name in ("utf-8", "utf-8-sig")
 
 
 def _fix_wrong(problems: list[str], codec: str) -> list[str]:

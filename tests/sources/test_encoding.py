@@ -45,7 +45,8 @@ def test_declared_labels_are_read_the_way_browsers_read_them(label: str, codec: 
 def test_a_byte_order_mark_decides(codec: str) -> None:
     doc = feed("艾克美电水壶", decl="gb2312")  # the BOM wins over the declaration and the header
     decoded = decode_document(doc.encode(codec), "iso-8859-1")
-    assert decoded.how == "bom" and decoded.text.lstrip("\ufeff") == doc
+    assert (decoded.how, decoded.problems, decoded.replaced) == ("bom", [], 0)
+    assert decoded.text.lstrip("\ufeff") == doc
 
 
 def test_ascii_is_ascii_and_utf8_is_utf8_whatever_a_single_byte_label_says() -> None:
@@ -145,8 +146,23 @@ def test_a_utf16_declaration_on_a_utf8_body_is_wrong() -> None:
     doc = feed("艾克美电水壶", decl="UTF-16")
     decoded = decode_document(doc.encode())
     assert (decoded.text, decoded.encoding) == (doc, "utf-8")
-    assert decoded.problems == ["wrong charset declaration: declared utf-16 but the bytes are not utf-16; "
-                                "decoded as utf-8 (detected)"]
+    assert decoded.problems == ["wrong charset declaration: declared utf-16 but the text reads as utf-8 (detected)"]
+
+
+@pytest.mark.parametrize("label", ["gb2312", "shift_jis", "big5", "euc-kr"])
+def test_utf8_under_a_legacy_cjk_label_is_utf8(label: str) -> None:
+    doc = feed("艾克美电水壶", "アクメ社が謝罪", "애크미 사과", decl=label)  # a CMS declaring one thing, sending UTF-8
+    decoded = decode_document(doc.encode())
+    assert (decoded.text, decoded.encoding) == (doc, "utf-8")
+    assert decoded.problems == [f"wrong charset declaration: declared {label} but the text reads as utf-8 (detected)"]
+
+
+def test_two_multibyte_characters_do_not_overrule_a_cjk_label() -> None:
+    doc = feed("漏炉", decl="gb2312")  # C2A9 C2AF: also valid UTF-8 ("©¯")
+    body = doc.encode("gb18030")
+    assert body.decode("utf-8")
+    decoded = decode_document(body)
+    assert (decoded.text, decoded.how, decoded.problems) == (doc, "declared", [])
 
 
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
