@@ -75,11 +75,17 @@ def test_a_correct_koi8_declaration_is_not_overruled_by_a_cjk_reading() -> None:
     assert (decoded.text, decoded.how, decoded.problems) == (doc, "declared", [])
 
 
-@pytest.mark.parametrize(("lang", "codec"), [("zh-CN", "gb18030"), ("zh-TW", "big5hkscs"), ("ko", "cp949")])
-def test_the_stated_language_breaks_ties_between_cjk_readings(lang: str, codec: str) -> None:
-    text = {"gb18030": "电水壶", "big5hkscs": "電水壺", "cp949": "전기주전자"}[codec]
-    doc = feed(text)
-    assert decode_document(doc.encode(codec), lang=lang).text == doc
+# Two characters and nothing else: every CJK codec reads the bytes as something plausible.
+@pytest.mark.parametrize(("word", "codec", "lang"), [
+    ("召回", "gb18030", "zh-CN"), ("召回", "gb18030", "zh"), ("市場", "big5", "zh-TW"), ("市場", "big5", "zh-Hant"),
+    ("전기", "euc_kr", "ko"), ("回収", "euc_jp", "ja"), ("回収", "shift_jis", "ja-JP"),
+])
+def test_the_stated_language_decides_between_cjk_readings_of_a_short_text(word: str, codec: str, lang: str) -> None:
+    doc = feed(word)
+    body = doc.encode(codec)
+    assert decode_document(body, lang=lang).text == doc
+    others = {"zh": "ko", "ko": "zh-TW", "ja": "zh-CN"}
+    assert decode_document(body, lang=others[lang[:2]]).text != doc  # the hint, not luck, decided
 
 
 def test_the_language_in_the_body_is_a_hint_too() -> None:
@@ -172,3 +178,8 @@ def test_utf16_and_utf32_without_a_bom_are_told_by_their_nul_bytes(codec: str) -
     assert decoded.text == doc and decoded.encoding == codec
     json_doc = '{"items": [{"id": "1", "title": "艾克美"}]}'
     assert decode_document(json_doc.encode(codec)).text == json_doc
+
+
+def test_a_short_koi8_text_that_the_detector_reads_as_hanzi() -> None:
+    doc = RSS.format(items="<item><guid>1</guid><title>Акме извинилась</title></item>")
+    assert decode_document(doc.encode("koi8_r")).text == doc  # charset-normalizer alone proposes Big5, GB18030...
