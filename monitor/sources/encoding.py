@@ -6,18 +6,21 @@ windows-1252, so a GB18030 feed with no declaration becomes mojibake. We decode 
 
 Order, and why:
 
-1. A byte-order mark decides (it cannot be there by accident).
-2. Declarations (the HTTP ``charset`` first, then the XML declaration, RFC 7303) win
-   when they decode cleanly, with one exception: a single-byte declaration (latin-1,
-   windows-1252, KOI8-R, ...) decodes *any* bytes, so it is only kept when the bytes are
-   not valid UTF-8 and the detector does not find a clearly better reading. A wrong
-   declaration (bytes that do not decode under it) falls through to detection.
-3. Valid UTF-8 is UTF-8 (other encodings almost never produce it by chance).
+1. A byte-order mark decides (it cannot be there by accident), as do the NUL bytes of
+   UTF-16/32 without one (XML 1.0 appendix F).
+2. Valid UTF-8 is UTF-8 when nothing else is declared, or when it holds a few multibyte
+   characters whatever is declared: legacy text is almost never valid UTF-8 by chance,
+   while CMSs that declare ``gb2312`` or ``iso-8859-1`` and send UTF-8 are common.
+3. Declarations (the HTTP ``charset`` first, then the XML declaration, RFC 7303) win
+   when they decode cleanly and the text reads as real writing. "Decodes" proves little
+   for a single-byte codec (it decodes anything) or GB18030 (nearly anything), so a
+   reading that is clearly more plausible overrules them, reported as a wrong
+   declaration. Bytes that do not decode under the declaration fall through to
+   detection, unless only a few fail: then the feed is damaged, not misdeclared.
 4. Otherwise charset-normalizer proposes; near-ties (short texts where GB18030, Big5,
    EUC-JP and CP949 all decode) are broken by the language the response states
    (``Content-Language``, ``<language>``, ``xml:lang``) and by how plausible the decoded
-   script is (kana for Japanese, hangul for Korean, common hanzi for Chinese, lower-case
-   prose for Cyrillic).
+   script is (:mod:`monitor.sources.plausibility`).
 5. Nothing decodes cleanly: the best guess with U+FFFD for the bad bytes, and the count
    is reported (:attr:`Decoded.problems`) so the source's health shows it.
 
@@ -29,12 +32,12 @@ from __future__ import annotations
 
 import codecs
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import charset_normalizer
-from charset_normalizer.constant import FREQUENCIES
 from charset_normalizer.md import mess_ratio
+
+from monitor.sources.plausibility import hint_bonus, plausibility
 
 __all__ = ["Decoded", "charset_of", "decode_document"]
 
@@ -55,7 +58,6 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "us-ascii": ("cp1252", "latin-1"), "ascii": ("cp1252", "latin-1"), "windows-1252": ("cp1252", "latin-1"),
     "cp1252": ("cp1252", "latin-1"), "iso-8859-9": ("cp1254",), "tis-620": ("cp874",), "iso-8859-11": ("cp874",),
 }
-_UNICODE = {"utf-8", "utf_8", "utf8", "utf-16", "utf-16le", "utf-16be", "utf-32", "utf-32le", "utf-32be"}
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']\s*([A-Za-z0-9._:()-]+)\s*[\"']")
@@ -68,21 +70,7 @@ _TAG = re.compile(rb"<[^<>]*>")
 _ASCII_BYTES = bytes(range(0x80))
 _CDATA = re.compile(rb"<!\[CDATA\[|\]\]>")
 _PLAUSIBLE = 0.3  # below this a detected reading is no better than a damaged declared one
-_JUDGED = 8 * 1024  # bytes of that text judged for plausibility
 _SAMPLE = 64 * 1024  # bytes of text the detector reads; enough for any feed, bounded for huge ones
-
-# codec families, for language hints and plausibility
-_JA = {"cp932", "shift_jis", "shift_jis_2004", "shift_jisx0213", "euc_jp", "euc_jis_2004", "euc_jisx0213",
-       "iso2022_jp", "iso2022_jp_2"}
-_KO = {"cp949", "euc_kr", "johab", "iso2022_kr"}
-_ZH_HANS = {"gb18030", "gbk", "gb2312", "hz"}
-_ZH_HANT = {"big5", "big5hkscs", "cp950"}
-# charset-normalizer's most frequent characters per language: a decoding full of them is real writing
-_FREQUENT_ZH = frozenset(FREQUENCIES.get("Chinese", ()))
-_FREQUENT_JA = frozenset(c for k in ("Japanese", "Japanese—", "Japanese——") for c in FREQUENCIES.get(k, ()))
-_FREQUENT_KO = frozenset(FREQUENCIES.get("Korean", ()))
-_CYRILLIC = {"koi8_r", "koi8_u", "cp1251", "cp866", "iso8859_5", "mac_cyrillic", "kz1048", "ptcp154"}
-
 
 @dataclass(frozen=True, slots=True)
 class Decoded:
@@ -159,7 +147,7 @@ def decode_document(body: bytes, header_charset: str | None = None, *, lang: str
     if _nearly(body, ("utf-8",)):  # UTF-8 with a few stray bytes (a CMS pasting windows-1252)
         return _lenient(body, "utf-8", "utf-8", declared, _fix_wrong(problems, "utf-8"))
     guess = _detect(body, hint)
-    if guess is not None and _plausibility(_text_sample(body), guess[0]) >= _PLAUSIBLE:
+    if guess is not None and plausibility(_text_sample(body), guess[0]) >= _PLAUSIBLE:
         return Decoded(guess[1], guess[0], "detected", declared, problems=_fix_wrong(problems, guess[0]))
     stated = tuple(c for x in labels for c in _codecs_for(x.strip().lower()))
     damaged = _nearly(body, stated, share=0.25)
@@ -303,12 +291,12 @@ def _detect(body: bytes, hint: str | None) -> tuple[str, str] | None:
     pool = list(dict.fromkeys([*proposed, *_COMMON]))
     scored = []
     for rank, codec in enumerate(pool):
-        score = _plausibility(sample, codec)
+        score = plausibility(sample, codec)
         if score <= -1.0:
             continue
         if codec not in proposed and mess_ratio(sample.decode(codec)) >= 0.2:
             continue
-        score += _hint_bonus(codec, hint) + _PRIOR.get(codec, 0.0) + (0.05 if codec in proposed else 0.0)
+        score += hint_bonus(codec, hint) + _PRIOR.get(codec, 0.0) + (0.05 if codec in proposed else 0.0)
         scored.append((score, -rank, codec))
     for _score, _rank, codec in sorted(scored, reverse=True):
         text = _strict(body, codec)
@@ -333,7 +321,7 @@ def _better_than_declared(body: bytes, codec: str, hint: str | None) -> tuple[st
     if utf8 is not None and _single_byte(codec):
         return "utf-8", utf8
     sample = _text_sample(body)
-    mine = _plausibility(sample, codec) + _hint_bonus(codec, hint)
+    mine = plausibility(sample, codec) + hint_bonus(codec, hint)
     if mess_ratio(sample.decode(codec, "replace")) >= 0.2:
         mine -= 0.5
     elif mine >= 0.45:
@@ -341,111 +329,5 @@ def _better_than_declared(body: bytes, codec: str, hint: str | None) -> tuple[st
     guess = _detect(body, hint)
     if guess is None or codecs.lookup(guess[0]).name == codecs.lookup(codec).name:
         return None
-    theirs = _plausibility(sample, guess[0]) + _hint_bonus(guess[0], hint)
+    theirs = plausibility(sample, guess[0]) + hint_bonus(guess[0], hint)
     return guess if theirs > mine + 0.3 else None
-
-
-def _hint_bonus(codec: str, hint: str | None) -> float:
-    if not hint:
-        return 0.0
-    lang = hint.strip().lower().replace("_", "-")
-    base = lang.split("-")[0]
-    if base == "zh":
-        hant = any(t in lang for t in ("-tw", "-hk", "-mo", "hant"))
-        return 0.5 if codec in (_ZH_HANT if hant else _ZH_HANS) else 0.0
-    families = {"ja": _JA, "ko": _KO, "ru": _CYRILLIC, "uk": _CYRILLIC, "be": _CYRILLIC, "bg": _CYRILLIC,
-                "sr": _CYRILLIC, "mk": _CYRILLIC, "kk": _CYRILLIC}
-    return 0.5 if codec in families.get(base, ()) else 0.0
-
-
-_WORD = re.compile(r"[^\W\d_]+")
-
-
-def _plausibility(sample: bytes, codec: str) -> float:
-    """How much the decoded non-ASCII text looks like real writing in that codec's script (about 0..1).
-
-    A misreading turns Cyrillic into random hanzi or half-width katakana, Chinese into
-    rare characters or Korean into hanja, and KOI8-R read as windows-1251 swaps the case
-    of every letter; real writing has kana in Japanese, hangul in Korean, common hanzi in
-    Chinese without spaces between them, and words with one case pattern in alphabets.
-    """
-    if len(sample) > _JUDGED:  # a few kB tell; cut at ASCII so no character is split
-        sample = sample[: max(sample.rfind(b" ", 0, _JUDGED), 0)] or sample[:_JUDGED]
-    try:
-        text = sample.decode(codec)
-    except (UnicodeDecodeError, LookupError):
-        return -1.0
-    chars = [c for c in text if ord(c) > 0x7F and not c.isspace()]
-    if not chars:
-        return 0.0
-    name = codecs.lookup(codec).name
-    kana = han = 0
-    score = 0.0
-    for c in chars:
-        o = ord(c)
-        if 0x3040 <= o <= 0x30FF:
-            kana += 1
-            score += 1.0 if name in _JA else -0.5
-        elif 0xAC00 <= o <= 0xD7A3:
-            score += 1.0
-        elif 0x4E00 <= o <= 0x9FFF:
-            han += 1
-            score += 0.2 if name in _KO else (1.0 if _common_han(c) else 0.4)
-        elif 0xFF61 <= o <= 0xFF9F or 0xE000 <= o <= 0xF8FF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF \
-                or o >= 0x20000:
-            score -= 0.5  # half-width katakana, private use, rare or compatibility ideographs
-        elif 0xA1 <= o <= 0xBF and c not in "«»°£§":
-            score -= 0.5  # ¾ © ¹ ¬ ... between letters: a multibyte text read as Latin-1
-        elif 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF:
-            score += 0.6
-        elif c.isalpha():
-            score += 0.5
-        elif 0x2010 <= o <= 0x205F or unicodedata.category(c) in ("Pi", "Pf", "Pd", "Sc"):
-            score += 0.5  # typographic quotes, dashes, currency: real writing uses them
-        elif not unicodedata.category(c).startswith(("S", "C")):
-            score += 0.2
-    result = score / len(chars)
-    frequent = _FREQUENT_JA if name in _JA else _FREQUENT_KO if name in _KO else _FREQUENT_ZH
-    result += 0.5 * sum(1 for c in chars if c in frequent) / len(chars)
-    if name in _JA:
-        result += 0.15 if kana * 5 >= len(chars) else (-0.15 if kana == 0 else 0.0)
-    if han + kana >= 4 and name not in _KO:  # Chinese and Japanese do not put spaces between words
-        spaced = len(re.findall(r"[\u3040-\u30ff\u4e00-\u9fff] [\u3040-\u30ff\u4e00-\u9fff]", text))
-        if spaced * 8 >= han + kana:
-            result -= 0.4
-    words = [w for w in _WORD.findall(text) if not w.isascii() and len(w) >= 2 and not _cjk(w)]
-    if words:
-        shaped = sum(1 for w in words if _one_script(w) and (w.islower() or (w.isupper() and len(w) <= 5)
-                                                             or (w[0].isupper() and w[1:].islower())))
-        result += (0.6 * shaped / len(words) - 0.3) * min(1.0, len(words) / 3)
-    return result
-
-
-def _one_script(word: str) -> bool:
-    """``Qualität`` is one script; ``Qualitдt`` (German read as windows-1251) is two."""
-    return len({unicodedata.name(c, "?").split(" ")[0] for c in word}) == 1
-
-
-def _cjk(word: str) -> bool:
-    return any(0x3040 <= ord(c) <= 0x9FFF or 0xAC00 <= ord(c) <= 0xD7A3 for c in word)
-
-
-def _common_han(char: str) -> bool:
-    """In the frequently used tier of GB2312, Big5 or JIS X 0208 (rare characters suggest a misreading)."""
-    try:
-        gb = char.encode("gb2312")
-        if 0xB0 <= gb[0] <= 0xD7:
-            return True
-    except UnicodeEncodeError:
-        pass
-    try:
-        b5 = char.encode("big5")
-        if 0xA4 <= b5[0] <= 0xC6:
-            return True
-    except UnicodeEncodeError:
-        pass
-    try:
-        sj = char.encode("euc_jp")
-        return 0xB0 <= sj[0] <= 0xCF
-    except UnicodeEncodeError:
-        return False
