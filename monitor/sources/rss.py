@@ -290,7 +290,7 @@ def _short_lang(lang: Any) -> str | None:
 
 class RssConfig(FeedConfig):
     kind: str = "rss"
-    url: str = Field(description="the feed URL (RSS 0.9x/1.0/2.0 or Atom)")
+    url: str = Field(description="the feed URL (RSS 0.9x/1.0/2.0, Atom, or JSON Feed 1.0/1.1)")
     post_kind: PostKind = Field(default="news", description="kind of every entry's post: news, forum, social, ...")
     outlet: str | None = Field(
         default=None, description="outlet for news posts; default: the entry's <source>, else the feed's site host"
