@@ -228,8 +228,8 @@ async def test_items_with_neither_guid_nor_link_are_kept_and_dedup_on_repoll(cha
     channel.script("/feed", raw_reply(edited, "application/rss+xml"))
     changed = await make_source(RssSource, ctx, url=url).poll(stored(first.cursor))
     assert [p.title for p in changed.events] == ["关于艾克美电水壶的消费提示"]  # an edited notice is a new one
-    other = await make_source(RssSource, ctx, url=f"{channel.url}/feed?page=2").poll(None)
     channel.script("/feed", raw_reply(body, "application/rss+xml"))
+    other = await make_source(RssSource, ctx, url=f"{channel.url}/feed?page=2").poll(None)  # the same bytes
     assert {p.id for p in other.events}.isdisjoint(p.id for p in first.events)  # the feed URL is part of the id
 
 
