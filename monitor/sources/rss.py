@@ -207,7 +207,7 @@ class FeedSource(HttpSource):
         if not parsed.entries and not parsed.get("version"):
             raise SourceError(
                 f"{self.name}: {resp.url} is not an RSS, Atom or JSON feed ({resp.content_type or 'no content type'}):"
-                f" {resp.snippet(120)}; check the feed URL",
+                f" {_snippet(decoded.text)}; check the feed URL",
                 retryable=False,
             )
         if parsed.get("bozo"):
@@ -265,6 +265,13 @@ class FeedSource(HttpSource):
     def entry_outlet(self, entry: Any, feed: Any) -> str | None:
         source = entry.get("source") or {}
         return host_of(source.get("href")) or host_of(feed.get("link")) or host_of(self.feed_url())
+
+
+def _snippet(text: str, limit: int = 120) -> str:
+    """The start of a body that is no feed, for the error (decoded: a GBK error page reads as Chinese)."""
+    if text.lstrip().startswith("<"):
+        text = html_to_text(text)
+    return truncate(" ".join(text.split()), limit) or "(empty body)"
 
 
 def _utf8_xml(text: str) -> bytes:

@@ -293,3 +293,19 @@ async def test_items_sharing_one_link_are_not_lost(channel: FakeChannel, ctx) ->
     assert all(p.url == "https://gov.example/notices" for p in batch.events[:3])
     assert dict(batch.skipped) == {"duplicate entry id in the feed (the first one kept)": 2}
     assert (await source.poll(stored(batch.cursor))).events == []
+
+
+async def test_a_page_that_is_no_feed_is_quoted_in_its_own_encoding(channel: FakeChannel, ctx) -> None:
+    page = "<html><head><title>x</title></head><body><p>页面不存在，请检查网址。艾克美客服中心</p></body></html>"
+    channel.script("/feed", raw_reply(page.encode("gb18030"), "text/html"))
+    with pytest.raises(SourceError) as info:
+        await make_source(RssSource, ctx, url=f"{channel.url}/feed").poll(None)
+    assert str(info.value) == (f"rss: {channel.url}/feed is not an RSS, Atom or JSON feed (text/html): "
+                               "页面不存在，请检查网址。艾克美客服中心; check the feed URL")
+
+
+@pytest.mark.parametrize("body", [bytes(range(256)) * 40, b"\x00" * 1000, b"", b"   \n"])
+async def test_garbage_bodies_are_a_clear_error_never_a_crash(channel: FakeChannel, ctx, body: bytes) -> None:
+    channel.script("/feed", raw_reply(body, "application/rss+xml"))
+    with pytest.raises(SourceError, match="is not an RSS, Atom or JSON feed"):
+        await make_source(RssSource, ctx, url=f"{channel.url}/feed").poll(None)
