@@ -206,7 +206,8 @@ class FeedSource(HttpSource):
         exc = parsed.get("bozo_exception")
         if not parsed.entries and not parsed.get("version"):
             raise SourceError(
-                f"{self.name}: {resp.url} is not an RSS, Atom or JSON feed ({resp.content_type or 'no content type'}):"
+                f"{self.name}: {redact_url(resp.url)} is not an RSS, Atom or JSON feed"
+                f" ({resp.content_type or 'no content type'}):"
                 f" {_snippet(decoded.text)}; check the feed URL",
                 retryable=False,
             )
