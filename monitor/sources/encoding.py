@@ -106,7 +106,7 @@ def decode_document(body: bytes, header_charset: str | None = None, *, lang: str
     if wide:  # UTF-16/32 without a BOM, told by where the NUL bytes of "<?xm" or "{" fall (XML 1.0, App. F)
         return _lenient(body, wide, "bom", None, [])
     xml_label = _xml_declaration(body)
-    labels = [x for x in (header_charset, xml_label) if x]
+    labels = [x.strip().lower() for x in (header_charset, xml_label) if x and x.strip()]
     declared = labels[0] if labels else None
     if body.isascii() and not any(x.lower().replace("_", "-").startswith(("utf-16", "utf-32")) for x in labels):
         return Decoded(body.decode("ascii"), "ascii", "ascii", declared)
@@ -129,8 +129,6 @@ def decode_document(body: bytes, header_charset: str | None = None, *, lang: str
             text = _strict(body, codec) if _width_fits(body, codec) else None
             if text is None:
                 continue
-            if codec.startswith("utf"):
-                return Decoded(text, codec, "declared", label, problems=problems)
             better = _better_than_declared(body, codec, hint)
             if better is None:
                 return Decoded(text, codec, "declared", label, problems=problems)

@@ -183,3 +183,26 @@ def test_utf16_and_utf32_without_a_bom_are_told_by_their_nul_bytes(codec: str) -
 def test_a_short_koi8_text_that_the_detector_reads_as_hanzi() -> None:
     doc = RSS.format(items="<item><guid>1</guid><title>Акме извинилась</title></item>")
     assert decode_document(doc.encode("koi8_r")).text == doc  # charset-normalizer alone proposes Big5, GB18030...
+
+
+GB = "艾克美电水壶质量问题引发投诉，客服迟迟没有回应"
+
+
+@pytest.mark.parametrize(("body", "header", "want"), [
+    (codecs.BOM_UTF8 + feed(GB).encode(), None, ("utf-8-sig", "bom", None, 0)),
+    (feed(GB).encode("utf-16-le"), "gb2312", ("utf-16-le", "bom", None, 0)),
+    (feed("Acme").encode(), "koi8-r", ("ascii", "ascii", "koi8-r", 0)),
+    (feed(GB).encode(), None, ("utf-8", "utf-8", None, 0)),
+    (feed(GB).encode(), "UTF-8", ("utf-8", "declared", "utf-8", 0)),
+    (feed(GB).encode(), "gb2312", ("utf-8", "utf-8", "gb2312", 0)),
+    (feed(GB).encode("gb18030"), "GB2312", ("gb18030", "declared", "gb2312", 0)),
+    (feed(GB, decl="gbk").encode("gb18030"), None, ("gb18030", "declared", "gbk", 0)),
+    (feed(GB).encode("gb18030"), None, ("gb18030", "detected", None, 0)),
+    (feed("艾克美電水壺品質問題，客服遲遲沒有回應").encode("big5"), "gb2312", ("big5", "detected", "gb2312", 0)),
+    (feed(GB).encode("gb18030").replace("水".encode("gb18030"), b"\xff"), "gb18030",
+     ("gb18030", "declared", "gb18030", 1)),
+    (feed(GB).encode("gb18030").replace("水".encode("gb18030"), b"\xff"), None, ("gb18030", "best guess", None, 1)),
+])
+def test_how_each_reading_was_chosen_is_reported(body: bytes, header: str | None, want: tuple) -> None:
+    decoded = decode_document(body, header)
+    assert (decoded.encoding, decoded.how, decoded.declared, decoded.replaced) == want
