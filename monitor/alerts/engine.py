@@ -23,13 +23,15 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from monitor.alerts import announce
+from monitor.alerts.baseline import Baselines, Series
 from monitor.alerts.levels import RANK, EngineConfig, Finding, PostSignal, QuoteSignal, TrendSignal, Window
 from monitor.alerts.playbooks import PlaybookSet
 from monitor.alerts.records import evidence_from_json, evidence_to_json, scored_post_from_record
 from monitor.durations import format_duration
 from monitor.errors import IncidentError
 from monitor.models import Alert, Evidence, Incident, Quote, RuleMatch, ScoredPost, Trend
-from monitor.store import Store, from_epoch, to_epoch
+from monitor.store import Store, from_epoch, load_baselines, save_baselines, to_epoch
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,9 @@ class Engine:
         self._generation = -1
         self._dirty: set[str] = set()
         self._changed: set[str] = set()
+        self.baselines = Baselines()
+        self._bench: dict[str, QuoteSignal] = {}  # benchmark index symbol -> latest quote
+        self._in_batch = False
 
     # -- state ------------------------------------------------------------------------------
     def load(self) -> None:
@@ -62,6 +67,10 @@ class Engine:
             now = from_epoch(float(mark))
             self.now = now if self.now is None or now > self.now else self.now
         self.windows.clear()
+        self._bench.clear()
+        self.baselines = Baselines()
+        for key, text in load_baselines(self.store).items():
+            self.baselines.put(key, Series.from_text(text))
         if self.now is not None:
             for scope, _brand, ts, kind, ref, data in self.store.signals_since(self.now - self.config.window):
                 self._restore(scope, ts, kind, ref, data)
@@ -71,11 +80,17 @@ class Engine:
         self.incidents = self.store.open_incidents()
 
     def _restore(self, scope: str, ts: datetime, kind: str, ref: str, data: dict[str, Any]) -> None:
+        if scope.startswith("^"):  # a benchmark index's quote
+            q = QuoteSignal(ts, ref, data["source"], data["symbol"], data["price"], data["prev_close"])
+            if scope[1:] not in self._bench or self._bench[scope[1:]].ts <= ts:
+                self._bench[scope[1:]] = q
+            return
         w = self._window(scope)
         if kind == "post":
             w.add_post(PostSignal.from_data(ts, ref, data))
         elif kind == "trend":
-            w.add_trend(TrendSignal(ts, ref, data["source"], data["word"], data.get("rank")))
+            w.add_trend(TrendSignal(ts, ref, data["source"], data["word"], data.get("rank"),
+                                    data.get("negative", True)))
         elif kind == "quote":
             w.add_quote(QuoteSignal(ts, ref, data["source"], data["symbol"], data["price"], data["prev_close"]))
 
@@ -88,7 +103,12 @@ class Engine:
             else:
                 self.incidents = self.store.open_incidents()
             self._changed.clear()
-            yield
+            self._in_batch = True
+            try:
+                yield
+                self._evaluate_dirty()
+            finally:
+                self._in_batch = False
             self._save()
 
     def _save(self) -> None:
@@ -98,13 +118,18 @@ class Engine:
                 self.store.save_incident(scope, inc)
         self._changed.clear()
         self.incidents = {s: i for s, i in self.incidents.items() if i.status == "open"}
+        if self.baselines.dirty:
+            save_baselines(self.store, [(k, self.baselines.series[k].to_text()) for k in sorted(self.baselines.dirty)],
+                           self.now)
+            self.baselines.dirty.clear()
         if self.now is not None:
             self.store.set_meta("engine_now", repr(to_epoch(self.now)))
 
     def _window(self, scope: str) -> Window:
         w = self.windows.get(scope)
         if w is None:
-            w = self.windows[scope] = Window(self.config)
+            w = self.windows[scope] = Window(self.config, brand=scope.split("/")[0], baselines=self.baselines,
+                                             bench=self._bench.get)
         return w
 
     def _scopes(self, brand: str, categories: list[str]) -> list[str]:
@@ -118,37 +143,74 @@ class Engine:
         post = sp.post
         negative = (label or sp.sentiment.label) == "negative" and (
             label is not None or sp.sentiment.score >= self.config.min_negative_score)
-        if not negative:
-            return
         ts = self._clamp(post.ts)
         if ts is None:
             return
         for brand in sp.brands:
+            self.baselines.add(f"{brand}|*|all", ts)
+        if not negative:
+            return
+        for brand in sp.brands:
             ms = [m for m in sp.matches if m.brand == brand]
+            voice = False
             for scope in self._scopes(brand, [m.category for m in ms]):
                 cat = scope.partition("/")[2] or ms[0].category
                 sig = PostSignal.from_scored(sp, ts, ms, cat)
-                self._window(scope).add_post(sig)
+                w = self._window(scope)
+                voice = w.add_post(sig) or voice
+                if w.is_news(sig):
+                    announce.fresh_news(w, sig)
                 self.store.add_signal(scope, brand, ts, "post", post.key, sig.as_data())
                 self._dirty.add(scope)
-        self._evaluate_dirty()
+            if voice:
+                self.baselines.add(f"{brand}|{post.source}|neg", ts)
+            if post.reposts:
+                self.baselines.add(f"{brand}|*|reposts", ts, post.reposts)
+        if not self._in_batch:
+            self._evaluate_dirty()
+
+    def learn(self, sp: ScoredPost, label: str | None = None) -> None:
+        """Backfill: a post from history teaches the baseline only (no windows, no incidents)."""
+        post = sp.post
+        for brand in sp.brands:
+            self.baselines.add(f"{brand}|*|all", post.ts)
+        if (label or sp.sentiment.label) != "negative" or (label is None and
+                                                           sp.sentiment.score < self.config.min_negative_score):
+            return
+        for brand in sp.brands:
+            self.baselines.add(f"{brand}|{post.source}|neg", post.ts)
+            if post.reposts:
+                self.baselines.add(f"{brand}|*|reposts", post.ts, post.reposts)
 
     def on_trend(self, trend: Trend, matches: list[RuleMatch]) -> None:
         ts = self._clamp(trend.ts)
         if ts is None:
             return
         for brand in dict.fromkeys(m.brand for m in matches):
+            # negative context: the word matches one of the brand's topic rules, not just its name
+            negative = any(m.brand == brand and m.rule_id != f"{brand}:trending" for m in matches)
             for scope in self._signal_scopes(brand):
-                self._window(scope).add_trend(TrendSignal(ts, trend.key, trend.source, trend.word, trend.rank))
+                self._window(scope).add_trend(TrendSignal(ts, trend.key, trend.source, trend.word, trend.rank,
+                                                          negative))
                 self.store.add_signal(scope, brand, ts, "trend", trend.key,
-                                      {"source": trend.source, "word": trend.word, "rank": trend.rank})
+                                      {"source": trend.source, "word": trend.word, "rank": trend.rank,
+                                       "negative": negative})
                 self._dirty.add(scope)
-        self._evaluate_dirty()
+        if not self._in_batch:
+            self._evaluate_dirty()
 
     def on_quote(self, quote: Quote, brands: list[str]) -> None:
         ts = self._clamp(quote.ts)
         if ts is None:
             return
+        symbol = quote.symbol.strip().upper().lstrip("$")
+        followers = [b for b in self.config.brands if self.config.benchmark_for(b) == symbol]
+        if followers:
+            self._bench[symbol] = QuoteSignal(ts, quote.key, quote.source, quote.symbol, quote.price, quote.prev_close)
+            self.store.add_signal(f"^{symbol}", "", ts, "quote", quote.key,
+                                  {"source": quote.source, "symbol": quote.symbol, "price": quote.price,
+                                   "prev_close": quote.prev_close})
+            self._dirty.update(s for s in self.windows if s.split("/")[0] in followers)
         for brand in brands:
             for scope in self._signal_scopes(brand):
                 self._window(scope).add_quote(QuoteSignal(ts, quote.key, quote.source, quote.symbol, quote.price,
@@ -157,7 +219,8 @@ class Engine:
                                       {"source": quote.source, "symbol": quote.symbol, "price": quote.price,
                                        "prev_close": quote.prev_close})
                 self._dirty.add(scope)
-        self._evaluate_dirty()
+        if not self._in_batch:
+            self._evaluate_dirty()
 
     def _signal_scopes(self, brand: str) -> list[str]:
         """Trends and quotes belong to the brand; with per-category scope, to each open incident of it."""
@@ -181,6 +244,8 @@ class Engine:
         if self.now is None:
             self.now = t
             return
+        if self._dirty and t > self.now:
+            self._evaluate_dirty()  # signals of one moment are judged together, before time moves on
         last: datetime | None = None
         while True:
             due = self._next_due()
@@ -227,19 +292,27 @@ class Engine:
         assert self.now is not None
         w = self._window(scope)
         was_holding = w.holding
-        active = w.active()
+        active = w.active(self.now)
         level = active[0][0] if active else None
         inc = self.incidents.get(scope)
         if level is not None:
             if inc is None:
                 self._open(scope, w.evaluate(), active)
+                announce.settle(self, scope, w, self.incidents[scope])
                 return
             if RANK[level] > RANK[inc.level]:
                 self._escalate(scope, inc, w.evaluate(), active)
+                announce.settle(self, scope, w, inc)
             else:
                 self._announce_new_triggers(scope, inc, w, active)
+                announce.news_stories(self, scope, w, inc)
+                announce.bursts(self, scope, w, inc)
         if inc is None:
+            w.fresh_news.clear()
             return
+        if level is None:
+            announce.bursts(self, scope, w, inc)
+        announce.positive_trends(self, scope, w, inc)
         if level is not None or was_holding:
             inc.last_signal_at = self.now
             self._changed.add(scope)
