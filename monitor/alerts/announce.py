@@ -12,10 +12,12 @@ State that must survive a restart is kept in the incident's persisted ``triggers
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 from monitor.alerts.baseline import hour_of, nb_sf, nb_threshold
 from monitor.alerts.signals import PostSignal
+from monitor.alerts.stories import Story, shingles
 
 if TYPE_CHECKING:
     from monitor.alerts.engine import Engine
@@ -30,9 +32,23 @@ def fresh_news(w: Window, sig: PostSignal) -> None:
     w.fresh_news.append(sig)
 
 
+def _media_mark(w: Window, story: Story) -> str:
+    """A story's identity across the incident (it may leave the window and come back): its first article's words."""
+    first = next((m for m in story.members if w.is_news(m)), story.members[0])
+    digest = hashlib.sha1(b"\n".join(sorted(shingles(first.example.text)))).hexdigest()[:10]
+    return f"media:{digest}"
+
+
 def settle(engine: Engine, scope: str, w: Window, inc: Incident) -> None:
     """After opening or escalating: that alert already told the news and any burst in progress."""
-    w.fresh_news.clear()
+    if w.fresh_news or any(m.startswith("media:") for m in inc.triggers) or w.news:
+        w.fresh_news.clear()
+        w.stories.refresh()
+        for story in list(w.stories.stories.values()):
+            mark = _media_mark(w, story)
+            if story.articles(w.is_news) and mark not in inc.triggers:
+                inc.triggers.append(mark)
+        engine._changed.add(scope)
     if _burst(engine, w)[0] is not None and BURST not in inc.triggers:
         inc.triggers.append(BURST)
         engine._changed.add(scope)
@@ -50,10 +66,13 @@ def news_stories(engine: Engine, scope: str, w: Window, inc: Incident) -> None:
         if story is None:
             continue
         earlier = [m for m in story.members if w.is_news(m) and (m.ts, m.key) < (p.ts, p.key)]
-        if not earlier and story.id not in new:
-            new[story.id] = p
+        mark = _media_mark(w, story)
+        if not earlier and mark not in inc.triggers and mark not in new:
+            new[mark] = p
     if not new:
         return
+    inc.triggers.extend(new)
+    engine._changed.add(scope)
     first = next(iter(new.values()))
     outlets = w.news_outlets()
     title = first.example.text[:100]
@@ -75,6 +94,9 @@ def _burst(engine: Engine, w: Window) -> tuple[dict[str, object] | None, bool]:
         return None, True
     mode = cfg.detection_for(w.brand)
     least = b.adaptive_min if mode == "adaptive" else cfg.blue.platform_posts + 1
+    top = max(w.per_platform.values(), default=0)
+    if top < least:  # the short windows hold no more than the main one
+        return None, top * 2 < least
     tail = w._tail(w.now)
     main = cfg.window.total_seconds() / 60
     best: dict[str, object] | None = None
@@ -100,7 +122,13 @@ def _burst(engine: Engine, w: Window) -> tuple[dict[str, object] | None, bool]:
 
 
 def bursts(engine: Engine, scope: str, w: Window, inc: Incident) -> None:
-    burst, calm = _burst(engine, w)
+    if BURST in inc.triggers:  # an open burst ends as its short windows empty: judge afresh
+        burst, calm = _burst(engine, w)
+    else:  # no burst yet: one starts only with new posts or a new hour, which clear the memo
+        hit = w._memo.get("burst")
+        if hit is None:
+            hit = w._memo["burst"] = _burst(engine, w)
+        burst, calm = hit
     if burst is None:
         if calm and BURST in inc.triggers:
             inc.triggers.remove(BURST)

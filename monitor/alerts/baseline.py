@@ -76,7 +76,7 @@ class Series:
     first: int  # the hour this series started learning
     last: int  # the newest hour held
     counts: array = field(default_factory=lambda: array("I", bytes(4 * HOURS)))  # type: ignore[type-arg]
-    _cache: dict[tuple[int, int], int] = field(default_factory=dict)
+    _cache: dict[tuple[int, int], Any] = field(default_factory=dict)
 
     def roll(self, hour: int) -> None:
         """Move the ring forward to ``hour``, zeroing the hours nobody posted in."""
@@ -104,7 +104,13 @@ class Series:
         return max(0, min(hour, self.last + 1) - self.first)
 
     def expected(self, hour: int) -> tuple[float, str]:
-        """The robust expectation for one hour starting at ``hour`` and how it was found."""
+        """The robust expectation for one hour starting at ``hour`` and how it was found (cached per hour)."""
+        hit = self._cache.get((hour, -1))
+        if hit is None:
+            hit = self._cache[(hour, -1)] = self._expected(hour)  # type: ignore[assignment]
+        return hit  # type: ignore[return-value]
+
+    def _expected(self, hour: int) -> tuple[float, str]:
         done = self.history_hours(hour)
         if done >= 2 * 168:
             vals = [v for w in range(1, 5) for v in self._values(range(hour - 168 * w - 1, hour - 168 * w + 2))]
@@ -124,6 +130,17 @@ class Series:
             # a silent history still allows for the odd post: never test against exactly zero
             hit = self._cache[key] = nb_threshold(max(mu, 0.05 * minutes / 60), r, p_value)
         return hit
+
+    def plan(self, hour: int, windows: tuple[int, ...], r: float, p_value: float,
+             warmup_hours: float) -> tuple[int, ...] | None:
+        """Cached per hour: the surprising count for each window length (minutes); None while warming up."""
+        key = (hour, -2 - hash((windows, r, p_value, warmup_hours)) % 1_000_003)
+        hit = self._cache.get(key, False)
+        if hit is False:
+            self.roll(hour)
+            warm = self.history_hours(hour) >= warmup_hours
+            hit = self._cache[key] = tuple(self.threshold(hour, m, r, p_value) for m in windows) if warm else None
+        return hit  # type: ignore[no-any-return]
 
     def to_text(self) -> str:
         raw = self.counts.tobytes()

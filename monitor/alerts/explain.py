@@ -53,7 +53,7 @@ def build_finding(w: Window, trigger: str) -> Finding:
         level, observed, threshold = "red", round(move, 2), cfg.red.stock_move_pct
     elif trigger == "yellow.reposts":
         s = w.reposts_surprise()
-        j = s.judgement if s else None
+        j = w.judge(s) if s else None
         why = (f"negative posts reached {w.reposts} reposts across {len(w.post_counts)} platform(s) in {minutes} min "
                f"(threshold: more than {cfg.yellow.reposts}){surprise_words(j)}")
         if j is not None:
@@ -75,7 +75,7 @@ def build_finding(w: Window, trigger: str) -> Finding:
             j = None
         else:
             platform, v, s = found
-            j = s.judgement
+            j = w.judge(s)
         posts = w.post_counts[platform]
         count = f"{v} negative posts" if posts == v else f"{v} negative voices ({posts} posts)"
         why = (f"{count} on {platform} in {minutes} min (threshold: more than {cfg.blue.platform_posts})"

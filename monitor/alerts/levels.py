@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from monitor.alerts.baseline import Baselines, Judgement
@@ -50,10 +50,13 @@ class Finding:
 
 @dataclass(slots=True)
 class Surprise:
-    """The outcome of one trigger's test: does it fire, and the judgement that explains it."""
+    """The outcome of one trigger's test: does it fire, and where to look for the numbers that explain it."""
 
     fires: bool
-    judgement: Judgement | None = None
+    key: str | None = None  # the baseline series; None: judged by the floor alone (fixed, or warming up)
+    window: timedelta | None = None
+    observed: int = 0
+    r: float = 1.0
 
 
 @dataclass
@@ -78,11 +81,15 @@ class Window:
     _outlets: frozenset[str] = field(default=frozenset(), init=False, repr=False)
     _media: Counter[str] = field(default_factory=Counter, init=False, repr=False)
     _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
+    _spans: tuple[timedelta, ...] = field(default=(), init=False, repr=False)
+    _minutes: tuple[int, ...] = field(default=(), init=False, repr=False)
     stories: Stories = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         """(Re)derive what depends on the config: called again by a reload, keeps the signals."""
         self._outlets = frozenset(o.lower() for o in self.config.yellow.media_outlets)
+        self._spans = (self.config.window, *self.config.baseline.short_windows)
+        self._minutes = tuple(max(1, int(w.total_seconds() // 60)) for w in self._spans)
         st = self.config.stories
         if not hasattr(self, "stories") or (self.stories.threshold, self.stories.num_perm) != (st.similarity,
                                                                                              st.num_perm):
@@ -95,7 +102,8 @@ class Window:
     def is_news(self, p: PostSignal) -> bool:
         return p.kind == "news" or (p.outlet is not None and p.outlet.lower() in self._outlets)
 
-    def _author(self, p: PostSignal) -> str:
+    @staticmethod
+    def _author(p: PostSignal) -> str:
         return p.example.author or f"\0{p.key}"  # no author: a voice of its own
 
     def add_post(self, p: PostSignal) -> bool:
@@ -155,20 +163,35 @@ class Window:
     # -- time -------------------------------------------------------------------------------
     def evict(self, now: datetime) -> None:
         """Drop what fell out of the window at ``now`` (a signal at ts counts while ts + window > now)."""
-        self.now = now
-        self._memo.clear()
+        self._set_now(now)
         limit = now - self.config.window
         while self.posts and self.posts[0].ts <= limit:
             self._forget(self.posts.popleft())
         while self.trends and self.trends[0].ts <= limit:
             self.trends.popleft()
+            self._memo.clear()
         while self.quotes and self.quotes[0].ts <= limit:
             self.quotes.popleft()
+            self._memo.clear()
+
+    def _set_now(self, now: datetime) -> None:
+        """Time passing alone changes a judgement only at an hour boundary (the expectation moves) or while
+        a short window fires (it empties); otherwise the last judgement stands and is not recomputed."""
+        if now == self.now:
+            return
+        if self.now is None or now.timestamp() // 3600 != self.now.timestamp() // 3600 \
+                or self._memo.get("short", True):
+            self._memo.clear()
+        self.now = now
 
     def next_expiry(self) -> datetime | None:
         """The next moment the window's content changes: the oldest signal leaves, or a short window's."""
         heads = [d[0].ts + self.config.window for d in (self.posts, self.trends, self.quotes) if d]
         if self.posts and self.now is not None and self._short_matters():
+            # thresholds follow the hour of the week; a short window that fired stops firing as it empties
+            heads.append(datetime.fromtimestamp((int(self.now.timestamp() // 3600) + 1) * 3600, UTC))
+            if not self._fires_short():
+                return min(heads)
             for w in self.config.baseline.short_windows:
                 first = None
                 for p in reversed(self.posts):
@@ -183,6 +206,11 @@ class Window:
         return not (self.posts or self.trends or self.quotes)
 
     # -- judging -----------------------------------------------------------------------------
+    def _fires_short(self) -> bool:
+        main = self.config.window
+        return any(s is not None and s.fires and s.window is not None and s.window != main
+                   for s in ((self.blue() or (None, None, None))[2], self.reposts_surprise()))
+
     def _short_matters(self) -> bool:
         """Short windows can change a level only when adaptive and (with 'both') a floor is passed."""
         if not self._adaptive():
@@ -200,39 +228,66 @@ class Window:
         """Voices per platform and reposts in each short window (one scan of the newest posts)."""
         hit = self._memo.get(("tail", now))
         if hit is not None:
-            return hit
+            return hit  # type: ignore[no-any-return]
         cap = self.config.per_author
-        out: dict[timedelta, tuple[Counter[str], int]] = {}
-        for w in self.config.baseline.short_windows:
-            authors: Counter[tuple[str, str]] = Counter()
-            voices: Counter[str] = Counter()
-            reposts = 0
-            for p in reversed(self.posts):
-                if p.ts <= now - w:
-                    break
-                who = (p.source, self._author(p))
-                authors[who] += 1
-                voices[p.source] += authors[who] <= cap
-                reposts += p.reposts
-            out[w] = (voices, reposts)
-        self._memo[("tail", now)] = out
-        return out
+        shorts = sorted(self.config.baseline.short_windows)
+        cuts = [(w, now - w) for w in shorts]
+        out = {w: (Counter[str](), [0]) for w in shorts}
+        authors = {w: Counter[tuple[str, str]]() for w in shorts}
+        for p in reversed(self.posts):
+            if not cuts or p.ts <= cuts[-1][1]:
+                break
+            who = (p.source, p.example.author or f"\0{p.key}")
+            for w, cut in cuts:
+                if p.ts > cut:
+                    a = authors[w]
+                    a[who] += 1
+                    if a[who] <= cap:
+                        out[w][0][p.source] += 1
+                    out[w][1][0] += p.reposts
+        result = {w: (v, r[0]) for w, (v, r) in out.items()}
+        self._memo[("tail", now)] = result
+        return result
 
-    def _surprise(self, key: str, counts: list[tuple[timedelta, int]], floor_ok: bool, least: int,
+    def _surprise(self, key: str, main: int, short: Callable[[timedelta], int], floor_ok: bool, least: int,
                   r: float) -> Surprise:
-        """Fires when any window's count is improbable under the baseline (and at least ``least``)."""
+        """Fires when the main or a short window's count is improbable under the baseline (and >= ``least``).
+
+        Cheap: one cached threshold per series, hour and window length; the judgement with its numbers is
+        only built for an alert (explain.py), from ``Surprise.window`` and ``Surprise.observed``.
+        """
         assert self.baselines is not None and self.now is not None
+        series = self.baselines.series.get(key)
+        if series is None:
+            return Surprise(floor_ok)
         b = self.config.baseline
-        best: Judgement | None = None
-        for window, count in counts:
-            j = self.baselines.test(key, self.now, count, window, r=r, p_value=b.p_value, warmup=b.warmup)
-            if j is None:
-                return Surprise(floor_ok)  # still warming up: only the floors judge
-            if j.surprising and count >= least:
-                return Surprise(True, j)
-            if best is None or j.observed - j.threshold > best.observed - best.threshold:
-                best = j
-        return Surprise(False, best)
+        hour = int(self.now.timestamp() // 3600)
+        if hour > series.last:
+            series.roll(hour)
+        thresholds = series.plan(hour, self._minutes, r, b.p_value, b.warmup.total_seconds() / 3600)
+        if thresholds is None:
+            return Surprise(floor_ok)  # still warming up: only the floors judge
+        best = None
+        quiet = main < min(thresholds[1:], default=0)  # a short window never holds more than the main one
+        for i, thr in enumerate(thresholds):
+            window = self._spans[i]
+            if i and quiet:
+                break
+            count = main if i == 0 else short(window)
+            if count >= thr and count >= least:
+                return Surprise(True, key, window, count, r)
+            if best is None or count - thr > best[0]:
+                best = (count - thr, window, count)
+        assert best is not None
+        return Surprise(False, key, best[1], best[2], r)
+
+    def judge(self, s: Surprise) -> Judgement | None:
+        """The numbers behind a surprise test, for the alert's explanation."""
+        if self.baselines is None or self.now is None or s.key is None or s.window is None:
+            return None
+        b = self.config.baseline
+        return self.baselines.test(s.key, self.now, s.observed, s.window, r=s.r, p_value=b.p_value,
+                                   warmup=b.warmup)
 
     def blue(self) -> tuple[str, int, Surprise] | None:
         """The platform that fires blue, its voices and the test; None when calm."""
@@ -253,10 +308,11 @@ class Window:
             if mode == "both" and not floor_ok:
                 break
             assert self.now is not None
-            tail = self._tail(self.now)
-            counts = [(cfg.window, v)] + [(w, tail[w][0][platform]) for w in cfg.baseline.short_windows]
             least = cfg.baseline.adaptive_min if mode == "adaptive" else 1
-            s = self._surprise(f"{self.brand}|{platform}|neg", counts, floor_ok, least, cfg.baseline.dispersion)
+            now = self.now
+            s = self._surprise(f"{self.brand}|{platform}|neg", v,
+                               lambda w, p=platform, t=now: self._tail(t)[w][0][p],  # type: ignore[misc]
+                               floor_ok, least, cfg.baseline.dispersion)
             if s.fires:
                 found = (platform, v, s)
                 break
@@ -267,18 +323,23 @@ class Window:
         cfg = self.config
         if not cfg.yellow.enabled:
             return None
+        memo = self._memo.get("reposts", False)
+        if memo is not False:
+            return memo  # type: ignore[no-any-return]
         floor_ok = self.reposts > cfg.yellow.reposts
         mode = cfg.detection_for(self.brand)
+        found: Surprise | None = None
         if mode == "fixed" or not self._adaptive():
-            return Surprise(True) if floor_ok else None
-        if mode == "both" and not floor_ok:
-            return None
-        assert self.now is not None
-        tail = self._tail(self.now)
-        counts = [(cfg.window, self.reposts)] + [(w, tail[w][1]) for w in cfg.baseline.short_windows]
-        least = cfg.baseline.adaptive_min if mode == "adaptive" else 1
-        s = self._surprise(f"{self.brand}|*|reposts", counts, floor_ok, least, cfg.baseline.repost_dispersion)
-        return s if s.fires else None
+            found = Surprise(True) if floor_ok else None
+        elif mode == "adaptive" or floor_ok:
+            assert self.now is not None
+            now = self.now
+            least = cfg.baseline.adaptive_min if mode == "adaptive" else 1
+            s = self._surprise(f"{self.brand}|*|reposts", self.reposts, lambda w: self._tail(now)[w][1], floor_ok,
+                               least, cfg.baseline.repost_dispersion)
+            found = s if s.fires else None
+        self._memo["reposts"] = found
+        return found
 
     def negative_trends(self) -> list[TrendSignal]:
         """Trend entries with negative context: a negative rule matches the word, or negative volume surprises."""
@@ -307,9 +368,8 @@ class Window:
 
     def active(self, now: datetime | None = None) -> list[tuple[str, str]]:
         """The (level, trigger) pairs whose condition holds now, highest level first."""
-        if now is not None and now != self.now:
-            self.now = now
-            self._memo.clear()
+        if now is not None:
+            self._set_now(now)
         cfg = self.config
         out: list[tuple[str, str]] = []
         if cfg.red.enabled:
@@ -325,6 +385,7 @@ class Window:
         if self.blue() is not None:
             out.append(("blue", "blue.platform_posts"))
         self.holding = bool(out)
+        self._memo["short"] = self._fires_short()
         return out
 
     def level_now(self) -> str | None:

@@ -35,15 +35,6 @@ def shingles(text: str) -> set[bytes]:
     return {f"{a} {b}".encode() for a, b in itertools.pairwise(words)}
 
 
-def signature(text: str, num_perm: int) -> MinHash:
-    seed = _SEEDS.get(num_perm)
-    if seed is None:
-        seed = _SEEDS[num_perm] = MinHash(num_perm=num_perm, seed=1)
-    m = MinHash(num_perm=num_perm, permutations=seed.permutations, scheme=seed.scheme)
-    m.update_batch(list(shingles(text)))
-    return m
-
-
 @dataclass
 class Story:
     """One folded story inside a window."""
@@ -84,7 +75,12 @@ class Story:
 
 
 class Stories:
-    """The stories of one window; ``refresh`` folds posts added since the last call."""
+    """The stories of one window; ``refresh`` folds posts added since the last call.
+
+    Exact copies (the same set of word bigrams: a retweet carried as a post, a wire story
+    reprinted word for word) join their story through a dict, without a MinHash; each story is
+    in the LSH index once, under its id, by its first post's signature, until its last post leaves.
+    """
 
     def __init__(self, threshold: float = 0.5, num_perm: int = 32) -> None:
         self.threshold, self.num_perm = threshold, num_perm
@@ -92,6 +88,8 @@ class Stories:
         self._pending: dict[str, PostSignal] = {}
         self.story_of: dict[str, Story] = {}
         self.stories: dict[str, Story] = {}
+        self._exact: dict[frozenset[bytes], Story] = {}
+        self._words: dict[str, frozenset[bytes]] = {}
 
     def add(self, p: PostSignal) -> None:
         self._pending[p.key] = p
@@ -102,25 +100,44 @@ class Stories:
         story = self.story_of.pop(p.key, None)
         if story is None:
             return
-        self._lsh.remove(p.key)
-        story.members = [m for m in story.members if m.key != p.key]
+        words = self._words.pop(p.key, frozenset())
+        if story.members and story.members[0].key == p.key:  # the usual case: the oldest leaves first
+            story.members.pop(0)
+        else:
+            story.members = [m for m in story.members if m.key != p.key]
+        if self._exact.get(words) is story and not any(self._words.get(m.key) == words for m in story.members):
+            del self._exact[words]
         if not story.members:
             del self.stories[story.id]
+            self._lsh.remove(story.id)
+
+    def _signature(self, words: frozenset[bytes]) -> MinHash:
+        seed = _SEEDS.get(self.num_perm)
+        if seed is None:
+            seed = _SEEDS[self.num_perm] = MinHash(num_perm=self.num_perm, seed=1)
+        m = MinHash(num_perm=self.num_perm, permutations=seed.permutations, scheme=seed.scheme)
+        m.update_batch(list(words))
+        return m
 
     def refresh(self) -> list[Story]:
         """Fold pending posts (time order); returns the stories that were born in this call."""
         born: list[Story] = []
         for p in sorted(self._pending.values(), key=lambda x: (x.ts, x.key)):
-            sig = signature(p.example.text, self.num_perm)
-            near = [self.story_of[k] for k in self._lsh.query(sig) if k in self.story_of]
-            if near:
-                story = min(near, key=lambda s: (s.members[0].ts, s.id))
-            else:
-                story = self.stories[p.key] = Story(p.key)
-                born.append(story)
+            words = frozenset(shingles(p.example.text))
+            self._words[p.key] = words
+            story = self._exact.get(words)
+            if story is None:
+                sig = self._signature(words)
+                near = [self.stories[k] for k in self._lsh.query(sig) if k in self.stories]
+                if near:
+                    story = min(near, key=lambda s: (s.members[0].ts, s.id))
+                else:  # a story is indexed once, by its first post's words, under its id
+                    story = self.stories[p.key] = Story(p.key)
+                    born.append(story)
+                    self._lsh.insert(story.id, sig)
+                self._exact.setdefault(words, story)
             story.members.append(p)
             self.story_of[p.key] = story
-            self._lsh.insert(p.key, sig)
         self._pending.clear()
         return born
 
