@@ -49,7 +49,7 @@ def settle(engine: Engine, scope: str, w: Window, inc: Incident) -> None:
             if story.articles(w.is_news) and mark not in inc.triggers:
                 inc.triggers.append(mark)
         engine._changed.add(scope)
-    if _burst(engine, w)[0] is not None and BURST not in inc.triggers:
+    if BURST not in inc.triggers:  # the burst that opened it (if any) is told; the next one once it calms
         inc.triggers.append(BURST)
         engine._changed.add(scope)
 
