@@ -112,11 +112,16 @@ class Series:
 
     def _expected(self, hour: int) -> tuple[float, str]:
         done = self.history_hours(hour)
+        # the same hour (+-1 while history is short: smoother; the exact hour once three values exist: sharper)
         if done >= 2 * 168:
-            vals = [v for w in range(1, 5) for v in self._values(range(hour - 168 * w - 1, hour - 168 * w + 2))]
+            span = 0 if done >= 3 * 168 else 1
+            vals = [v for w in range(1, 5)
+                    for v in self._values(range(hour - 168 * w - span, hour - 168 * w + 1 + span))]
             return float(median(vals)), "hour of week"
         if done >= 24:
-            vals = [v for d in range(1, 8) for v in self._values(range(hour - 24 * d - 1, hour - 24 * d + 2))]
+            span = 0 if done >= 3 * 24 else 1
+            vals = [v for d in range(1, 8)
+                    for v in self._values(range(hour - 24 * d - span, hour - 24 * d + 1 + span))]
             return float(median(vals)), "hour of day"
         vals = self._values(range(hour - min(done, 24), hour))
         return (float(median(vals)) if vals else 0.0), "recent hours"
