@@ -16,6 +16,7 @@ from another process); windows live in memory and are rebuilt from stored signal
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -57,6 +58,7 @@ class Engine:
         self.baselines = Baselines()
         self._bench: dict[str, QuoteSignal] = {}  # benchmark index symbol -> latest quote
         self._in_batch = False
+        self._timeline: list[tuple[datetime, str]] = []  # (when a window next changes, scope)
 
     # -- state ------------------------------------------------------------------------------
     def load(self) -> None:
@@ -77,6 +79,9 @@ class Engine:
             for w in self.windows.values():
                 w.evict(self.now)
                 w.level_now()
+        self._timeline = []
+        for scope in sorted(self.windows):
+            self._schedule(scope)
         self.incidents = self.store.open_incidents()
 
     def _restore(self, scope: str, ts: datetime, kind: str, ref: str, data: dict[str, Any]) -> None:
@@ -259,8 +264,27 @@ class Engine:
         if t > self.now:
             self._step(t)
 
+    def _schedule(self, scope: str) -> None:
+        """Put a window's next change on the timeline (a heap; superseded entries are skipped lazily)."""
+        w = self.windows.get(scope)
+        due = w.next_expiry() if w is not None else None
+        if w is not None and due != w.due:
+            w.due = due
+            if due is not None:
+                heapq.heappush(self._timeline, (due, scope))
+
+    def _window_due(self) -> datetime | None:
+        tl = self._timeline
+        while tl:
+            due, scope = tl[0]
+            w = self.windows.get(scope)
+            if w is not None and w.due == due:
+                return due
+            heapq.heappop(tl)
+        return None
+
     def _next_due(self) -> datetime | None:
-        times = [w.next_expiry() for w in self.windows.values()]
+        times = [self._window_due()]
         for scope, inc in self.incidents.items():
             times += [inc.next_repeat_at, inc.ack_due_at]
             if not self._window(scope).holding:
@@ -271,22 +295,27 @@ class Engine:
     def _step(self, at: datetime) -> None:
         assert self.now is not None
         self.now = at
-        for scope, w in list(self.windows.items()):
-            if w.posts or w.trends or w.quotes:
-                before = (len(w.posts), len(w.trends), len(w.quotes))
+        due: set[str] = set()
+        while self._timeline and self._timeline[0][0] <= at:
+            when, scope = heapq.heappop(self._timeline)
+            w = self.windows.get(scope)
+            if w is not None and w.due == when:
+                w.due = None
                 w.evict(at)
-                if (len(w.posts), len(w.trends), len(w.quotes)) != before:
-                    self._dirty.add(scope)
+                due.add(scope)
+        self._dirty.update(due)
         self._dirty.update(self.incidents)
         self._evaluate_dirty()
-        for scope, w in list(self.windows.items()):
-            if w.empty() and scope not in self.incidents:
+        for scope in due:
+            w = self.windows.get(scope)
+            if w is not None and w.empty() and scope not in self.incidents:
                 del self.windows[scope]
 
     def _evaluate_dirty(self) -> None:
         dirty, self._dirty = self._dirty, set()
         for scope in sorted(dirty):
             self._evaluate(scope)
+            self._schedule(scope)
 
     def _evaluate(self, scope: str) -> None:
         assert self.now is not None

@@ -77,6 +77,7 @@ class Window:
     holding: bool = False  # a level's condition held at the last evaluation
     now: datetime | None = None
     fresh_news: list[PostSignal] = field(default_factory=list)  # news posts not yet judged as a new story
+    due: datetime | None = None  # when the engine's timeline next visits this window
     _authors: Counter[tuple[str, str]] = field(default_factory=Counter, init=False, repr=False)
     _outlets: frozenset[str] = field(default=frozenset(), init=False, repr=False)
     _media: Counter[str] = field(default_factory=Counter, init=False, repr=False)

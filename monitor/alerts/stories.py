@@ -11,6 +11,7 @@ counter updates; a window rebuilt after a restart folds to the same stories.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import Counter
@@ -33,6 +34,13 @@ def shingles(text: str) -> set[bytes]:
     if len(words) < 2:
         return {w.encode() for w in words} or {b""}
     return {f"{a} {b}".encode() for a, b in itertools.pairwise(words)}
+
+
+@functools.cache
+def _params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """datasketch's optimal (bands, rows), found once: it integrates numerically on every index built."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
 
 
 @dataclass
@@ -84,7 +92,7 @@ class Stories:
 
     def __init__(self, threshold: float = 0.5, num_perm: int = 32) -> None:
         self.threshold, self.num_perm = threshold, num_perm
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, params=_params(threshold, num_perm))
         self._pending: dict[str, PostSignal] = {}
         self.story_of: dict[str, Story] = {}
         self.stories: dict[str, Story] = {}
