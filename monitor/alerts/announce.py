@@ -13,6 +13,7 @@ State that must survive a restart is kept in the incident's persisted ``triggers
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from monitor.alerts.baseline import hour_of, nb_sf, nb_threshold
@@ -86,18 +87,19 @@ def news_stories(engine: Engine, scope: str, w: Window, inc: Incident) -> None:
                    f.evidence)
 
 
-def _burst(engine: Engine, w: Window) -> tuple[dict[str, object] | None, bool]:
+def _burst(engine: Engine, w: Window, at: datetime | None = None) -> tuple[dict[str, object] | None, bool]:
     """(the strongest burst's numbers or None, calm): short windows against the incident's recent level."""
     cfg = engine.config
     b = cfg.baseline
-    if not (b.burst_updates and b.short_windows and w._adaptive() and w.posts and w.now is not None):
+    at = at or w.now
+    if not (b.burst_updates and b.short_windows and w._adaptive() and w.posts and at is not None):
         return None, True
     mode = cfg.detection_for(w.brand)
     least = b.adaptive_min if mode == "adaptive" else cfg.blue.platform_posts + 1
     top = max(w.per_platform.values(), default=0)
     if top < least:  # the short windows hold no more than the main one
         return None, top * 2 < least
-    tail = w._tail(w.now)
+    tail = w._tail(at)
     main = cfg.window.total_seconds() / 60
     best: dict[str, object] | None = None
     calm = True
@@ -111,7 +113,7 @@ def _burst(engine: Engine, w: Window) -> tuple[dict[str, object] | None, bool]:
                 continue
             m = short.total_seconds() / 60
             recent = (v - c) * m / (main - m) if main > m else 0.0
-            base = series.expected(hour_of(w.now))[0] * m / 60 if series is not None else 0.0
+            base = series.expected(hour_of(at))[0] * m / 60 if series is not None else 0.0
             mu = max(recent, base, 0.05 * m / 60)
             thr = nb_threshold(mu, b.dispersion, b.p_value)
             if c >= thr and (best is None or c / mu > best["ratio"]):  # type: ignore[operator]
@@ -121,20 +123,22 @@ def _burst(engine: Engine, w: Window) -> tuple[dict[str, object] | None, bool]:
     return best, calm
 
 
+def calm(engine: Engine, scope: str, w: Window, inc: Incident, at: datetime) -> None:
+    """Before a post joins: has the last burst calmed down? (Short windows only empty between posts, so
+    judging at each post's arrival gives the same answer live and in replay, whatever the ticks.)"""
+    if BURST in inc.triggers and _burst(engine, w, at)[1]:
+        inc.triggers.remove(BURST)
+        engine._changed.add(scope)
+
+
 def bursts(engine: Engine, scope: str, w: Window, inc: Incident) -> None:
-    if BURST in inc.triggers:  # an open burst ends as its short windows empty: judge afresh
-        burst, calm = _burst(engine, w)
-    else:  # no burst yet: one starts only with new posts or a new hour, which clear the memo
-        hit = w._memo.get("burst")
-        if hit is None:
-            hit = w._memo["burst"] = _burst(engine, w)
-        burst, calm = hit
-    if burst is None:
-        if calm and BURST in inc.triggers:
-            inc.triggers.remove(BURST)
-            engine._changed.add(scope)
+    if BURST in inc.triggers:  # told already; it ends when calm (judged as posts arrive)
         return
-    if BURST in inc.triggers:
+    hit = w._memo.get("burst")  # a burst starts only with new posts or a new hour, which clear the memo
+    if hit is None:
+        hit = w._memo["burst"] = _burst(engine, w)
+    burst = hit[0]
+    if burst is None:
         return
     inc.triggers.append(BURST)
     engine._changed.add(scope)

@@ -162,6 +162,9 @@ class Engine:
                 cat = scope.partition("/")[2] or ms[0].category
                 sig = PostSignal.from_scored(sp, ts, ms, cat)
                 w = self._window(scope)
+                inc = self.incidents.get(scope)
+                if inc is not None:
+                    announce.calm(self, scope, w, inc, ts)  # judged on what the window held before this post
                 voice = w.add_post(sig) or voice
                 if w.is_news(sig):
                     announce.fresh_news(w, sig)
@@ -304,7 +307,16 @@ class Engine:
                 w.evict(at)
                 due.add(scope)
         self._dirty.update(due)
-        self._dirty.update(self.incidents)
+        # an open incident is judged again when its window changes (above) or one of its timers falls due;
+        # between those moments nothing it depends on moves, so live ticks and replay agree
+        quiet = self.config.quiet_period
+        for scope, inc in self.incidents.items():
+            w = self.windows.get(scope)
+            timers = [inc.next_repeat_at, inc.ack_due_at]
+            if w is None or not w.holding:
+                timers.append(inc.last_signal_at + quiet)
+            if any(t is not None and t <= at for t in timers):
+                self._dirty.add(scope)
         self._evaluate_dirty()
         for scope in due:
             w = self.windows.get(scope)
