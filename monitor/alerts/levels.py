@@ -32,6 +32,7 @@ from monitor.alerts.settings import (  # noqa: F401  (re-exported: the engine's 
 )
 from monitor.alerts.signals import PostSignal, QuoteSignal, TrendSignal
 from monitor.alerts.stories import Stories
+from monitor.alerts.voices import Tally, author_of
 from monitor.durations import format_duration
 from monitor.models import Evidence
 
@@ -84,6 +85,7 @@ class Window:
     _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
     _spans: tuple[timedelta, ...] = field(default=(), init=False, repr=False)
     _minutes: tuple[int, ...] = field(default=(), init=False, repr=False)
+    _tallies: list[Tally] = field(default_factory=list, init=False, repr=False)
     stories: Stories = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -91,6 +93,10 @@ class Window:
         self._outlets = frozenset(o.lower() for o in self.config.yellow.media_outlets)
         self._spans = (self.config.window, *self.config.baseline.short_windows)
         self._minutes = tuple(max(1, int(w.total_seconds() // 60)) for w in self._spans)
+        self._tallies = [Tally(w, self.config.per_author) for w in sorted(set(self.config.baseline.short_windows))]
+        for p in self.posts:
+            for t in self._tallies:
+                t.add(p)
         st = self.config.stories
         if not hasattr(self, "stories") or (self.stories.threshold, self.stories.num_perm) != (st.similarity,
                                                                                              st.num_perm):
@@ -105,7 +111,7 @@ class Window:
 
     @staticmethod
     def _author(p: PostSignal) -> str:
-        return p.example.author or f"\0{p.key}"  # no author: a voice of its own
+        return author_of(p)
 
     def add_post(self, p: PostSignal) -> bool:
         """Add a negative post; True when it adds a voice to its platform's count."""
@@ -121,6 +127,8 @@ class Window:
             self.news += 1
             self._media[p.outlet or p.source] += 1
         self.stories.add(p)
+        for t in self._tallies:
+            t.add(p)
         self._memo.clear()
         return voice
 
@@ -129,6 +137,8 @@ class Window:
             if p.key == key:
                 self.posts.remove(p)
                 self._forget(p)
+                for t in self._tallies:
+                    t.remove(key)
                 return True
         return False
 
@@ -226,29 +236,27 @@ class Window:
         return self.baselines is not None and self.config.detection_for(self.brand) != "fixed"
 
     def _tail(self, now: datetime) -> dict[timedelta, tuple[Counter[str], int]]:
-        """Voices per platform and reposts in each short window (one scan of the newest posts)."""
-        hit = self._memo.get(("tail", now))
-        if hit is not None:
-            return hit  # type: ignore[no-any-return]
-        cap = self.config.per_author
-        shorts = sorted(self.config.baseline.short_windows)
-        cuts = [(w, now - w) for w in shorts]
-        out = {w: (Counter[str](), [0]) for w in shorts}
-        authors = {w: Counter[tuple[str, str]]() for w in shorts}
+        """Voices per platform and reposts in each short window (kept by tallies; a scan if asked about the past)."""
+        out: dict[timedelta, tuple[Counter[str], int]] = {}
+        for t in self._tallies:
+            out[t.span] = (t.voices, t.reposts) if t.at(now) else self._scan(t.span, now)
+        return out
+
+    def _scan(self, span: timedelta, now: datetime) -> tuple[Counter[str], int]:
+        cap, cut = self.config.per_author, now - span
+        authors: Counter[tuple[str, str]] = Counter()
+        voices: Counter[str] = Counter()
+        reposts = 0
         for p in reversed(self.posts):
-            if not cuts or p.ts <= cuts[-1][1]:
+            if p.ts <= cut:
                 break
-            who = (p.source, p.example.author or f"\0{p.key}")
-            for w, cut in cuts:
-                if p.ts > cut:
-                    a = authors[w]
-                    a[who] += 1
-                    if a[who] <= cap:
-                        out[w][0][p.source] += 1
-                    out[w][1][0] += p.reposts
-        result = {w: (v, r[0]) for w, (v, r) in out.items()}
-        self._memo[("tail", now)] = result
-        return result
+            if p.ts > now:
+                continue
+            who = (p.source, author_of(p))
+            authors[who] += 1
+            voices[p.source] += authors[who] <= cap
+            reposts += p.reposts
+        return voices, reposts
 
     def _surprise(self, key: str, main: int, short: Callable[[timedelta], int], floor_ok: bool, least: int,
                   r: float) -> Surprise:
