@@ -94,12 +94,11 @@ def _burst(engine: Engine, w: Window, at: datetime | None = None) -> tuple[dict[
     at = at or w.now
     if not (b.burst_updates and b.short_windows and w._adaptive() and w.posts and at is not None):
         return None, True
-    mode = cfg.detection_for(w.brand)
-    least = b.adaptive_min if mode == "adaptive" else cfg.blue.platform_posts + 1
-    top = max(w.per_platform.values(), default=0)
-    if top < least:  # the short windows hold no more than the main one
-        return None, top * 2 < least
+    least = b.adaptive_min if w._mode == "adaptive" else cfg.blue.platform_posts + 1
     tail = w._tail(at)
+    top = max((n for voices, _ in tail.values() for n in voices.values()), default=0)
+    if top < least:  # no short window is loud enough for a burst
+        return None, top * 2 < least
     main = cfg.window.total_seconds() / 60
     best: dict[str, object] | None = None
     calm = True

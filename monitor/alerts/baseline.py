@@ -77,6 +77,7 @@ class Series:
     last: int  # the newest hour held
     counts: array = field(default_factory=lambda: array("I", bytes(4 * HOURS)))  # type: ignore[type-arg]
     _cache: dict[tuple[int, int], Any] = field(default_factory=dict)
+    version: int = 0  # bumped whenever what the past hours say changes (callers cache verdicts by it)
 
     def roll(self, hour: int) -> None:
         """Move the ring forward to ``hour``, zeroing the hours nobody posted in."""
@@ -86,6 +87,7 @@ class Series:
             self.counts[h % HOURS] = 0
         self.last = hour
         self._cache.clear()
+        self.version += 1
 
     def add(self, hour: int, n: int = 1) -> None:
         self.roll(hour)
@@ -95,6 +97,7 @@ class Series:
             self.counts[hour % HOURS] = min(self.counts[hour % HOURS] + n, 0xFFFFFFFF)
             if hour < self.last:
                 self._cache.clear()
+                self.version += 1
 
     def _values(self, hours: range) -> list[int]:
         return [self.counts[h % HOURS] for h in hours if self.first <= h and self.last - HOURS < h < self.last + 1]

@@ -86,11 +86,14 @@ class Window:
     _spans: tuple[timedelta, ...] = field(default=(), init=False, repr=False)
     _minutes: tuple[int, ...] = field(default=(), init=False, repr=False)
     _tallies: list[Tally] = field(default_factory=list, init=False, repr=False)
+    _judged: dict[Any, Surprise] = field(default_factory=dict, init=False, repr=False)
+    _mode: str = field(default="both", init=False, repr=False)
     stories: Stories = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         """(Re)derive what depends on the config: called again by a reload, keeps the signals."""
         self._outlets = frozenset(o.lower() for o in self.config.yellow.media_outlets)
+        self._mode = self.config.detection_for(self.brand)
         self._spans = (self.config.window, *self.config.baseline.short_windows)
         self._minutes = tuple(max(1, int(w.total_seconds() // 60)) for w in self._spans)
         self._tallies = [Tally(w, self.config.per_author) for w in sorted(set(self.config.baseline.short_windows))]
@@ -227,13 +230,13 @@ class Window:
         if not self._adaptive():
             return False
         cfg = self.config
-        if cfg.detection_for(self.brand) == "adaptive":
+        if self._mode == "adaptive":
             return True
         return self.reposts > cfg.yellow.reposts or any(v > cfg.blue.platform_posts
                                                          for v in self.per_platform.values())
 
     def _adaptive(self) -> bool:
-        return self.baselines is not None and self.config.detection_for(self.brand) != "fixed"
+        return self.baselines is not None and self._mode != "fixed"
 
     def _tail(self, now: datetime) -> dict[timedelta, tuple[Counter[str], int]]:
         """Voices per platform and reposts in each short window (kept by tallies; a scan if asked about the past)."""
@@ -258,37 +261,45 @@ class Window:
             reposts += p.reposts
         return voices, reposts
 
-    def _surprise(self, key: str, main: int, short: Callable[[timedelta], int], floor_ok: bool, least: int,
-                  r: float) -> Surprise:
-        """Fires when the main or a short window's count is improbable under the baseline (and >= ``least``).
+    def _surprise(self, key: str, counts: tuple[int, ...], floor_ok: bool, least: int, r: float) -> Surprise:
+        """Fires when the main or a short window's count (``counts``, main first) is improbable under the
+        baseline (and at least ``least``).
 
-        Cheap: one cached threshold per series, hour and window length; the judgement with its numbers is
-        only built for an alert (explain.py), from ``Surprise.window`` and ``Surprise.observed``.
+        Cheap: thresholds are cached per series, hour and window length, and a verdict per count tuple; the
+        judgement with its numbers is only built for an alert (explain.py, from the Surprise's window and count).
         """
         assert self.baselines is not None and self.now is not None
         series = self.baselines.series.get(key)
         if series is None:
             return Surprise(floor_ok)
-        b = self.config.baseline
         hour = int(self.now.timestamp() // 3600)
+        memo_key = (key, hour, series.version, counts, floor_ok, least)
+        hit = self._judged.get(memo_key)
+        if hit is not None and series.last == hour:
+            return hit
+        if len(self._judged) > 512:
+            self._judged.clear()
+        b = self.config.baseline
         if hour > series.last:
             series.roll(hour)
         thresholds = series.plan(hour, self._minutes, r, b.p_value, b.warmup.total_seconds() / 3600)
         if thresholds is None:
-            return Surprise(floor_ok)  # still warming up: only the floors judge
-        best = None
-        quiet = main < min(thresholds[1:], default=0)  # a short window never holds more than the main one
-        for i, thr in enumerate(thresholds):
-            window = self._spans[i]
-            if i and quiet:
-                break
-            count = main if i == 0 else short(window)
-            if count >= thr and count >= least:
-                return Surprise(True, key, window, count, r)
-            if best is None or count - thr > best[0]:
-                best = (count - thr, window, count)
-        assert best is not None
-        return Surprise(False, key, best[1], best[2], r)
+            out = Surprise(floor_ok)  # still warming up: only the floors judge
+        else:
+            best = None
+            out = None
+            for i, thr in enumerate(thresholds):
+                count = counts[i]
+                if count >= thr and count >= least:
+                    out = Surprise(True, key, self._spans[i], count, r)
+                    break
+                if best is None or count - thr > best[0]:
+                    best = (count - thr, self._spans[i], count)
+            if out is None:
+                assert best is not None
+                out = Surprise(False, key, best[1], best[2], r)
+        self._judged[memo_key] = out
+        return out
 
     def judge(self, s: Surprise) -> Judgement | None:
         """The numbers behind a surprise test, for the alert's explanation."""
@@ -306,7 +317,7 @@ class Window:
         memo = self._memo.get("blue", False)
         if memo is not False:
             return memo  # type: ignore[no-any-return]
-        mode = cfg.detection_for(self.brand)
+        mode = self._mode
         found = None
         for platform, v in sorted(self.per_platform.items(), key=lambda kv: (-kv[1], kv[0])):
             floor_ok = v > cfg.blue.platform_posts
@@ -318,10 +329,9 @@ class Window:
                 break
             assert self.now is not None
             least = cfg.baseline.adaptive_min if mode == "adaptive" else 1
-            now = self.now
-            s = self._surprise(f"{self.brand}|{platform}|neg", v,
-                               lambda w, p=platform, t=now: self._tail(t)[w][0][p],  # type: ignore[misc]
-                               floor_ok, least, cfg.baseline.dispersion)
+            tail = self._tail(self.now)
+            counts = (v, *(tail[w][0][platform] for w in self._spans[1:]))
+            s = self._surprise(f"{self.brand}|{platform}|neg", counts, floor_ok, least, cfg.baseline.dispersion)
             if s.fires:
                 found = (platform, v, s)
                 break
@@ -336,16 +346,16 @@ class Window:
         if memo is not False:
             return memo  # type: ignore[no-any-return]
         floor_ok = self.reposts > cfg.yellow.reposts
-        mode = cfg.detection_for(self.brand)
+        mode = self._mode
         found: Surprise | None = None
         if mode == "fixed" or not self._adaptive():
             found = Surprise(True) if floor_ok else None
         elif mode == "adaptive" or floor_ok:
             assert self.now is not None
-            now = self.now
             least = cfg.baseline.adaptive_min if mode == "adaptive" else 1
-            s = self._surprise(f"{self.brand}|*|reposts", self.reposts, lambda w: self._tail(now)[w][1], floor_ok,
-                               least, cfg.baseline.repost_dispersion)
+            tail = self._tail(self.now)
+            counts = (self.reposts, *(tail[w][1] for w in self._spans[1:]))
+            s = self._surprise(f"{self.brand}|*|reposts", counts, floor_ok, least, cfg.baseline.repost_dispersion)
             found = s if s.fires else None
         self._memo["reposts"] = found
         return found
