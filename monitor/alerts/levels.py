@@ -107,6 +107,7 @@ class Window:
             for p in self.posts:
                 self.stories.add(p)
         self._memo.clear()
+        self._judged.clear()
 
     # -- feeding ----------------------------------------------------------------------------
     def is_news(self, p: PostSignal) -> bool:
