@@ -122,7 +122,7 @@ def test_line(t: Any, what: str = "Test") -> str | None:
     where = f" for this {basis}" if basis and basis != "recent hours" else " from recent hours" if basis else ""
     extra = [f"{t['ratio']}x"] if _num(t.get("ratio")) else []
     if _num(t.get("tail_p")):
-        extra.append(f"p={t['tail_p']:.1g}")
+        extra.append("p<1e-12" if t["tail_p"] < 1e-12 else f"p={t['tail_p']:.1g}")
     if _num(t.get("surprising_at")):
         extra.append(f"surprising from {fmt_num(t['surprising_at'])}")
     minutes = f" in {fmt_num(t['window_minutes'])} min" if _num(t.get("window_minutes")) else ""
@@ -149,7 +149,8 @@ def evidence_lines(d: dict[str, Any]) -> list[str]:
         for st in stories[:3]:
             if not isinstance(st, dict) or not st.get("text"):
                 continue
-            reach = [f"{fmt_num(st[k])} {k}" for k in ("posts", "reposts", "outlets") if _num(st.get(k)) and st[k]]
+            reach = [f"{fmt_num(st[k])} {k if st[k] != 1 else k[:-1]}" for k in ("posts", "reposts", "outlets")
+                     if _num(st.get(k)) and st[k]]
             parts.append(f"“{one_line(str(st['text']))[:80]}” ({', '.join(reach)})")
         if parts:
             out.append("Top stories: " + "; ".join(parts))
