@@ -87,7 +87,8 @@ def build_finding(w: Window, trigger: str) -> Finding:
     detail["voices"] = {k: v for k, v in sorted(w.per_platform.items())}
     detail["posts"] = {k: v for k, v in sorted(w.post_counts.items())}
     if cfg.stories.top:
-        detail["stories"] = [s.as_data(w.is_news) for s in w.stories.top(cfg.stories.top)]
+        media = w.is_news if trigger == "yellow.news" else None
+        detail["stories"] = [s.as_data(w.is_news) for s in w.stories.top(cfg.stories.top, media)]
     return _finding(w, level, trigger, why, observed, threshold, detail)
 
 

@@ -149,7 +149,10 @@ class Stories:
         self._pending.clear()
         return born
 
-    def top(self, n: int) -> list[Story]:
-        """The largest stories first: voices, then reposts, then the earliest."""
+    def top(self, n: int, is_news: Any = None) -> list[Story]:
+        """The largest stories first: voices, then reposts, then the earliest (with ``is_news``: the stories
+        the media carry first, by articles)."""
         self.refresh()
-        return sorted(self.stories.values(), key=lambda s: (-s.voices, -s.reposts, s.members[0].ts, s.id))[:n]
+        media = (lambda s: -s.articles(is_news)) if is_news is not None else (lambda s: 0)
+        return sorted(self.stories.values(),
+                      key=lambda s: (media(s), -s.voices, -s.reposts, s.members[0].ts, s.id))[:n]
