@@ -110,7 +110,6 @@ class Window(AdaptiveTests):
     def add_post(self, p: PostSignal) -> bool:
         """Add a negative post; True when it adds a voice to its platform's count."""
         _insort(self.posts, p)
-        self.now = p.ts if self.now is None or p.ts > self.now else self.now
         who = (p.source, self._author(p))
         self._authors[who] += 1
         voice = self._authors[who] <= self.config.per_author

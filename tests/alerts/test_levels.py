@@ -78,6 +78,29 @@ def test_late_posts_are_inserted_in_order_and_evicted_in_order() -> None:
     assert w.reposts == 2 + 1 + 4 and w.per_platform == {"x": 3}
 
 
+def test_one_outlet_twice_is_two_articles_from_one_outlet_until_one_leaves() -> None:
+    w = window()
+    w.add_post(sig(1, m(0), kind="news", outlet="o.example", text="Acme recalls kettles"))
+    w.add_post(sig(2, m(5), kind="news", outlet="o.example", text="Acme shares fall after recall"))
+    w.add_post(sig(3, m(6), kind="news", source="rss", text="Regulator opens Acme inquiry"))
+    assert w.news == 3 and w.news_outlets() == {"o.example": 2, "rss": 1}
+    w.evict(m(60))
+    assert w.news == 2 and w.news_outlets() == {"o.example": 1, "rss": 1}
+    w.evict(m(66))
+    assert w.news == 0 and w.news_outlets() == {}
+
+
+def test_remove_post_leaves_the_short_windows_too() -> None:
+    w = Window(EngineConfig(), brand="acme", baselines=Baselines())
+    for i in range(3):
+        w.add_post(sig(i, m(50 + i), author=f"a{i}", reposts=2))
+    assert w._tail(m(55))[timedelta(minutes=10)] == ({"x": 3}, 6)
+    assert w.remove_post("x:p1")
+    assert w._tail(m(55))[timedelta(minutes=10)] == ({"x": 2}, 4)
+    assert w._tail(m(61))[timedelta(minutes=10)] == ({"x": 1}, 2)  # p0 at 50 left at 60
+    assert w._tail(m(56))[timedelta(minutes=15)] == ({"x": 2}, 4)  # the past: scanned, not slid
+
+
 def test_remove_post_by_key() -> None:
     w = window()
     w.add_post(sig(1, m(0), reposts=4, kind="news", outlet="o.example"))
