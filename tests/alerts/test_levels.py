@@ -264,6 +264,7 @@ def test_adaptive_window_needs_floor_and_surprise_and_says_so() -> None:
     test = f.evidence.detail["test"]
     assert test["window_minutes"] == 10 and test["observed"] >= test["surprising_at"] and test["expected"] == 2.5
     assert "in the last 10 min against 2.5 expected from recent hours" in f.reason
+    assert w.next_expiry() == m(62.5)  # fired by the 10-minute window: re-judged as its oldest post leaves
     assert f.evidence.detail["detection"] == "both" and f.evidence.detail["voices"] == {"x": 29}
     # examples: most reposted first; top rules counted
     assert [e.reposts for e in f.evidence.examples] == [3, 2, 1]
@@ -323,8 +324,77 @@ def test_stories_fold_copies_and_near_copies_and_forget_evicted_posts() -> None:
     assert shingles("Acme") == {b"acme"} and shingles("") == {b""}
 
 
-def test_describe_thresholds_names_detection() -> None:
-    lines = describe_thresholds(EngineConfig())
-    assert lines[0] == ("blue: one platform carries more than 10 negative matching posts in 1h (voices: at most 1 "
-                        "per author)")
-    assert lines[3].startswith("detection: both (adaptive: improbable at p < 0.0001 under the brand's seasonal")
+def test_describe_thresholds_in_words() -> None:
+    assert describe_thresholds(EngineConfig()) == [
+        "blue: one platform carries more than 10 negative matching posts in 1h (voices: at most 1 per author)",
+        "yellow: negative matching posts reach more than 50 reposts across platforms in 1h, or a news outlet "
+        "publishes one",
+        "red: the brand enters a trending list with negative context, or its stock moves more than 5% (any) against "
+        "the previous close (net of its benchmark index when one is set)",
+        "detection: both (adaptive: improbable at p < 0.0001 under the brand's seasonal baseline, in 1h or 10m, 15m)",
+    ]
+    custom = EngineConfig.model_validate({
+        "window": "30m", "per_author": 2, "detection": "fixed", "blue": {"platform_posts": 4},
+        "yellow": {"reposts": 9, "news_pickup": False}, "red": {"trending": False, "stock_move_pct": 2.5,
+                                                                "stock_direction": "down"},
+        "baseline": {"p_value": 0.001, "short_windows": []}})
+    assert describe_thresholds(custom) == [
+        "blue: one platform carries more than 4 negative matching posts in 30m (voices: at most 2 per author)",
+        "yellow: negative matching posts reach more than 9 reposts across platforms in 30m",
+        "red: its stock moves more than 2.5% (down) against the previous close (net of its benchmark index when one "
+        "is set)",
+        "detection: fixed (adaptive: improbable at p < 0.001 under the brand's seasonal baseline, in 30m)",
+    ]
+
+
+def test_empty_means_no_signal_of_any_kind() -> None:
+    w = window()
+    assert w.empty()
+    w.add_trend(TrendSignal(m(0), "t", "weibo_hot", "Acme", 1, False))
+    assert not w.empty()
+    q = window()
+    q.add_quote(QuoteSignal(m(0), "q", "market", "ACME", 99.0, 100.0))
+    assert not q.empty()
+
+
+def test_other_triggers_holding_are_listed_as_also() -> None:
+    w = window()
+    w.add_trend(TrendSignal(m(0), "t", "weibo_hot", "Acme leak", 1, True))
+    w.add_post(sig(1, m(0), kind="news", outlet="o.example"))
+    f = w.evaluate()
+    assert f is not None and f.trigger == "red.trending" and f.evidence.detail["also"] == ["yellow.news"]
+    f2 = w.evaluate("yellow.news")
+    assert f2 is not None and f2.trigger == "yellow.news" and f2.evidence.detail["also"] == ["red.trending"]
+    only = window()
+    only.add_post(sig(2, m(0), kind="news"))
+    f3 = only.evaluate()
+    assert f3 is not None and "also" not in f3.evidence.detail
+
+
+def test_short_windows_are_visited_only_when_they_can_change_a_level() -> None:
+    hour_end = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
+    b = Baselines()
+    quiet = Window(EngineConfig(), brand="acme", baselines=b)
+    for i in range(10):  # at the floor, not above it: short windows cannot matter under 'both'
+        quiet.add_post(sig(i, m(30 + i), author=f"a{i}"))
+    quiet.active(m(40))
+    assert quiet.next_expiry() == m(90)
+    quiet.add_post(sig(10, m(41), author="a10"))  # above the floor: the hour's end re-judges (no baseline yet)
+    quiet.active(m(41))
+    assert quiet.next_expiry() == hour_end
+    reposts = Window(EngineConfig(), brand="acme", baselines=b)
+    reposts.add_post(sig(1, m(40), reposts=50))
+    reposts.active(m(40))
+    assert reposts.next_expiry() == m(100)  # 50 reposts is not more than 50
+    reposts.add_post(sig(2, m(41), reposts=1))
+    reposts.active(m(41))
+    assert reposts.next_expiry() == hour_end
+    adaptive = Window(EngineConfig(detection="adaptive"), brand="acme", baselines=b)
+    adaptive.add_post(sig(1, m(40)))
+    adaptive.active(m(40))
+    assert adaptive.next_expiry() == hour_end
+    fixed = Window(EngineConfig(detection="fixed"), brand="acme", baselines=b)
+    for i in range(12):
+        fixed.add_post(sig(i, m(40 + i), author=f"a{i}"))
+    fixed.active(m(52))
+    assert fixed.next_expiry() == m(100)
