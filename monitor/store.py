@@ -407,3 +407,32 @@ class Store:
         rows = self._q("SELECT notifier, status, attempts, last_error FROM deliveries WHERE notification_id=?",
                        (notification_id,))
         return [{"notifier": r[0], "status": r[1], "attempts": r[2], "last_error": r[3]} for r in rows]
+
+
+# -- baselines (issue 10): appended, additive -------------------------------------------------
+_BASELINE_SCHEMA = "CREATE TABLE IF NOT EXISTS baselines (key TEXT PRIMARY KEY, data TEXT NOT NULL, updated REAL)"
+
+
+def _ensure_baselines(store: Store) -> None:
+    """Created on first use (cheap when it exists; safe inside a transaction that may roll back)."""
+    store._x(_BASELINE_SCHEMA)
+
+
+def save_baselines(store: Store, items: Iterable[tuple[str, str]], now: datetime | None) -> None:
+    """Write changed baseline series (``key -> Series.to_text()``), inside the caller's transaction."""
+    _ensure_baselines(store)
+    with store._lock:
+        try:
+            store._db.executemany("INSERT INTO baselines(key, data, updated) VALUES(?, ?, ?) ON CONFLICT(key) DO "
+                                  "UPDATE SET data=excluded.data, updated=excluded.updated",
+                                  [(k, v, to_epoch(now) if now else None) for k, v in items])
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {store.path}: {exc}") from exc
+
+
+def load_baselines(store: Store, prefix: str = "") -> dict[str, str]:
+    """Every stored baseline series (optionally of one brand: ``prefix='acme|'``)."""
+    _ensure_baselines(store)
+    rows = store._q("SELECT key, data FROM baselines WHERE key >= ? AND key < ? ORDER BY key",
+                    (prefix, prefix + "\uffff"))
+    return {r[0]: r[1] for r in rows}

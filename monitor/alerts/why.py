@@ -10,7 +10,9 @@ trend ``word``, ``rank``, ``source``; stock ``symbol``, ``price``, ``prev_close`
 ``change_pct``; news ``outlet``, ``title``, ``url``; resolved ``quiet_for`` (seconds),
 ``opened_at`` (ISO time), ``peak_level``; blind_spot/recovered ``source``, ``silent_for``
 (seconds) or ``silent_for_minutes``, ``down_for`` (seconds), ``last_event``, ``last_error``,
-``failures`` or ``consecutive_failures``. Source-level alerts use brand ``*`` (or ``""``).
+``failures`` or ``consecutive_failures``; baseline ``test`` / ``burst`` (observed, expected, ratio, tail_p,
+surprising_at, window_minutes, basis), ``voices`` / ``posts`` per platform, ``articles``, ``outlets``,
+``stories`` (text, posts, reposts, outlets). Source-level alerts use brand ``*`` (or ``""``).
 """
 
 from __future__ import annotations
@@ -104,7 +106,59 @@ def detail_lines(d: dict[str, Any]) -> list[str]:
         out.append(f"News: {one_line(str(d['outlet']))} published{title}")
     if isinstance(d.get("also"), list | tuple) and d["also"]:
         out.append("Also holding: " + ", ".join(map(str, d["also"])))
+    out += evidence_lines(d)
     return out
+
+
+def _num(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def test_line(t: Any, what: str = "Test") -> str | None:
+    """``Test: 18 in 10 min against 3.8 expected for this hour of day (4.7x, p=5e-05; surprising from 12)``."""
+    if not isinstance(t, dict) or not _num(t.get("observed")) or not _num(t.get("expected")):
+        return None
+    basis = t.get("basis")
+    where = f" for this {basis}" if basis and basis != "recent hours" else " from recent hours" if basis else ""
+    extra = [f"{t['ratio']}x"] if _num(t.get("ratio")) else []
+    if _num(t.get("tail_p")):
+        extra.append("p<1e-12" if t["tail_p"] < 1e-12 else f"p={t['tail_p']:.1g}")
+    if _num(t.get("surprising_at")):
+        extra.append(f"surprising from {fmt_num(t['surprising_at'])}")
+    minutes = f" in {fmt_num(t['window_minutes'])} min" if _num(t.get("window_minutes")) else ""
+    tail = f" ({'; '.join(extra)})" if extra else ""
+    return f"{what}: {fmt_num(t['observed'])}{minutes} against {fmt_num(t['expected'])} expected{where}{tail}"
+
+
+def evidence_lines(d: dict[str, Any]) -> list[str]:
+    """The baseline test, voices against posts, media reach and the largest stories (engine detail keys)."""
+    out = []
+    for key, what in (("test", "Test"), ("burst", "Burst")):
+        line = test_line(d.get(key), what)
+        if line:
+            out.append(line)
+    voices, posts = d.get("voices"), d.get("posts")
+    if isinstance(voices, dict) and isinstance(posts, dict) and voices != posts:
+        ranked = sorted(voices.items(), key=lambda kv: (-_sort(kv[1]), str(kv[0])))
+        out.append("Distinct voices by platform: " + ", ".join(f"{k} {v} ({posts.get(k, v)} posts)" for k, v in ranked))
+    if _num(d.get("articles")) and _num(d.get("outlets")) and d["articles"] > 1:
+        out.append(f"Media: {fmt_num(d['articles'])} articles from {fmt_num(d['outlets'])} outlets")
+    stories = d.get("stories")
+    if isinstance(stories, list) and stories:
+        parts = []
+        for st in stories[:3]:
+            if not isinstance(st, dict) or not st.get("text"):
+                continue
+            reach = [f"{fmt_num(st[k])} {k if st[k] != 1 else k[:-1]}" for k in ("posts", "reposts", "outlets")
+                     if _num(st.get(k)) and st[k]]
+            parts.append(f"“{one_line(str(st['text']))[:80]}” ({', '.join(reach)})")
+        if parts:
+            out.append("Top stories: " + "; ".join(parts))
+    return out
+
+
+def _sort(value: Any) -> float:
+    return float(value) if _num(value) else 0.0
 
 
 def why_lines(alert: Alert, examples: tuple[Example, ...]) -> tuple[str, ...]:
