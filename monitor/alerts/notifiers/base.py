@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
 
@@ -47,6 +47,7 @@ class NotifierContext:
     clock: Clock
     session: aiohttp.ClientSession | None = None
     color: bool | None = None  # terminal: None = auto (colour when a TTY)
+    store: Any = None  # the Store, for notifiers that keep per-incident state (slack_app threads)
 
 
 class Notifier(Plugin):
@@ -92,6 +93,8 @@ NOTIFIERS: Registry[Notifier] = Registry(
         "monitor.alerts.notifiers.feishu",
         "monitor.alerts.notifiers.dingtalk",
         "monitor.alerts.notifiers.wecom",
+        "monitor.alerts.notifiers.slack_app",
+        "monitor.alerts.notifiers.pagerduty",
     ],
 )
 register_notifier = NOTIFIERS.register

@@ -29,6 +29,8 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "dingtalk": {"url": "https://oapi.dingtalk.com/robot/send?access_token=x"},
     "wecom": {"url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x"},
     "email": {"sender": "Brand Monitor <monitor@acme.example>", "to": ["pr@acme.example"]},
+    "slack_app": {"token": "xoxb-1-2-x", "channel": "C0CRISIS", "signing_secret": "s"},
+    "pagerduty": {"routing_key": "R0UTINGKEY"},
 }
 KINDS = NOTIFIERS.kinds()
 
@@ -42,7 +44,8 @@ def _yaml(kind: str, extra: str) -> str:
 
 def test_every_kind_is_covered_and_the_builtin_ones_are_registered() -> None:
     assert set(KINDS) == set(MINIMAL)
-    assert {"terminal", "slack", "email", "webhook", "teams", "feishu", "dingtalk", "wecom"} <= set(KINDS)
+    assert {"terminal", "slack", "email", "webhook", "teams", "feishu", "dingtalk", "wecom", "slack_app",
+            "pagerduty"} <= set(KINDS)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -113,6 +116,8 @@ async def test_unreachable_channel_is_a_retryable_failure(kind: str, make_notifi
     cfg = dict(MINIMAL[kind])
     if "url" in cfg:
         cfg["url"] = f"http://127.0.0.1:{port}/hook?access_token=x"
+    elif kind in ("slack_app", "pagerduty"):
+        cfg["api_url"] = f"http://127.0.0.1:{port}/api/?access_token=x"
     else:
         cfg.update(host="127.0.0.1", port=port, security="none")
     notifier = make_notifier(kind, **cfg, timeout="2s")
