@@ -135,8 +135,9 @@ async def test_socket_mode_clicks_act_like_http_ones(tmp_path: Path) -> None:
     from monitor.store_actions import ActionStore
 
     async with FakeSlack() as slack:
+        extra = "    socket_mode: true\n    app_token: xapp-test\n"
         cfg = daemon_config(tmp_path, slack.api_url).read_text().replace(
-            f"api_url: {slack.api_url}\n", f"api_url: {slack.api_url}\n    socket_mode: true\n    app_token: xapp-test\n")
+            f"api_url: {slack.api_url}\n", f"api_url: {slack.api_url}\n{extra}")
         (tmp_path / "monitor.yaml").write_text(cfg)
         svc = Service(load_config(tmp_path / "monitor.yaml"), SystemClock(), scorer=WordScorer())
         await svc.start()
