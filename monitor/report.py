@@ -49,7 +49,8 @@ def build_report(store: Store, loaded: Loaded, *, feed: Path, run: dict[str, Any
             "by_level": dict(Counter(n["level"] for n in notifications)),
             "peak_level": max((i.level for i in incidents), key=("blue", "yellow", "red").index, default=None),
         },
-        "incidents": [_incident_json(i) for i in incidents],
+        "incidents": [{**_incident_json(i), "suppressed": sum(1 for n in notifications if n.get("suppressed")
+                                                              and n["incident_id"] == i.id)} for i in incidents],
         "notifications": notifications,
     }
 

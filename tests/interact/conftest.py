@@ -21,6 +21,7 @@ from monitor.config import load_config
 from monitor.models import Incident
 from monitor.service import Service
 from monitor.store_actions import ActionStore
+from tests.alerts.conftest import make_alert, playbooks  # noqa: F401  (fixtures shared with tests/alerts)
 from tests.alerts.notifiers.slackfake import FakeSlack
 from tests.support import WordScorer, write_config
 
