@@ -30,7 +30,7 @@ from aiohttp import web
 from monitor.errors import IncidentError, StoreError
 from monitor.interact import open_paths as signed_path
 from monitor.interact import routes as interact_routes
-from monitor.interact.api import person_for, role_allows
+from monitor.interact.api import PERSON, person_for, role_allows
 from monitor.models import format_ts
 from monitor.safejson import JsonLimitError, loads
 from monitor.store_actions import ActionStore
@@ -169,7 +169,7 @@ def guard_middleware(server: Callable[[], ServerConfig], open_paths: Callable[[]
         if person is not None:  # a person's own token: its role decides (monitor.interact.api)
             if not role_allows(person[1], request.method, request.path):
                 raise _error(403, f"{person[0]} is a {person[1]}; this needs a higher role")
-            request["person"] = person[0]
+            request[PERSON] = person[0]
         elif not token:
             raise _error(403, "the API is read-only: no server.api_token is configured; set one "
                               "(api_token: ${MONITOR_API_TOKEN}) to acknowledge, resolve, relabel or reload over HTTP")
@@ -285,7 +285,7 @@ def build_app(service: Service) -> web.Application:
 
     async def act(request: web.Request) -> web.Response:
         r, data = rt(), await read_json_body(request, server())
-        by = request.get("person") or _by(data)
+        by = request.get(PERSON) or _by(data)
         action = request.match_info["action"]
         try:
             with r.engine.batch():
@@ -307,7 +307,7 @@ def build_app(service: Service) -> web.Application:
             return _json({"error": "note must be a string"}, 400)
         try:
             with r.engine.batch():
-                by = request.get("person") or _by(data)
+                by = request.get(PERSON) or _by(data)
                 scopes = r.engine.relabel(request.match_info["key"], label, by, service.clock.now(), note)
                 ActionStore(r.store).audit(at=service.clock.now(), actor=by, channel="api", action="relabel",
                                            key=request.match_info["key"], label=label)
@@ -319,7 +319,7 @@ def build_app(service: Service) -> web.Application:
         data = await read_json_body(request, server())
         ok = service.reload()
         if service.rt is not None:
-            ActionStore(service.rt.store).audit(at=service.clock.now(), actor=request.get("person") or _by(data),
+            ActionStore(service.rt.store).audit(at=service.clock.now(), actor=request.get(PERSON) or _by(data),
                                                 channel="api", action="reload", ok=ok)
         return _json({"reloaded": ok}, 200 if ok else 409)
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from monitor.service import Service
 
 ADMIN_ONLY = ("/-/reload",)
+PERSON = web.RequestKey("person", str)  # set by the API guard for a person's token
 
 
 def person_for(store: Any, header: str) -> tuple[str, str] | None:
@@ -44,7 +45,7 @@ def role_allows(role: str, method: str, path: str) -> bool:
 
 
 def actor(request: web.Request, data: dict[str, Any]) -> str:
-    person = request.get("person")
+    person = request.get(PERSON)
     if person:
         return str(person)
     by = data.get("by")
