@@ -24,6 +24,6 @@ def open_paths(path: str) -> bool:
 
 
 def routes(service: Service) -> list[web.RouteDef]:
-    from monitor.interact import api, slack
+    from monitor.interact import api, pagerduty, slack
 
-    return [*slack.routes(service), *api.routes(service)]
+    return [*slack.routes(service), *pagerduty.routes(service), *api.routes(service)]
