@@ -24,7 +24,7 @@ def open_paths(path: str) -> bool:
 
 
 def routes(service: Service) -> list[web.RouteDef]:
-    from monitor.interact import api, email_links, pagerduty, slack
+    from monitor.interact import api, email_links, feishu, pagerduty, slack
 
-    return [*slack.routes(service), *pagerduty.routes(service), *email_links.routes(service),
-            *api.routes(service)]
+    return [*slack.routes(service), *pagerduty.routes(service), *feishu.routes(service),
+            *email_links.routes(service), *api.routes(service)]

@@ -95,6 +95,7 @@ NOTIFIERS: Registry[Notifier] = Registry(
         "monitor.alerts.notifiers.wecom",
         "monitor.alerts.notifiers.slack_app",
         "monitor.alerts.notifiers.pagerduty",
+        "monitor.alerts.notifiers.feishu_app",
     ],
 )
 register_notifier = NOTIFIERS.register

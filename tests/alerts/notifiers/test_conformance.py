@@ -31,6 +31,7 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "email": {"sender": "Brand Monitor <monitor@acme.example>", "to": ["pr@acme.example"]},
     "slack_app": {"token": "xoxb-1-2-x", "channel": "C0CRISIS", "signing_secret": "s"},
     "pagerduty": {"routing_key": "R0UTINGKEY"},
+    "feishu_app": {"app_id": "cli_x", "app_secret": "s", "chat_id": "oc_x"},
 }
 KINDS = NOTIFIERS.kinds()
 
@@ -45,7 +46,7 @@ def _yaml(kind: str, extra: str) -> str:
 def test_every_kind_is_covered_and_the_builtin_ones_are_registered() -> None:
     assert set(KINDS) == set(MINIMAL)
     assert {"terminal", "slack", "email", "webhook", "teams", "feishu", "dingtalk", "wecom", "slack_app",
-            "pagerduty"} <= set(KINDS)
+            "pagerduty", "feishu_app"} <= set(KINDS)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -116,7 +117,7 @@ async def test_unreachable_channel_is_a_retryable_failure(kind: str, make_notifi
     cfg = dict(MINIMAL[kind])
     if "url" in cfg:
         cfg["url"] = f"http://127.0.0.1:{port}/hook?access_token=x"
-    elif kind in ("slack_app", "pagerduty"):
+    elif kind in ("slack_app", "pagerduty", "feishu_app"):
         cfg["api_url"] = f"http://127.0.0.1:{port}/api/?access_token=x"
     else:
         cfg.update(host="127.0.0.1", port=port, security="none")
