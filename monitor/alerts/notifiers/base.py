@@ -33,7 +33,9 @@ ALL_LEVELS = ["blue", "yellow", "red"]
 class NotifierConfig(PluginConfig):
     """Settings every notifier has."""
 
-    levels: list[str] = Field(default_factory=lambda: list(ALL_LEVELS), description="levels it receives")
+    levels: list[str] = Field(default_factory=lambda: list(ALL_LEVELS),
+                              description="levels it receives; add 'system' to an explicit list for blind-spot "
+                                          "alerts (the default list gets them)")
     transitions: list[str] | None = Field(default=None, description="transitions it receives (default: all)")
     brands: list[str] | None = Field(default=None, description="brand ids it receives (default: all)")
     escalation_step: int = Field(
@@ -67,7 +69,8 @@ class Notifier(Plugin):
     def wants(self, alert: Alert) -> bool:
         """Routing: does this alert go to this notifier?"""
         cfg = self.config
-        if alert.level not in cfg.levels and alert.level in ALL_LEVELS:
+        # system alerts (blind spot, recovered) reach a notifier whose levels are the default or list "system"
+        if alert.level not in cfg.levels and (alert.level in ALL_LEVELS or "levels" in cfg.model_fields_set):
             return False
         if cfg.transitions is not None and alert.transition not in cfg.transitions:
             return False

@@ -158,3 +158,10 @@ def test_every_payload_builds_whatever_the_engine_sends(make_alert: Any, detail:
         assert dumps(p)
     msg = build_message(alert, EmailConfig.model_validate({"kind": "email", **MINIMAL["email"]}), "now")
     assert msg.as_bytes()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_level_routing_decides_about_system_alerts(kind: str, make_notifier: Any, blind_spot_alert: Any) -> None:
+    assert make_notifier(kind, **MINIMAL[kind]).wants(blind_spot_alert)  # the default list gets them
+    assert not make_notifier(kind, **MINIMAL[kind], levels=["red"]).wants(blind_spot_alert)
+    assert make_notifier(kind, **MINIMAL[kind], levels=["red", "system"]).wants(blind_spot_alert)
