@@ -140,3 +140,12 @@ async def test_system_alerts_post_to_the_channel_without_a_thread(blind_spot_ale
 def test_socket_mode_needs_an_app_token() -> None:
     with pytest.raises(ValueError, match="socket_mode needs app_token"):
         SlackAppConfig.model_validate({"kind": "slack_app", "token": "x", "channel": "C", "socket_mode": True})
+
+
+def test_the_shipped_manifest_creates_an_app_that_fits_the_notifier() -> None:
+    import yaml
+
+    manifest = yaml.safe_load((ROOT / "examples" / "slack-app-manifest.yaml").read_text())
+    assert "chat:write" in manifest["oauth_config"]["scopes"]["bot"]
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["settings"]["interactivity"]["request_url"].endswith("/slack/interactivity")
