@@ -281,6 +281,9 @@ class Service:
     async def _prune(self) -> None:
         if self.rt is not None:
             n = self.rt.store.prune(self.clock.now() - self.loaded.config.store.retention)
+            from monitor.store_actions import ActionStore
+
+            n += ActionStore(self.rt.store).prune_nonces(self.clock.now() - self.loaded.config.store.retention)
             if n:
                 log.info("pruned %d rows older than the retention period", n)
 
