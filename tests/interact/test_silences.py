@@ -94,6 +94,20 @@ def test_report_json_shows_suppressed_notifications(tmp_path: Path, outbox: Outb
     assert report["notifications"][0]["deliveries"] == []
 
 
+def test_report_counts_not_a_crisis_marks(tmp_path: Path, outbox: Outbox) -> None:
+    from monitor.models import Incident
+
+    for inc_id in ("acme-1", "acme-2"):
+        outbox.store.save_incident(inc_id, Incident(id=inc_id, brand="acme", category=None, level="blue",
+                                                    status="resolved", opened_at=T0, level_since=T0,
+                                                    last_signal_at=T0))
+    ActionStore(outbox.store).mark("acme-2", "false_alarm", "dave", T0)
+    cfg = write_config(tmp_path, "store: {path: s.db}\nplaybooks: @PLAYBOOKS@\n")
+    report = build_report(outbox.store, load_config(cfg), feed=Path("f"), run={}, now=T0)
+    assert {i["id"]: i["false_alarm"] for i in report["incidents"]} == {"acme-1": False, "acme-2": True}
+    assert report["summary"]["false_alarms"] == 1
+
+
 def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "monitor", *args, "--config", str(tmp_path / "monitor.yaml")],
                           capture_output=True, text=True, timeout=60, cwd=ROOT)
