@@ -161,3 +161,11 @@ async def test_socket_mode_clicks_act_like_http_ones(tmp_path: Path) -> None:
             assert (entry["actor"], entry["channel"], entry["action"]) == ("erin", "slack", "ack")
         finally:
             await svc.shutdown()
+
+
+async def test_a_refused_ack_is_explained_in_the_thread(daemon: Daemon) -> None:
+    assert (await click(daemon, body := form("ack", BLUE), sign(body)))[0] == 200
+    assert (await click(daemon, body := form("ack", BLUE, "bob"), sign(body)))[0] == 200
+    assert daemon.incident(BLUE).acked_by == "alice"
+    line = thread_lines(daemon, "blue.000100")[0]
+    assert line.startswith("Acknowledge by bob refused: ") and "already acknowledged by alice" in line

@@ -149,3 +149,15 @@ def test_the_shipped_manifest_creates_an_app_that_fits_the_notifier() -> None:
     assert "chat:write" in manifest["oauth_config"]["scopes"]["bot"]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["interactivity"]["request_url"].endswith("/slack/interactivity")
+
+
+async def test_escalations_broadcast_and_the_resolved_root_has_no_buttons(make_alert: Any) -> None:
+    async with FakeSlack() as slack:
+        n = _notifier(slack)
+        for transition in ("opened", "escalated", "repeated", "overdue", "resolved"):
+            await n.send(make_alert("red", transition))
+        await n.close()
+    replies = [c for c in slack.posts() if "thread_ts" in c.args]
+    assert [r.args["reply_broadcast"] for r in replies] == [False, True, False, True, False]
+    assert _actions(slack.posts()[0].args["blocks"]) and _actions(slack.updates()[0].args["blocks"])
+    assert not _actions(slack.updates()[-1].args["blocks"]) and not _actions(replies[-1].args["blocks"])
