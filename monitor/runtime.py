@@ -134,7 +134,7 @@ async def build_runtime(loaded: Loaded, clock: Clock, *, notifier_configs: list[
     session = None
     if http:
         session = aiohttp.ClientSession(headers={"User-Agent": cfg.runtime.user_agent})
-    nctx = NotifierContext(clock=clock, session=session, color=color)
+    nctx = NotifierContext(clock=clock, session=session, color=color, store=store)
     notifiers = build_notifiers(cfg.notifiers if notifier_configs is None else notifier_configs, nctx)
     outbox = Outbox(store, notifiers)
     engine = Engine(cfg.engine, loaded.playbooks, store, outbox.enqueue,

@@ -205,6 +205,15 @@ class Store:
                 self.faults.ok()  # an autocommit write went through
             return n
 
+    # -- hook for companion tables (monitor/store_actions.py) -----------------------------
+    def query(self, sql: str, args: Iterable[Any] = ()) -> list[Any]:
+        """Run a read for a companion module that owns its own tables (portable SQL only)."""
+        return self._q(sql, args)
+
+    def execute(self, sql: str, args: Iterable[Any] = ()) -> int:
+        """Run one write for a companion module; joins an open :meth:`transaction`."""
+        return self._x(sql, args)
+
     # -- meta ---------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         rows = self._q("SELECT value FROM meta WHERE key=?", (key,))

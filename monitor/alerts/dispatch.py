@@ -51,7 +51,12 @@ class Outbox:
 
     def enqueue(self, alert: Alert) -> bool:
         names = [n.name for n in self.notifiers if n.wants(alert)]
-        added = self.store.add_notification(alert_to_record(alert), alert.ts, names)
+        record = alert_to_record(alert)
+        if names:  # a silenced notification is recorded as suppressed, never lost
+            from monitor.store_actions import suppress
+
+            names = suppress(self.store, alert, record, names)
+        added = self.store.add_notification(record, alert.ts, names)
         if added:
             self.queued += 1
             self.wake.set()

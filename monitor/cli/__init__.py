@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from monitor.errors import ConfigError, MonitorError
 
 COMMANDS = ["run", "demo", "drill", "record", "check", "rules", "sentiment", "sources", "incidents", "backtest",
-            "backfill"]
+            "backfill", "silence"]
 
 
 def build_parser() -> argparse.ArgumentParser:

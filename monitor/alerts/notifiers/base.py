@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
 
@@ -33,7 +33,9 @@ ALL_LEVELS = ["blue", "yellow", "red"]
 class NotifierConfig(PluginConfig):
     """Settings every notifier has."""
 
-    levels: list[str] = Field(default_factory=lambda: list(ALL_LEVELS), description="levels it receives")
+    levels: list[str] = Field(default_factory=lambda: list(ALL_LEVELS),
+                              description="levels it receives; add 'system' to an explicit list for blind-spot "
+                                          "alerts (the default list gets them)")
     transitions: list[str] | None = Field(default=None, description="transitions it receives (default: all)")
     brands: list[str] | None = Field(default=None, description="brand ids it receives (default: all)")
     escalation_step: int = Field(
@@ -47,6 +49,7 @@ class NotifierContext:
     clock: Clock
     session: aiohttp.ClientSession | None = None
     color: bool | None = None  # terminal: None = auto (colour when a TTY)
+    store: Any = None  # the Store, for notifiers that keep per-incident state (slack_app threads)
 
 
 class Notifier(Plugin):
@@ -66,7 +69,8 @@ class Notifier(Plugin):
     def wants(self, alert: Alert) -> bool:
         """Routing: does this alert go to this notifier?"""
         cfg = self.config
-        if alert.level not in cfg.levels and alert.level in ALL_LEVELS:
+        # system alerts (blind spot, recovered) reach a notifier whose levels are the default or list "system"
+        if alert.level not in cfg.levels and (alert.level in ALL_LEVELS or "levels" in cfg.model_fields_set):
             return False
         if cfg.transitions is not None and alert.transition not in cfg.transitions:
             return False
@@ -92,6 +96,9 @@ NOTIFIERS: Registry[Notifier] = Registry(
         "monitor.alerts.notifiers.feishu",
         "monitor.alerts.notifiers.dingtalk",
         "monitor.alerts.notifiers.wecom",
+        "monitor.alerts.notifiers.slack_app",
+        "monitor.alerts.notifiers.pagerduty",
+        "monitor.alerts.notifiers.feishu_app",
     ],
 )
 register_notifier = NOTIFIERS.register

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import ssl
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, parseaddr
 from typing import ClassVar, Literal
@@ -25,6 +26,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from monitor.alerts.notifiers.base import Notifier, NotifierConfig, register_notifier
 from monitor.alerts.render import EXAMPLES, build_view, render_text, truncate
 from monitor.alerts.render_html import render_html
+from monitor.clock import Clock, SystemClock
+from monitor.durations import Duration
 from monitor.errors import NotifyError
 from monitor.models import Alert
 
@@ -60,6 +63,9 @@ class EmailConfig(NotifierConfig):
     subject_prefix: str = Field(default="", description="text put before every subject, e.g. '[Brand Monitor] '")
     message_id_domain: str | None = Field(default=None, description="domain of Message-IDs (default: the sender's)")
     max_examples: int = Field(default=EXAMPLES, ge=0, le=10, description="example posts shown per alert")
+    action_url: str = Field(default="", description="the daemon's public base URL: adds signed action links")
+    action_secret: SecretStr | None = Field(default=None, description="HMAC key of action links; ${MAIL_LINK_KEY}")
+    action_ttl: Duration = Field(default=timedelta(hours=24), description="how long an action link works")
 
     @field_validator("sender", "reply_to")
     @classmethod
@@ -104,7 +110,8 @@ def _domain(config: EmailConfig) -> str:
     return domain if re.fullmatch(r"[A-Za-z0-9.-]+", domain or "") else "brand-monitor.invalid"
 
 
-def build_message(alert: Alert, config: EmailConfig, now_header: str) -> EmailMessage:
+def build_message(alert: Alert, config: EmailConfig, now_header: str,
+                  links_at: datetime | None = None) -> EmailMessage:
     """The complete MIME message (``now_header`` is the Date header, from the clock)."""
     view = build_view(alert, max_examples=config.max_examples)
     domain = _domain(config)
@@ -125,8 +132,20 @@ def build_message(alert: Alert, config: EmailConfig, now_header: str) -> EmailMe
     msg["X-Brand-Monitor-Incident"] = alert.incident_id
     msg["X-Brand-Monitor-Level"] = alert.level
     msg["X-Brand-Monitor-Transition"] = alert.transition
-    msg.set_content(render_text(view))
-    msg.add_alternative(render_html(view), subtype="html")
+    text, page = render_text(view), render_html(view)
+    actionable = alert.level in ("blue", "yellow", "red") and alert.transition != "resolved"
+    if links_at is not None and config.action_url and config.action_secret and actionable:
+        from monitor.interact.email_links import links_for
+
+        links = links_for(config.action_url, config.action_secret.get_secret_value(), alert.incident_id,
+                          links_at + config.action_ttl)
+        text += "\n\nAct on this incident (each link works once, for a limited time):\n" + "".join(
+            f"  {label}: {url}\n" for label, url in links)
+        block = "".join(f'<a href="{url}" style="margin-right:1em">{label}</a>' for label, url in links)
+        marker = "</body>"
+        page = page.replace(marker, f"<p>{block}</p>{marker}", 1) if marker in page else page + f"<p>{block}</p>"
+    msg.set_content(text)
+    msg.add_alternative(page, subtype="html")
     return msg
 
 
@@ -154,10 +173,11 @@ class EmailNotifier(Notifier):
     kind: ClassVar[str] = "email"
     Config: ClassVar[type[NotifierConfig]] = EmailConfig
     config: EmailConfig
+    wall_clock: Clock = SystemClock()  # action links expire in real time, even in a drill
 
     async def send(self, alert: Alert) -> None:
         cfg = self.config
-        msg = build_message(alert, cfg, format_datetime(self.ctx.clock.now()))
+        msg = build_message(alert, cfg, format_datetime(self.ctx.clock.now()), links_at=self.wall_clock.now())
         recipients = [addr for _, addr in getaddresses([*cfg.to, *cfg.cc, *cfg.bcc])]
         try:
             refused, _ = await aiosmtplib.send(
