@@ -47,6 +47,7 @@ class NotifierContext:
     clock: Clock
     session: aiohttp.ClientSession | None = None
     color: bool | None = None  # terminal: None = auto (colour when a TTY)
+    instance: str = ""  # this install's (or drill run's) random id: delivery ids unique across installs
 
 
 class Notifier(Plugin):
