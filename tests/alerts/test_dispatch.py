@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from monitor.alerts.dispatch import DispatchConfig, Dispatcher, Outbox
+from monitor.alerts.dispatch import DispatchConfig, Dispatcher, Outbox, instance_id
 from monitor.alerts.notifiers.base import Notifier, NotifierConfig, NotifierContext
 from monitor.alerts.notifiers.webhook import WebhookConfig, WebhookNotifier
 from monitor.errors import NotifyError
@@ -405,3 +405,12 @@ async def test_an_unreadable_record_is_failed_at_once(tmp_path: Path, make_alert
     await d.run_once()
     assert row(store)["status"] == "failed" and row(store)["last_error"].startswith("unreadable record")
     assert chan.delivered == ["inc-1#2"]
+
+
+def test_the_instance_id_is_kept_by_the_store_and_differs_between_stores(tmp_path: Path) -> None:
+    store = Store(tmp_path / "a.db")
+    first = instance_id(store)
+    assert instance_id(store) == first and len(first) == 12
+    store.close()
+    assert instance_id(Store(tmp_path / "a.db")) == first  # a restart keeps it: retries keep their ids
+    assert instance_id(Store(tmp_path / "b.db")) != first  # another install or a fresh drill
