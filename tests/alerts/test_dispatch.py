@@ -414,3 +414,129 @@ def test_the_instance_id_is_kept_by_the_store_and_differs_between_stores(tmp_pat
     store.close()
     assert instance_id(Store(tmp_path / "a.db")) == first  # a restart keeps it: retries keep their ids
     assert instance_id(Store(tmp_path / "b.db")) != first  # another install or a fresh drill
+
+
+# ---- counters, logs and the few real-time paths (wake-ups, drain deadlines) ----------------------------------
+
+def test_the_outbox_counts_what_it_queues_once(tmp_path: Path, make_alert) -> None:
+    store = Store(tmp_path / "m.db")
+    outbox = Outbox(store, [Scripted()])
+    assert outbox.queued == 0 and not outbox.wake.is_set()
+    assert outbox.enqueue(make_alert(id="a#1", seq=1)) and outbox.wake.is_set()
+    assert outbox.enqueue(make_alert(id="a#2", seq=2))
+    assert not outbox.enqueue(make_alert(id="a#2", seq=2))  # idempotent: the same id is queued once
+    assert outbox.queued == 2
+
+
+async def test_counters_and_the_log_say_what_happened(tmp_path: Path, make_alert, caplog) -> None:
+    chan = Scripted([NotifyError("HTTP 503"), NotifyError("HTTP 503"), NotifyError(""), RuntimeError("bug")])
+    store = outbox_with(tmp_path, make_alert, chan, n=4)
+    clock = StepClock()
+    d = dispatcher(store, chan, clock, max_attempts=2, retry_base="10s")
+    with caplog.at_level("WARNING", logger="monitor.alerts.dispatch"):
+        await d.run_once()  # 503: retried at +10 s
+        clock.t += timedelta(seconds=10)
+        await d.run_once()  # 503 again: out of attempts; the next one fails with an empty message
+    records = [(r.levelname, r.getMessage(), getattr(r, "notifier", None), getattr(r, "notification", None))
+               for r in caplog.records]
+    assert records[:3] == [
+        ("WARNING", "delivery of inc-1#1 to chan failed (attempt 1), retrying at 2026-03-01T08:00:10+00:00: HTTP 503",
+         "chan", "inc-1#1"),
+        ("ERROR", "delivery of inc-1#1 to chan failed permanently after 2 attempt(s): HTTP 503", "chan", "inc-1#1"),
+        ("WARNING", "delivery of inc-1#2 to chan failed (attempt 1), retrying at 2026-03-01T08:00:20+00:00: "
+                    "NotifyError", "chan", "inc-1#2"),
+    ]
+    assert row(store, "inc-1#2")["last_error"] == "NotifyError"  # an empty message still names the failure
+    caplog.clear()
+    clock.t += timedelta(seconds=10)
+    with caplog.at_level("WARNING", logger="monitor.alerts.dispatch"):
+        await d.run_once()  # inc-1#2 now meets the RuntimeError: out of attempts too
+    crash = [r for r in caplog.records if r.levelname == "ERROR" and r.exc_info]
+    assert [r.getMessage() for r in crash] == ["notifier chan crashed on inc-1#2"]
+    assert d.failed == 2 and d.sent == 2 and chan.delivered == ["inc-1#3", "inc-1#4"]
+
+
+async def test_a_missing_record_is_failed_with_its_reason(tmp_path: Path, make_alert) -> None:
+    chan = Scripted()
+    store = outbox_with(tmp_path, make_alert, chan, n=2)
+    store._x("DELETE FROM notifications WHERE id='inc-1#1'")
+    await dispatcher(store, chan).run_once()
+    assert row(store) == {"notifier": "chan", "status": "failed", "attempts": 1,
+                          "last_error": "notification record missing"}
+    assert chan.delivered == ["inc-1#2"]
+
+
+async def test_reconciling_happens_once_per_start_and_is_logged(tmp_path: Path, make_alert, caplog) -> None:
+    chan = Scripted()
+    store = outbox_with(tmp_path, make_alert, chan, n=3)
+    store.begin_delivery("inc-1#1", "chan")
+    d = dispatcher(store, chan, max_attempts=1)
+    calls = []
+    real = store.reconcile_sending
+    store.reconcile_sending = lambda max_attempts: calls.append(max_attempts) or real(max_attempts)  # type: ignore
+    with caplog.at_level("WARNING", logger="monitor.alerts.dispatch"):
+        await d.run_once()
+        await d.run_once()
+    assert calls == [1] and d.failed == 1
+    assert [r.getMessage() for r in caplog.records] == [
+        "outbox: 1 send(s) were in flight when the process stopped: 0 will be retried (a channel that cannot dedupe "
+        "may show them twice), 1 had no attempts left"]
+
+
+async def test_the_per_send_limit_is_the_timeout_plus_a_grace(tmp_path: Path, make_alert, monkeypatch) -> None:
+    import monitor.alerts.dispatch as dispatch
+
+    seen: list[float] = []
+    real = asyncio.wait_for
+
+    async def spy(aw, timeout):  # type: ignore[no-untyped-def]
+        seen.append(timeout)
+        return await real(aw, timeout)
+
+    monkeypatch.setattr(dispatch.asyncio, "wait_for", spy)
+    for timeout, limit in [(30.0, 31.0), (0.5, 1.0)]:
+        chan = Scripted(timeout=timeout)
+        store = outbox_with(tmp_path / str(timeout), make_alert, chan)
+        await dispatcher(store, chan).run_once()
+        assert seen.pop() == limit
+
+
+async def test_the_loop_wakes_at_once_for_a_new_alert(tmp_path: Path, make_alert) -> None:
+    chan = Scripted()
+    store = Store(tmp_path / "m.db")
+    outbox = Outbox(store, [chan])
+    d = Dispatcher(store, [chan], StepClock(), wake=outbox.wake)
+    d.IDLE_WAIT = 600.0  # type: ignore[misc]  # only a wake-up can deliver within the test
+    stop = asyncio.Event()
+    task = asyncio.create_task(d.run(stop))
+    await asyncio.sleep(0.05)  # the loop is asleep now
+    outbox.enqueue(make_alert(id="a#1", seq=1))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while not chan.delivered and loop.time() < deadline:
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(task, timeout=60)
+    assert chan.delivered == ["a#1"]
+
+
+async def test_drain_waits_for_a_retry_due_within_its_timeout(tmp_path: Path, make_alert) -> None:
+    from monitor.clock import SystemClock
+
+    chan = Scripted([NotifyError("HTTP 503")])
+    store = outbox_with(tmp_path, make_alert, chan)
+    d = Dispatcher(store, [chan], SystemClock(), DispatchConfig(retry_base="0.2s", jitter=0))
+    assert await d.drain(timeout=0.8) is True  # the retry is due in 0.2 s: drain waits for it
+    assert chan.delivered == ["inc-1#1"]
+
+
+async def test_drain_never_overruns_its_timeout(tmp_path: Path, make_alert) -> None:
+    from monitor.clock import SystemClock
+
+    chan = Scripted([NotifyError("HTTP 503")])
+    store = outbox_with(tmp_path, make_alert, chan)
+    d = Dispatcher(store, [chan], SystemClock(), DispatchConfig(retry_base="3s", jitter=0))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert await d.drain(timeout=0.1) is False  # gives up at its deadline, not when the retry falls due
+    assert loop.time() - started < 2.5 and chan.delivered == []
