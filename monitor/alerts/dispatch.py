@@ -114,8 +114,8 @@ class Dispatcher:
             self._give_up(notification_id, notifier_name, why, attempts)
             return
         delay = self._delay(attempts)
-        if hint:  # the channel said when (429/503 Retry-After)
-            delay = max(delay, min(timedelta(seconds=float(hint)), self.MAX_HINT))
+        if hint is not None and hint > 0:  # the channel said when (429/503 Retry-After); NaN fails the test
+            delay = max(delay, timedelta(seconds=min(float(hint), self.MAX_HINT.total_seconds())))
         retry_at = self.clock.now() + delay
         self.store.mark_failed(notification_id, notifier_name, why, retry_at)
         log.warning("delivery of %s to %s failed (attempt %d), retrying at %s: %s", notification_id,

@@ -225,7 +225,8 @@ async def test_a_hung_channel_is_cut_off_by_the_per_send_timeout(tmp_path: Path,
 
 
 @pytest.mark.parametrize(("hint", "expected"), [(300.0, 300.0), (None, 10.0), (2.0, 10.0), (0.0, 10.0),
-                                                (10.0 ** 12, 86400.0)])
+                                                (10.0 ** 12, 86400.0), (1e300, 86400.0),
+                                                (float("inf"), 86400.0), (float("nan"), 10.0)])
 async def test_retry_after_is_honoured_when_longer_than_the_backoff(tmp_path: Path, make_alert, hint: float | None,
                                                                     expected: float) -> None:
     chan = Scripted([NotifyError("HTTP 429", retryable=True, retry_after=hint)])
