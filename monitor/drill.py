@@ -3,7 +3,9 @@
 A 48-hour recording runs in seconds at ``--speed max``, or paced (``--speed 3600`` = an
 hour a second) for a live exercise. Notifiers are dry (terminal) unless ``notify`` is
 set. State lives in a SQLite file beside the report, so a drill that is killed and run
-again continues where it stopped, neither losing nor repeating a notification.
+again continues where it stopped without losing a notification; a send cut off by the
+kill goes out again (same e-mail Message-ID and webhook delivery key, so receivers drop
+the copy; a Slack incoming webhook may show it twice, at most one message per crash).
 """
 
 from __future__ import annotations
