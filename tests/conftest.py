@@ -13,9 +13,11 @@ from hypothesis import HealthCheck, settings
 # pin anything it finds as an explicit regression test.
 settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("random", derandomize=False, database=None, deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow])  # ci's sizes, seeded by --hypothesis-seed
-settings.register_profile("explore", max_examples=5000, derandomize=False, database=None, deadline=None,
+# HYPOTHESIS_PROFILE=random (a quarter of ci's examples, seeded by --hypothesis-seed=N) sweeps seeds
+# cheaply. Tests that need more than the default scale with the profile (tests/nlp/keywords/helpers.examples).
+settings.register_profile("random", max_examples=25, derandomize=False, database=None, deadline=None,
+                          print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", max_examples=1000, derandomize=False, database=None, deadline=None,
                           print_blob=True, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
