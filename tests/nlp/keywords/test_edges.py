@@ -115,6 +115,15 @@ def test_title_term_inside_near_does_not_match_through_the_body() -> None:
     assert matches("title:recall NEAR/2 acme", "nothing", title="Acme recall")
 
 
+def test_near_measures_from_the_title_occurrence_of_a_title_term() -> None:
+    # 'recall' is in the title (so the term is found) and also in the body, right next to 'acme';
+    # only the title occurrence counts, and it is two tokens away from 'acme'
+    assert not matches("title:recall NEAR/1 acme", "acme recall", title="Recall news today")
+    assert not matches("acme NEAR/1 title:recall", "acme recall", title="Recall news today")
+    assert matches("title:recall NEAR/2 acme", "acme recall", title="Recall news today")
+    assert not matches("title:召回 NEAR/0 艾克美", "艾克美召回", title="召回通知")
+
+
 def test_title_term_at_the_end_of_the_title_works_inside_near() -> None:
     assert matches("acme NEAR/1 title:recall", "body text", title="Acme kettle recall")
     assert matches("acme NEAR/0 title:漏电", "正文", title="艾克美 acme漏电")
