@@ -17,6 +17,8 @@ settings.register_profile("ci", derandomize=True, database=None, deadline=None, 
 # cheaply. Tests that need more than the default scale with the profile (tests/nlp/keywords/helpers.examples).
 settings.register_profile("random", max_examples=25, derandomize=False, database=None, deadline=None,
                           print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("mutation", max_examples=25, derandomize=True, database=None, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])  # ci's examples, a quarter as many
 settings.register_profile("explore", max_examples=1000, derandomize=False, database=None, deadline=None,
                           print_blob=True, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
