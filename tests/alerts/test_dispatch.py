@@ -543,3 +543,11 @@ async def test_drain_never_overruns_its_timeout(tmp_path: Path, make_alert) -> N
     started = loop.time()
     assert await d.drain(timeout=0.05) is False  # gives up at its deadline, not when the retry falls due
     assert loop.time() - started < 0.75 and chan.delivered == []  # (it sleeps up to 1 s at a time otherwise)
+
+
+async def test_a_short_retry_after_still_beats_a_shorter_backoff(tmp_path: Path, make_alert) -> None:
+    chan = Scripted([NotifyError("HTTP 429", retry_after=1.0)])
+    store = outbox_with(tmp_path, make_alert, chan)
+    d = dispatcher(store, chan, retry_base="0.25s")
+    await d.run_once()
+    assert d.seconds_until_next() == 1.0
