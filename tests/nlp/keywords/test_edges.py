@@ -150,3 +150,11 @@ def test_reported_terms_are_unique_and_in_query_order() -> None:
     assert compiled == reference == ("fire", "FIRE", "fire*", "acme")
     compiled, reference = both("acme AND (acme OR fire) AND acme", "acme fire")
     assert compiled == reference == ("acme", "fire")
+
+
+def test_a_term_written_twice_in_different_scopes_is_reported_once() -> None:
+    # 'fire' and 'title:fire' are two terms (two searches) with one spelling: one reported term
+    compiled, reference = both("title:fire AND fire", "fire", title="Fire")
+    assert compiled == reference == ("fire",)
+    compiled, reference = both("(acme OR title:acme) NEAR/2 (fire OR title:fire)", "acme fire", title="Acme fire")
+    assert compiled == reference == ("acme", "fire")
