@@ -142,6 +142,8 @@ def test_title_term_does_not_match_the_body_of_a_post_without_a_title() -> None:
     assert not matches("title:坏", "艾克美坏了", title="")
     assert not matches("title:坏", "艾克美坏了", title="   ")
     assert matches("title:坏", "正文", title="艾克美坏了")
+    assert not matches("title:坏", "坏了")  # not even the body's first character
+    assert not matches("title:x", "x marks the spot")
     assert post_text("  ", "艾克美坏了") == ("艾克美坏了", 0)
 
 
