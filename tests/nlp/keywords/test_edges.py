@@ -160,3 +160,14 @@ def test_a_term_written_twice_in_different_scopes_is_reported_once() -> None:
     assert compiled == reference == ("fire",)
     compiled, reference = both("(acme OR title:acme) NEAR/2 (fire OR title:fire)", "acme fire", title="Acme fire")
     assert compiled == reference == ("acme", "fire")
+
+
+def test_many_requirement_groups_with_a_one_group_rule_among_them() -> None:
+    """Past 16 distinct second groups each rule checks its own; a rule with one group has none to check."""
+    rs = ruleset(*[f"{{brand}} AND w{i}x" for i in range(20)], "fire")
+    assert rs._matcher._grouped is None
+    ref = ReferenceEvaluator(rs.rules)
+    for text in ["fire", "acme w3x fire", "w3x fire", "acme w19x"]:
+        p = post(text)
+        assert rs.match(p) == ref.match(p), text
+    assert [m.rule_id for m in rs.match(post("acme w3x fire"))] == ["r3", "r20"]
