@@ -164,10 +164,10 @@ def test_a_term_written_twice_in_different_scopes_is_reported_once() -> None:
 
 def test_many_requirement_groups_with_a_one_group_rule_among_them() -> None:
     """Past 16 distinct second groups each rule checks its own; a rule with one group has none to check."""
-    rs = ruleset(*[f"{{brand}} AND w{i}x" for i in range(20)], "fire")
+    rs = ruleset(*[f"w{i}x AND v{i}y" for i in range(20)], "fire")
     assert rs._matcher._grouped is None
     ref = ReferenceEvaluator(rs.rules)
-    for text in ["fire", "acme w3x fire", "w3x fire", "acme w19x"]:
+    for text in ["fire", "w3x v3y fire", "w3x fire", "v19y w19x", "w3x v4y"]:
         p = post(text)
         assert rs.match(p) == ref.match(p), text
-    assert [m.rule_id for m in rs.match(post("acme w3x fire"))] == ["r3", "r20"]
+    assert [m.rule_id for m in rs.match(post("w3x v3y fire"))] == ["r3", "r20"]
