@@ -3,7 +3,9 @@
 A 48-hour recording runs in seconds at ``--speed max``, or paced (``--speed 3600`` = an
 hour a second) for a live exercise. Notifiers are dry (terminal) unless ``notify`` is
 set. State lives in a SQLite file beside the report, so a drill that is killed and run
-again continues where it stopped, neither losing nor repeating a notification.
+again continues where it stopped without losing a notification; a send cut off by the
+kill goes out again (same e-mail Message-ID and webhook delivery key, so receivers drop
+the copy; a Slack incoming webhook may show it twice, at most one message per crash).
 """
 
 from __future__ import annotations
@@ -137,9 +139,28 @@ async def run_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed: floa
         await dispatcher
         run.wall_seconds = time.perf_counter() - started
         report = build_report(rt.store, rt.loaded, feed=feed, run=_run_json(run), now=SystemClock().now())
+        report["deliveries"] = delivery_summary(rt.store)
         await rt.close()
     write_report(report, report_dir)
     return report
+
+
+def delivery_summary(store: Store) -> dict[str, Any]:
+    """Where every delivery stands: sent, still pending (a retry waits, or a send was cut off), failed.
+
+    ``undelivered`` (pending + failed) > 0 after a ``--notify`` drill means some of the team's
+    channels did not get everything; ``monitor drill`` then exits with status 3. Pending ones
+    go out when the same drill is run again (or by the daemon, for a live store).
+    """
+    per: dict[str, dict[str, int]] = {}
+    totals = {"sent": 0, "pending": 0, "failed": 0}
+    for (notifier, status), n in sorted(store.delivery_counts().items()):
+        key = "pending" if status == "sending" else status
+        if key not in totals:
+            continue
+        per.setdefault(notifier, {"sent": 0, "pending": 0, "failed": 0})[key] += n
+        totals[key] += n
+    return {**totals, "undelivered": totals["pending"] + totals["failed"], "per_notifier": per}
 
 
 def _run_json(run: DrillRun) -> dict[str, Any]:

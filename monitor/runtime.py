@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 
-from monitor.alerts.dispatch import Dispatcher, Outbox
+from monitor.alerts.dispatch import Dispatcher, Outbox, instance_id
 from monitor.alerts.engine import Engine
 from monitor.alerts.notifiers.base import NOTIFIERS, Notifier, NotifierConfig, NotifierContext
 from monitor.clock import Clock, SystemClock
@@ -134,7 +134,7 @@ async def build_runtime(loaded: Loaded, clock: Clock, *, notifier_configs: list[
     session = None
     if http:
         session = aiohttp.ClientSession(headers={"User-Agent": cfg.runtime.user_agent})
-    nctx = NotifierContext(clock=clock, session=session, color=color, store=store)
+    nctx = NotifierContext(clock=clock, session=session, color=color, store=store, instance=instance_id(store))
     notifiers = build_notifiers(cfg.notifiers if notifier_configs is None else notifier_configs, nctx)
     outbox = Outbox(store, notifiers)
     engine = Engine(cfg.engine, loaded.playbooks, store, outbox.enqueue,

@@ -367,10 +367,12 @@ class Store:
 
         Head-of-line: a notifier whose oldest pending delivery is not yet due gets nothing, so
         each channel receives an incident's notifications in order.
+        A delivery being sent ('sending') holds its channel's head until it is settled.
         """
         rows = self._q(
             "SELECT d.notification_id, d.notifier, d.attempts, d.seq, d.next_attempt FROM deliveries d "
-            "JOIN (SELECT notifier, MIN(seq) AS head FROM deliveries WHERE status='pending' GROUP BY notifier) h "
+            "JOIN (SELECT notifier, MIN(seq) AS head FROM deliveries WHERE status IN ('pending', 'sending') "
+            "GROUP BY notifier) h "
             "ON d.notifier=h.notifier AND d.seq=h.head WHERE d.status='pending' ORDER BY d.seq, d.notifier LIMIT ?",
             (limit,))
         cut = to_epoch(now)
@@ -379,7 +381,7 @@ class Store:
     def next_delivery_due(self) -> datetime | None:
         rows = self._q(
             "SELECT MIN(d.next_attempt) FROM deliveries d JOIN (SELECT notifier, MIN(seq) AS head FROM deliveries "
-            "WHERE status='pending' GROUP BY notifier) h ON d.notifier=h.notifier AND d.seq=h.head "
+            "WHERE status IN ('pending', 'sending') GROUP BY notifier) h ON d.notifier=h.notifier AND d.seq=h.head "
             "WHERE d.status='pending'")
         return from_epoch(rows[0][0]) if rows and rows[0][0] is not None else None
 
@@ -387,18 +389,44 @@ class Store:
         rows = self._q("SELECT data FROM notifications WHERE id=?", (notification_id,))
         return loads(rows[0][0]) if rows else None
 
+    def begin_delivery(self, notification_id: str, notifier: str) -> bool:
+        """Record that a send starts (status 'sending', the attempt counted) before anything leaves.
+
+        False when the delivery is no longer pending (another round took it). A crash leaves the
+        row 'sending'; :meth:`reconcile_sending` settles it at the next start.
+        """
+        return self._x("UPDATE deliveries SET status='sending', attempts=attempts+1 "
+                       "WHERE notification_id=? AND notifier=? AND status='pending'",
+                       (notification_id, notifier)) == 1
+
+    def reconcile_sending(self, max_attempts: int) -> tuple[int, int]:
+        """After a crash: sends that were in flight are retried, or failed once they used up their attempts.
+
+        Returns (requeued, failed). A requeued send may reach the channel a second time; channels
+        that can dedupe (e-mail Message-ID, webhook id header) drop the copy.
+        """
+        with self.transaction():
+            failed = self._db.execute(
+                "UPDATE deliveries SET status='failed', last_error=COALESCE(last_error || '; ', '') || "
+                "'interrupted during sending (crash or kill) on every attempt' "
+                "WHERE status='sending' AND attempts >= ?", (max_attempts,)).rowcount
+            requeued = self._db.execute(
+                "UPDATE deliveries SET status='pending', next_attempt=0 WHERE status='sending'").rowcount
+        return requeued, failed
+
     def mark_delivered(self, notification_id: str, notifier: str, now: datetime) -> None:
-        self._x("UPDATE deliveries SET status='sent', sent=?, attempts=attempts+1, last_error=NULL "
+        self._x("UPDATE deliveries SET status='sent', sent=?, attempts=attempts+(status!='sending'), last_error=NULL "
                 "WHERE notification_id=? AND notifier=?", (to_epoch(now), notification_id, notifier))
 
     def mark_failed(self, notification_id: str, notifier: str, error: str, retry_at: datetime | None) -> None:
         """Record a failed attempt; ``retry_at=None`` gives up (status 'failed')."""
         if retry_at is None:
-            self._x("UPDATE deliveries SET status='failed', attempts=attempts+1, last_error=? "
+            self._x("UPDATE deliveries SET status='failed', attempts=attempts+(status!='sending'), last_error=? "
                     "WHERE notification_id=? AND notifier=?", (error, notification_id, notifier))
         else:
-            self._x("UPDATE deliveries SET attempts=attempts+1, last_error=?, next_attempt=? "
-                    "WHERE notification_id=? AND notifier=?", (error, to_epoch(retry_at), notification_id, notifier))
+            self._x("UPDATE deliveries SET status='pending', attempts=attempts+(status!='sending'), last_error=?, "
+                    "next_attempt=? WHERE notification_id=? AND notifier=?",
+                    (error, to_epoch(retry_at), notification_id, notifier))
 
     def delivery_counts(self) -> dict[tuple[str, str], int]:
         """(notifier, status) -> count, for /metrics."""

@@ -17,6 +17,7 @@ surprising_at, window_minutes, basis), ``voices`` / ``posts`` per platform, ``ar
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,10 +29,15 @@ from monitor.models import Alert, Example, parse_ts
 
 
 def as_timedelta(value: Any) -> timedelta | None:
+    """A detail duration (timedelta or seconds); None when absent, not finite or beyond any calendar."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=round(value))
+        try:
+            seconds = float(value)
+        except OverflowError:
+            return None
+        return timedelta(seconds=round(seconds)) if math.isfinite(seconds) and abs(seconds) < 1e13 else None
     return None
 
 
@@ -65,8 +71,9 @@ def source_state(alert: Alert) -> tuple[str, timedelta | None, int, str]:
     """(source, silent for, consecutive failures, last error) of a blind-spot alert's detail."""
     d = detail_of(alert)
     silent = as_timedelta(d.get("silent_for"))
-    if silent is None and as_timedelta(d.get("silent_for_minutes")) is not None:
-        silent = timedelta(minutes=d["silent_for_minutes"])
+    minutes = d.get("silent_for_minutes")
+    if silent is None and as_timedelta(minutes) is not None:
+        silent = as_timedelta(minutes * 60)
     failures = next((v for v in (d.get("failures"), d.get("consecutive_failures"))
                      if isinstance(v, int) and not isinstance(v, bool)), 0)
     return str(d.get("source") or alert.incident_id), silent, failures, one_line(str(d.get("last_error") or ""))

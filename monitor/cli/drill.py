@@ -45,4 +45,15 @@ def run(args: argparse.Namespace) -> int:
     print(f"drill: {s['incidents']} incident(s), {s['notifications']} notification(s) "
           f"{s['by_transition']}; {r['wall_seconds']} s wall time", file=out)
     print(f"drill: report written to {args.report / 'report.json'} and {args.report / 'report.html'}", file=out)
+    d = report.get("deliveries") or {}
+    if args.notify:
+        print(f"drill: deliveries: {d.get('sent', 0)} sent, {d.get('pending', 0)} still pending, "
+              f"{d.get('failed', 0)} failed", file=out)
+    if args.notify and d.get("undelivered"):
+        for name, counts in d.get("per_notifier", {}).items():
+            if counts["pending"] or counts["failed"]:
+                print(f"  {name}: {counts['pending']} pending, {counts['failed']} failed", file=out)
+        print(f"drill: {d['undelivered']} notification deliveries did not get through; run the same drill again "
+              "to retry the pending ones (exit status 3)", file=out)
+        return 3
     return 0

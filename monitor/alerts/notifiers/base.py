@@ -50,6 +50,7 @@ class NotifierContext:
     session: aiohttp.ClientSession | None = None
     color: bool | None = None  # terminal: None = auto (colour when a TTY)
     store: Any = None  # the Store, for notifiers that keep per-incident state (slack_app threads)
+    instance: str = ""  # this install's (or drill run's) random id: delivery ids unique across installs
 
 
 class Notifier(Plugin):

@@ -8,6 +8,11 @@ ping ``<!channel>`` or fake a ``<url|label>`` link; Block Kit limits (50 blocks,
 characters per text, 150 per header, 10 fields, 10 context elements) are respected by
 cutting cleanly, never mid-entity.
 
+Delivery is at least once. The outbox records each send before it starts; a send that a
+crash (or a timeout after Slack already posted) cuts off is sent again at the next start,
+and an incoming webhook offers no idempotency key, so each crash can show at most one
+message twice in the channel (only one send per channel is ever in flight). Nothing is lost.
+
 Slack answers ``200 ok``; ``400 invalid_payload``, ``403 action_prohibited``,
 ``404 no_service`` / ``channel_not_found`` and ``410 channel_is_archived`` cannot be
 fixed by retrying; 429 (with ``Retry-After``) and 5xx can.

@@ -7,7 +7,7 @@ import dataclasses
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -130,6 +130,11 @@ async def test_unreachable_channel_is_a_retryable_failure(kind: str, make_notifi
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# seed 11 found these: durations beyond timedelta's range broke every blind-spot message
+@example(detail={"silent_for": 86400000000000.0}, text="", transition="blind_spot")
+@example(detail={"silent_for_minutes": 1440000000000.0}, text="", transition="blind_spot")
+@example(detail={"silent_for": float("nan"), "down_for": float("inf")}, text="", transition="recovered")
+@example(detail={"silent_for": 10 ** 400, "silent_for_minutes": -(10 ** 400)}, text="", transition="blind_spot")
 @given(detail=st.dictionaries(KEYS, JSON, max_size=6), text=st.text(max_size=300),
        transition=st.sampled_from(["opened", "escalated", "repeated", "overdue", "acknowledged", "resolved",
                                    "blind_spot", "recovered"]))
