@@ -55,12 +55,13 @@ class _Strict(BaseModel):
 
 
 class StoreConfig(_Strict):
-    path: Path = Field(default=Path("monitor.db"), description="SQLite file (relative to the config file)")
+    path: Path = Field(default=Path("monitor.db"), description="SQLite file (relative to "
+                      "$MONITOR_DATA_DIR when set, else to the config file)")
     retention: Duration = Field(default=timedelta(days=30), description="forget seen ids and posts older than this")
 
 
 class ServerConfig(_Strict):
-    enabled: bool = True
+    enabled: bool = Field(default=True, description="false: no HTTP server (no /healthz, API or push sources)")
     host: str = Field(default="127.0.0.1", description="bind address of /healthz, /metrics and the API")
     port: Port = Field(default=8080, ge=0, le=65535, description="0 picks a free port")
     api_token: str | None = Field(default=None, description="bearer token required by the incident/relabel API; "

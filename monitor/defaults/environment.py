@@ -7,8 +7,12 @@ from typing import Any
 from monitor.errors import Problem
 from monitor.yamlio import Located
 
-ENVIRONMENT = {"MONITOR_HOST": "server.host", "MONITOR_PORT": "server.port", "MONITOR_API_TOKEN": "server.api_token",
-               "MONITOR_DATA_DIR": "directory of a relative store.path"}
+ENVIRONMENT = {
+    "MONITOR_HOST": "`server.host`, over the file's value (the container image sets 0.0.0.0)",
+    "MONITOR_PORT": "`server.port`, over the file's value",
+    "MONITOR_API_TOKEN": "`server.api_token` when the file sets none (required when the host is not loopback)",
+    "MONITOR_DATA_DIR": "the directory a relative `store.path` goes into (the container image sets /data)",
+}
 """Settings the environment gives a container: host and port win over the file (a container binds all
 interfaces whatever the file says); the token fills in when the file has none."""
 
