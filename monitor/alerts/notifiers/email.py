@@ -105,7 +105,7 @@ def _domain(config: EmailConfig) -> str:
 
 
 def build_message(alert: Alert, config: EmailConfig, now_header: str) -> EmailMessage:
-    """The complete MIME message (``now_header`` is the Date header, from the clock)."""
+    """The complete MIME message (``now_header`` is the Date header: the real send time)."""
     view = build_view(alert, max_examples=config.max_examples)
     domain = _domain(config)
     msg = EmailMessage()
@@ -157,7 +157,7 @@ class EmailNotifier(Notifier):
 
     async def send(self, alert: Alert) -> None:
         cfg = self.config
-        msg = build_message(alert, cfg, format_datetime(self.ctx.clock.now()))
+        msg = build_message(alert, cfg, format_datetime(self.ctx.wall_clock.now()))  # the real send time
         recipients = [addr for _, addr in getaddresses([*cfg.to, *cfg.cc, *cfg.bcc])]
         try:
             refused, _ = await aiosmtplib.send(
