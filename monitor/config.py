@@ -32,6 +32,7 @@ from monitor.nlp.sentiment import SentimentConfig
 from monitor.plugins import PluginConfig, Registry
 from monitor.safejson import JsonLimits
 from monitor.sources.base import SOURCES, SourceConfig
+from monitor.timezones import ZoneName
 from monitor.yamlio import Located, expand_env, load_yaml, parse_yaml, pydantic_problems
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,6 +129,10 @@ class Config(_Strict):
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
     notifiers: list[NotifierConfig] = Field(default_factory=list)
+    timezone: ZoneName = Field(default="UTC", description="time zone alerts show times in (UTC is shown beside "
+                               "it), e.g. Asia/Shanghai; detection always runs on UTC event time")
+    brand_timezones: dict[str, ZoneName] = Field(default_factory=dict, description="a brand's own display zone, "
+                                                 "by brand id, e.g. {acme-cn: Asia/Shanghai}")
 
 
 @dataclass
@@ -319,6 +324,11 @@ def validate(data: Any, doc: Located, base_dir: Path, env: dict[str, str] | None
             if not src.path.is_file():  # type: ignore[attr-defined]
                 problems.append(Problem(doc.file, f"source {src.display_name()}",
                                         f"recording {src.path} not found"))  # type: ignore[attr-defined]
+    if rules is not None and isinstance(rest.get("brand_timezones"), dict):
+        unknown = [b for b in rest["brand_timezones"] if b not in rules.brands]
+        if unknown:
+            problems.append(Problem(doc.file, doc.place(("brand_timezones",)), f"unknown brand(s) {', '.join(unknown)}"
+                                    f" (brands in {keywords}: {', '.join(rules.brands)})"))
     if rules is not None:
         for n in notifiers:
             unknown = [b for b in (getattr(n, "brands", None) or []) if b not in rules.brands]

@@ -151,7 +151,8 @@ def headline(alert: Alert) -> str:
 def _notice(alert: Alert, pb: Any) -> str:
     t, d, level = alert.transition, detail_of(alert), alert.level
     owner = f" Owner: {pb.owner}." if pb else ""
-    ack = f" Acknowledge within {format_duration(pb.ack_deadline)} (by {fmt_time(pb.ack_due)})." if pb else ""
+    due = fmt_time(pb.ack_due, alert.brand) if pb else ""
+    ack = f" Acknowledge within {format_duration(pb.ack_deadline)} (by {due})." if pb else ""
     if t == "opened":
         return f"New {level} incident.{owner}{ack}"
     if t == "escalated":
@@ -182,12 +183,12 @@ def _notice(alert: Alert, pb: Any) -> str:
     return one_line(alert.reason)
 
 
-def _example(ex: Example, text_limit: int) -> ExampleView:
+def _example(ex: Example, text_limit: int, brand: str | None = None) -> ExampleView:
     reach = f"{ex.reposts} reposts" if ex.reposts else ""
     source = one_line(f"{ex.source} ({ex.outlet})" if ex.outlet else ex.source)
     url = safe_url(ex.url)
     return ExampleView(source=source, author=one_line(ex.author or ""), url=url,
-                       text=truncate(one_line(ex.text), text_limit), when=fmt_time(ex.ts), reach=reach,
+                       text=truncate(one_line(ex.text), text_limit), when=fmt_time(ex.ts, brand), reach=reach,
                        link_label=one_line(link_label(source, ex.outlet, url)))
 
 
@@ -199,9 +200,9 @@ def _playbook(alert: Alert) -> PlaybookView | None:
     media = tuple(" — ".join(p for p in (m.outlet, m.contact, m.note) if p) for m in pb.media_list)
     return PlaybookView(
         title=pb.title, owner=pb.owner,
-        ack=f"acknowledge within {format_duration(pb.ack_deadline)} (by {fmt_time(pb.ack_due)})",
+        ack=f"acknowledge within {format_duration(pb.ack_deadline)} (by {fmt_time(pb.ack_due, alert.brand)})",
         summary=pb.summary if full else "", escalation_contacts=tuple(pb.escalation_contacts),
-        tasks=tuple(f"{t.role}: {t.task} — within {format_duration(t.deadline)} (by {fmt_time(t.due)})"
+        tasks=tuple(f"{t.role}: {t.task} — within {format_duration(t.deadline)} (by {fmt_time(t.due, alert.brand)})"
                     for t in pb.tasks) if full else (),
         statement=pb.statement if full else "", media=media if full else (),
         follow_up=tuple(f"+{format_duration(f.after)} ({f.due:%Y-%m-%d}): {f.action}" for f in pb.follow_up),
@@ -222,7 +223,7 @@ def build_view(alert: Alert, *, max_examples: int = EXAMPLES, text_limit: int = 
     facts.append(("Transition", alert.transition))
     if alert.category:
         facts.append(("Category", alert.category))
-    facts.append(("Fired at", fmt_time(alert.ts)))
+    facts.append(("Fired at", fmt_time(alert.ts, alert.brand)))
     if alert.evidence and alert.evidence.trigger:
         facts.append(("Trigger", alert.evidence.trigger))
     if pb is not None:
@@ -234,7 +235,7 @@ def build_view(alert: Alert, *, max_examples: int = EXAMPLES, text_limit: int = 
         alert=alert, tag=tag_for(alert), color=color_for(alert), headline=clean(headline(alert)),
         notice=clean(_notice(alert, pb)), facts=tuple((k, clean(str(v))) for k, v in facts),
         why=tuple(clean(w) for w in why_lines(alert, examples)),
-        examples=tuple(_example(ex, text_limit) for ex in examples[:max_examples]),
+        examples=tuple(_example(ex, text_limit, alert.brand) for ex in examples[:max_examples]),
         playbook=pbv, footer=clean(f"Brand Monitor · notification {alert.id}"),
     )
 

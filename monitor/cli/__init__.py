@@ -17,7 +17,7 @@ from monitor.cli.progress import announce_model_builds
 from monitor.errors import ConfigError, MonitorError
 
 COMMANDS = ["run", "demo", "drill", "record", "check", "rules", "sentiment", "sources", "incidents"]
-COMMANDS += ["brands", "init", "notifiers", "completion", "reference"]
+COMMANDS += ["brands", "init", "notifiers", "completion", "reference", "healthcheck"]
 
 
 EXIT_OK, EXIT_RUNTIME, EXIT_INVALID, EXIT_USAGE = 0, 1, 2, 64
