@@ -30,14 +30,14 @@ from monitor.alerts.markup import (
     truncate,
     utf8_len,
 )
-from monitor.alerts.why import as_time, detail_of, human, short_reason, source_state, why_lines
+from monitor.alerts.why import as_time, detail_of, failure_limit, human, short_reason, source_state, why_lines
 from monitor.durations import format_duration
 from monitor.models import Alert, Example
 
 __all__ = ["EXAMPLES", "ZWSP", "AlertView", "Dialect", "ExampleView", "PlaybookView", "Section", "as_view",
            "build_view", "clean", "escape_html", "escape_markdown", "escape_slack", "fit_parts", "fmt_num", "fmt_time",
-           "headline", "markdown_parts", "one_line", "render_markdown", "render_slack_text", "render_text", "safe_url",
-           "sections", "truncate", "utf8_len"]
+           "headline", "markdown_parts", "one_line", "relabel_key", "render_markdown", "render_slack_text",
+           "render_text", "safe_url", "sections", "truncate", "utf8_len"]
 
 EXAMPLES = 3  # example posts shown per alert unless a notifier is configured otherwise
 TAGS = {"blue": "BLUE", "yellow": "YELLOW", "red": "RED"}
@@ -58,6 +58,7 @@ class ExampleView:
     when: str
     reach: str  # "120 reposts" or ""
     link_label: str = ""  # the text the URL is linked behind: the source, or the URL's own host
+    key: str = ""  # "reddit:t3_abc": what `monitor incidents relabel KEY LABEL` takes
 
 
 def link_label(source: str, outlet: str | None, url: str | None) -> str:
@@ -128,7 +129,8 @@ def headline(alert: Alert) -> str:
     if t == "blind_spot":
         src, silent, failures, error = source_state(alert)
         if failures and error:
-            return f"[{tag}] {who}{src} keeps failing ({failures} times in a row) — silence is not calm"
+            limit = f"; {failure_limit(d)}" if failure_limit(d) else ""
+            return f"[{tag}] {who}{src} keeps failing ({failures} times in a row{limit}) — silence is not calm"
         return f"[{tag}] {who}no posts from {src}{f' for {human(silent)}' if silent else ''} — silence is not calm"
     if t == "recovered":
         src = d.get("source") or alert.incident_id
@@ -189,7 +191,7 @@ def _example(ex: Example, text_limit: int, brand: str | None = None) -> ExampleV
     url = safe_url(ex.url)
     return ExampleView(source=source, author=one_line(ex.author or ""), url=url,
                        text=truncate(one_line(ex.text), text_limit), when=fmt_time(ex.ts, brand), reach=reach,
-                       link_label=one_line(link_label(source, ex.outlet, url)))
+                       link_label=one_line(link_label(source, ex.outlet, url)), key=one_line(f"{ex.source}:{ex.id}"))
 
 
 def _playbook(alert: Alert) -> PlaybookView | None:
@@ -284,8 +286,13 @@ class Section:
 
 def example_line(ex: ExampleView, d: Dialect) -> str:
     src = example_source(ex, d.esc, d.link)
-    meta = " · ".join(p for p in (src, d.esc(ex.author), ex.when, ex.reach) if p)
+    meta = " · ".join(p for p in (src, d.esc(ex.author), ex.when, ex.reach, relabel_key(ex, d.esc)) if p)
     return f"{meta}: “{d.esc(ex.text)}”"
+
+
+def relabel_key(ex: ExampleView, esc: Callable[[str], str]) -> str:
+    """``key reddit:t3_abc``: shown with each example so an analyst can correct its sentiment."""
+    return f"key {esc(ex.key)}" if ex.key else ""
 
 
 def sections(obj: Alert | AlertView, d: Dialect) -> list[Section]:
