@@ -153,3 +153,22 @@ def test_line_progress_shows_the_share_done_and_clears_its_line() -> None:
     progress(1000)  # the end is always shown
     progress.close()
     assert stream.getvalue() == "\rdrill: line 250 of 1,000 (25%)\rdrill: line 1,000 of 1,000 (100%)\r\x1b[K"
+
+
+def test_a_drill_reports_the_line_it_reached(tmp_path: Path) -> None:
+    import asyncio
+
+    from monitor.config import load_for_cli
+    from monitor.drill import run_drill
+
+    feed = tmp_path / "feed.jsonl"
+    lines = (ROOT / "examples" / "acme-48h.jsonl").read_text(encoding="utf-8").splitlines()[:200]
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    seen: list[int] = []
+    asyncio.run(run_drill(load_for_cli(None), feed, report_dir=tmp_path / "r", color=False, progress=seen.append))
+    assert seen and seen == sorted(seen) and seen[-1] == 200
+    stream = FakeTty()
+    progress = LineProgress(stream, 200)
+    for line in seen:
+        progress(line)
+    assert stream.getvalue().endswith("drill: line 200 of 200 (100%)")
