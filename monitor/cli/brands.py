@@ -75,7 +75,7 @@ def add_brand(args: argparse.Namespace) -> int:
         return 0
     path: Path = args.keywords
     text = path.read_text(encoding="utf-8") if path.is_file() else HEADER
-    existing = yaml.safe_load(text) or {}
+    existing = parse_yaml(text, str(path)).data or {}  # a broken file: its syntax error, nothing written
     if brand.id in (existing.get("brands") or {}):
         raise problem(f"brand {brand.id!r} is already in the file; pick another --id", str(path))
     new_text = _insert(text, block, rule_block)

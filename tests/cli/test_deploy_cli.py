@@ -130,3 +130,19 @@ def test_sources_show_prints_what_an_operator_needs_not_developer_notes(kind: st
     out = capsys.readouterr().out
     for dev in (":class:", "Why a base class", "``", "DESIGN.md"):
         assert dev not in out, (kind, dev)
+
+
+def test_brands_add_to_a_file_in_another_layout_rewrites_it_whole(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    kw = tmp_path / "keywords.yaml"
+    kw.write_text("rules:\n  - {id: k1, brand: kettleco, category: quality, query: '{brand} AND broken'}\n"
+                  "brands: {kettleco: {name: KettleCo}}\n")
+    assert main(["brands", "add", "Brew", "--lang", "en", "--keywords", str(kw)]) == 0
+    rs = load_rules(kw)
+    assert set(rs.brands) == {"kettleco", "brew"} and rs.rules[0].id == "k1"
+    assert len([r for r in rs.rules if r.brand == "brew"]) > 100
+    before = kw.read_text(encoding="utf-8")
+    kw.write_text(before + "\nrules: [broken\n", encoding="utf-8")
+    assert main(["brands", "add", "Other", "--keywords", str(kw)]) == 2  # reported, never overwritten
+    assert "YAML syntax error" in capsys.readouterr().err
+    assert kw.read_text(encoding="utf-8").endswith("rules: [broken\n")
