@@ -77,3 +77,17 @@ def test_an_open_host_from_the_environment_without_a_token_is_refused_with_the_f
     with pytest.raises(ConfigError) as info:
         load_config(cfg, env={"MONITOR_PORT": "http"})
     assert "MONITOR_PORT must be a port number, got 'http'" in str(info.value)
+
+
+def test_only_the_default_names_fall_back(tmp_path: Path) -> None:
+    # README.md and examples/make_demo_feed.py exist in a checkout, but are not bundled defaults
+    assert resolve("README.md", tmp_path, "keywords") == tmp_path / "README.md"
+    assert resolve("examples/make_demo_feed.py", tmp_path, "source x") == tmp_path / "examples" / "make_demo_feed.py"
+    assert resolve("examples/acme-48h.jsonl", tmp_path, "source x") == bundled("examples/acme-48h.jsonl")
+
+
+def test_a_token_in_the_file_wins_over_the_environment(tmp_path: Path) -> None:
+    cfg = tmp_path / "monitor.yaml"
+    cfg.write_text("store: {path: m.db}\nserver: {api_token: from-the-file-0123456789}\n")
+    server = load_config(cfg, env={"MONITOR_API_TOKEN": "from-the-environment"}).config.server
+    assert server.api_token == "from-the-file-0123456789"
