@@ -15,6 +15,7 @@ import hashlib
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -61,7 +62,7 @@ def first_timestamp(feed: Path) -> datetime:
     for _, item in read_feed(feed):
         if not isinstance(item, BadLine):
             return item.ts
-    raise MonitorError(f"{feed}: no valid event in the recording (see DESIGN.md for the event format)")
+    raise MonitorError(f"{feed}: no valid event in the recording (one JSON object per line: type, ts, source, ...)")
 
 
 @dataclass
@@ -79,8 +80,11 @@ class DrillRun:
 
 async def run_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed: float | None = None,
                     notify: bool = False, fresh: bool = False, state: Path | None = None,
-                    scorer: Scorer | None = None, color: bool | None = None) -> dict[str, Any]:
-    """Replay ``feed``; write report.json and report.html into ``report_dir``; return the report."""
+                    scorer: Scorer | None = None, color: bool | None = None,
+                    progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Replay ``feed``; write report.json and report.html into ``report_dir``; return the report.
+
+    ``progress`` is told the line reached after each batch (the CLI's progress display)."""
     feed = Path(feed)
     if not feed.is_file():
         raise MonitorError(f"{feed}: recording not found")
@@ -127,6 +131,8 @@ async def run_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed: floa
                 run.first_ts = run.first_ts or e.ts
                 run.last_ts = e.ts if run.last_ts is None or e.ts > run.last_ts else run.last_ts
             run.totals.add(await rt.pipeline.process(name, batch))
+            if progress is not None and isinstance(batch.cursor, int):
+                progress(batch.cursor)
         # after the recording ends, time runs on until every open incident can have resolved
         cfg = loaded.config.engine
         if rt.engine.now is not None:

@@ -25,6 +25,7 @@ from monitor.metrics import Metrics
 from monitor.pipeline import Pipeline, Scorer
 from monitor.sources.base import SOURCES, Source, SourceConfig, SourceContext
 from monitor.store import Store
+from monitor.timezones import configure as configure_zones
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class Runtime:
     def reconfigure(self, loaded: Loaded) -> None:
         """Swap in a newly validated config's rules, playbooks and thresholds (reload)."""
         self.loaded = loaded
+        configure_zones(loaded.config.timezone, loaded.config.brand_timezones)
         self.pipeline.rules = loaded.rules
         self.engine.config = loaded.config.engine
         self.engine.playbooks = loaded.playbooks
@@ -129,6 +131,7 @@ async def build_runtime(loaded: Loaded, clock: Clock, *, notifier_configs: list[
                         color: bool | None = None, http: bool = True) -> Runtime:
     """Assemble the parts. ``notifier_configs`` overrides the config's (drills are dry by default)."""
     cfg = loaded.config
+    configure_zones(cfg.timezone, cfg.brand_timezones)  # how alerts show times; logic stays UTC
     store = Store(cfg.store.path)
     metrics = Metrics()
     session = None

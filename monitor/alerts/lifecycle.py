@@ -91,7 +91,7 @@ class Lifecycle:
             more = inc.escalation_step < self.config.max_escalation_steps
             inc.ack_due_at = now + pb.ack_deadline if more else None
             self._changed.add(scope)
-            contacts = ", ".join(pb.escalation_contacts) or "the next contacts"
+            contacts = ", ".join(pb.contacts_for(inc.escalation_step)) or "the next contacts"
             self._notify(scope, inc, "overdue", f"{inc.level}: not acknowledged within "
                          f"{format_duration(pb.ack_deadline)}; escalated to {contacts}", self._evidence(scope, w))
         if inc.acked_at is None and inc.next_repeat_at is not None and inc.next_repeat_at <= now:

@@ -67,6 +67,12 @@ def short_reason(alert: Alert) -> str:
     return rest if sep and head.lower() in (alert.level.lower(), "all clear") else reason
 
 
+def failure_limit(d: dict[str, Any]) -> str:
+    """``threshold 3``: the count is read when health is next checked, so it can be past the threshold."""
+    limit = d.get("failure_threshold")
+    return f"threshold {limit}" if isinstance(limit, int) and not isinstance(limit, bool) else ""
+
+
 def source_state(alert: Alert) -> tuple[str, timedelta | None, int, str]:
     """(source, silent for, consecutive failures, last error) of a blind-spot alert's detail."""
     d = detail_of(alert)
@@ -178,7 +184,8 @@ def why_lines(alert: Alert, examples: tuple[Example, ...]) -> tuple[str, ...]:
         if d.get("last_event"):
             out.append(f"Last post seen: {d['last_event']}")
         if failures:
-            out.append(f"Failed {failures} times in a row")
+            limit = failure_limit(d)
+            out.append(f"Failed {failures} times in a row{f' ({limit})' if limit else ''}")
         if error:
             out.append(f"Last error: {error}")
         if d.get("down_for") is not None:

@@ -12,7 +12,7 @@ acknowledgement deadline has passed, and so on).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -44,6 +44,12 @@ class NotifierConfig(PluginConfig):
     timeout: Duration = Field(default=timedelta(seconds=10), description="per-delivery timeout")
 
 
+def _system_clock() -> Clock:
+    from monitor.clock import SystemClock
+
+    return SystemClock()
+
+
 @dataclass
 class NotifierContext:
     clock: Clock
@@ -51,6 +57,9 @@ class NotifierContext:
     color: bool | None = None  # terminal: None = auto (colour when a TTY)
     store: Any = None  # the Store, for notifiers that keep per-incident state (slack_app threads)
     instance: str = ""  # this install's (or drill run's) random id: delivery ids unique across installs
+    # the real time, for what the receiving system judges by it (an e-mail's Date header): in a drill
+    # ``clock`` is virtual, and a mail dated months ago sorts wrong and looks like spam
+    wall_clock: Clock = field(default_factory=_system_clock)
 
 
 class Notifier(Plugin):

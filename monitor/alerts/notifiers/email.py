@@ -137,7 +137,7 @@ def _domain(config: EmailConfig) -> str:
 
 def build_message(alert: Alert, config: EmailConfig, now_header: str, instance: str = "",
                   links_at: datetime | None = None) -> EmailMessage:
-    """The complete MIME message (``now_header`` is the Date header, from the clock)."""
+    """The complete MIME message (``now_header`` is the Date header: the real send time)."""
     view = build_view(alert, max_examples=config.max_examples)
     domain = _domain(config)
     msg = EmailMessage()
@@ -202,7 +202,8 @@ class EmailNotifier(Notifier):
 
     async def send(self, alert: Alert) -> None:
         cfg = self.config
-        msg = build_message(alert, cfg, format_datetime(self.ctx.clock.now()), self.ctx.instance,
+        # the Date header is the real send time (a drill's clock is virtual)
+        msg = build_message(alert, cfg, format_datetime(self.ctx.wall_clock.now()), self.ctx.instance,
                             links_at=self.wall_clock.now())
         recipients = [addr for _, addr in getaddresses([*cfg.to, *cfg.cc, *cfg.bcc])]
         try:

@@ -34,6 +34,7 @@ from monitor.alerts.render import (
     build_view,
     escape_slack,
     example_source,
+    relabel_key,
     sections,
     truncate,
 )
@@ -101,7 +102,7 @@ def fit_blocks(blocks: list[dict[str, Any]], limit: int = MAX_BLOCKS) -> list[di
 
 def _example(e: ExampleView) -> str:
     src = example_source(e, escape_slack, SLACK.link)  # a post's URL never hides behind a trusted outlet
-    meta = " · ".join(p for p in (src, escape_slack(e.author), e.when, e.reach) if p)
+    meta = " · ".join(p for p in (src, escape_slack(e.author), e.when, e.reach, relabel_key(e, escape_slack)) if p)
     return f"{meta}\n>{escape_slack(e.text)}"
 
 

@@ -34,7 +34,8 @@ async def make_notifier() -> AsyncIterator[Callable[..., Notifier]]:
         cls = NOTIFIERS.get(kind)
         assert cls is not None, kind
         notifier = cls(cls.Config.model_validate({"kind": kind, **config}),
-                       NotifierContext(clock=VirtualClock(SENT_AT), color=ctx_color, instance=instance))
+                       NotifierContext(clock=VirtualClock(SENT_AT), color=ctx_color, instance=instance,
+                                       wall_clock=VirtualClock(SENT_AT)))
         made.append(notifier)
         return notifier
 
