@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        description="Read a recording (or `monitor record` output), score the posts that match a "
                                    "rule, and teach each brand's per-platform baseline in the configured store. "
                                    "Nothing is alerted. Run it before the first `monitor run`.")
-    p.add_argument("feed", type=Path, help="the recording (DESIGN.md event format)")
+    p.add_argument("feed", type=Path, help="the recording (JSON lines in the event format)")
     add_config(p)
     p.add_argument("--keywords", "-k", type=Path, help="keyword rules to use instead of the config's")
     p.add_argument("--json", action="store_true", help="one line of JSON instead of the summary")

@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                                    "the brand's first notification. Posts mark a burst with the extra field "
                                    "\"burst\": \"NAME\". A --set key given twice is two settings (every "
                                    "combination is run).")
-    p.add_argument("feed", type=Path, help="the recording (DESIGN.md event format)")
+    p.add_argument("feed", type=Path, help="the recording (JSON lines in the event format)")
     add_config(p)
     p.add_argument("--keywords", "-k", type=Path, help="keyword rules to use instead of the config's")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
