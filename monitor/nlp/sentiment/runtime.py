@@ -18,6 +18,15 @@ from monitor.nlp.sentiment.data import LABEL_ID
 from monitor.nlp.sentiment.ngram import NgramModel
 
 LogitsFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+LONG = 8192  # tokens read of a text before head_and_tail cuts it to the model's length
+
+
+def head_and_tail(ids: list[list[int]], max_length: int) -> list[list[int]]:
+    """Texts longer than ``max_length`` tokens keep their first half and their last half (the closing
+    special token included), not just their start: a long review's verdict is usually at its end.
+    Measured on the Chinese validation texts over 128 tokens (MODEL.md): e-commerce 0.909 -> 0.932."""
+    head = max_length // 2
+    return [x if len(x) <= max_length else x[:head] + x[len(x) - (max_length - head):] for x in ids]
 
 
 class FastTokenizer:
@@ -86,7 +95,8 @@ class EncoderClassifier:
         extra = None
         if self.ngram is not None:
             extra = self.mix[1] * self.ngram.logits(texts)
-        ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
+        ids = head_and_tail(self.tokenizer(list(texts), truncation=True, max_length=LONG)["input_ids"],
+                            self.max_length)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         for idx in self._batches(order, [len(x) for x in ids]):
             width = len(ids[idx[-1]])

@@ -199,3 +199,12 @@ def test_polarise_moves_neutral_mass_in_proportion_and_a_tie_goes_negative() -> 
     assert out[2] == pytest.approx([0.5, 0.0, 0.5])
     assert out[3] == pytest.approx([0.5, 0.4, 0.1])  # not flagged: untouched
     assert probs[0] == pytest.approx([0.1, 0.6, 0.3])  # the input is not modified
+
+
+def test_long_texts_keep_their_start_and_their_end() -> None:
+    from monitor.nlp.sentiment.runtime import head_and_tail
+
+    long = [0, *range(10, 30), 2]  # <s>, 20 pieces, </s>
+    assert head_and_tail([long, [0, 5, 2]], 8) == [[0, 10, 11, 12, 27, 28, 29, 2], [0, 5, 2]]
+    assert head_and_tail([long], 9) == [[0, 10, 11, 12, 26, 27, 28, 29, 2]]
+    assert head_and_tail([long], len(long)) == [long]

@@ -66,10 +66,10 @@ def test_shipped_scorer_routes_english_to_minilm_and_the_rest_to_e5(shipped_scor
     out = shipped_scorer.score([t for _, t in FIXTURES])  # languages detected
     assert [s.lang for s in out] == [lang for lang, _ in FIXTURES]
     for (lang, _), s in zip(FIXTURES, out, strict=True):
-        expected = "brand-monitor/sentiment-en-minilm3-lora@3" if lang == "en" else \
+        expected = "brand-monitor/sentiment-en-minilm3-lora@4" if lang == "en" else \
             "brand-monitor/sentiment-multi-e5small-lora+ngram@2"
         assert s.model == expected
-    assert shipped_scorer.model_id == ("brand-monitor/sentiment-en-minilm3-lora@3"
+    assert shipped_scorer.model_id == ("brand-monitor/sentiment-en-minilm3-lora@4"
                                        "+brand-monitor/sentiment-multi-e5small-lora+ngram@2")
 
 
