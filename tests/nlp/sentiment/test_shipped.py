@@ -123,7 +123,7 @@ def test_the_fast_english_model_is_a_route_away() -> None:
     scorer = load_scorer(SentimentConfig(routes={"en": "builtin:en-fast"}))
     english = [i for i, (lang, _) in enumerate(FIXTURES) if lang == "en"]
     out = scorer.score([FIXTURES[i][1] for i in english], ["en"] * len(english))
-    assert {s.model for s in out} == {"brand-monitor/sentiment-en-minilm2-lora@3"}
+    assert {s.model for s in out} == {"brand-monitor/sentiment-en-minilm2-lora@4"}
     assert [s.label for i, s in zip(english, out, strict=True) if i in (0, 1, 4, 5)] == [
         "positive", "negative", "positive", "negative"]
     assert scorer.routes["en"].ngram is None and scorer.route("zh") == "*"
