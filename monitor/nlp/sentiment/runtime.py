@@ -84,9 +84,12 @@ class EncoderClassifier:
         self.ngram = ngram
         self.mix = (float(mix[0]), float(mix[1]))
         self.preprocess = preprocess
+        # a binary review n-gram model and its weight (reviews.py), added to the logits of polar texts only
+        self.polar_ngram: tuple[NgramModel, float] | None = None
 
-    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        """(n, 3) probabilities over negative, neutral, positive."""
+    def probabilities(self, texts: Sequence[str], polar: Sequence[bool] | None = None) -> np.ndarray:
+        """(n, 3) probabilities over negative, neutral, positive. ``polar`` flags texts known to take a
+        side: they also get the review n-gram model's log-odds, where the model has one."""
         out = np.zeros((len(texts), 3), dtype=np.float32)
         if not texts:
             return out
@@ -95,6 +98,11 @@ class EncoderClassifier:
         extra = None
         if self.ngram is not None:
             extra = self.mix[1] * self.ngram.logits(texts)
+        flagged = np.flatnonzero(np.asarray(polar, dtype=bool)) if polar is not None else np.zeros(0, dtype=int)
+        if self.polar_ngram is not None and len(flagged):
+            model, weight = self.polar_ngram
+            extra = np.zeros((len(texts), 3), dtype=np.float32) if extra is None else extra
+            extra[flagged] += weight * model.logits([texts[i] for i in flagged])
         ids = head_and_tail(self.tokenizer(list(texts), truncation=True, max_length=LONG)["input_ids"],
                             self.max_length)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))

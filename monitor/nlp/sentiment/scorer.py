@@ -66,15 +66,16 @@ class Scorer:
         out: list[Sentiment | None] = [None] * len(texts)
         for key, idx in groups.items():
             classifier = self.routes[key]
+            flags = [bool(polar[i]) for i in idx] if polar is not None else None
             try:
-                probs = classifier.probabilities([texts[i] for i in idx])
+                probs = classifier.probabilities([texts[i] for i in idx], flags)
             except ModelError:
                 raise
             except Exception as exc:  # a runtime failure inside torch / onnxruntime
                 raise ModelError(f"sentiment model {classifier.model_id} failed on a batch of {len(idx)} "
                                  f"texts: {type(exc).__name__}: {exc}") from exc
-            if polar is not None:
-                probs = polarise(probs, [bool(polar[i]) for i in idx])
+            if flags is not None:
+                probs = polarise(probs, flags)
             best = probs.argmax(axis=1)
             for row, i in enumerate(idx):
                 k = int(best[row])
