@@ -148,6 +148,9 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
         # raw texts: the teacher applies the normalisation it was itself trained with
         soft = torch.from_numpy(teacher_probabilities(teacher, [e.text for e in train_set], out_dir, threads))
     epochs = [bucketed_batches([len(x) for x in enc], recipe.batch_size, rng) for _ in range(recipe.epochs)]
+    if recipe.max_steps is not None:  # the first batches of shuffled epochs: a random subset of every genre
+        flat_all = [b for ep in epochs for b in ep][: recipe.max_steps]
+        epochs = [flat_all]
     total = sum(len(b) for b in epochs)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=recipe.lr, weight_decay=0.01)
@@ -208,7 +211,7 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
         lora_alpha=recipe.lora_alpha, max_length=recipe.max_length, languages=recipe.languages,
         quantize=recipe.quantize, num_layers=recipe.num_layers, preprocess=recipe.preprocess,
         train={"seed": seed, "distill": recipe.distill, "teacher": str(teacher) if teacher else None,
-               "mix": recipe.mix, "epochs": recipe.epochs, "lr": recipe.lr,
+               "mix": recipe.mix, "epochs": recipe.epochs, "max_steps": recipe.max_steps, "lr": recipe.lr,
                "training_texts": recipe.preprocess if recipe.preprocess and recipe.preprocess_training else "raw",
                "batch_size": recipe.batch_size, "steps": total, "examples": len(train_set),
                "minutes": round((time.time() - t0) / 60, 1),
