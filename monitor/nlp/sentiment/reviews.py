@@ -111,7 +111,6 @@ def run(data_dir: Path, adapter: Path, threads: int, max_features: int, c: float
         held_models[g] = fit_binary(others, max_features, c, cap=20_000)
     weight, held_score = choose_weight({g: (lp, held_models[g].logits(t), gold) for g, (lp, t, gold) in cal.items()})
     final = fit_binary([train[g] for g in REVIEW_GENRES], max_features, c, cap=20_000)
-    final.save(adapter / FILE)
     scores: dict[str, object] = {}
     for g, (lp, texts, gold) in rep.items():
         scores[g] = {"report_half_route_polar": round(polar_f1(lp, np.zeros_like(lp), gold, 0.0), 4),
@@ -121,7 +120,9 @@ def run(data_dir: Path, adapter: Path, threads: int, max_features: int, c: float
         log.info("%s report half: %s", g, scores[g])
     spec_file = adapter / "adapter.json"
     spec = AdapterSpec.read(spec_file)
-    spec.polar_ngram = {"file": FILE, "weight": weight, "features": len(final.vocab), "C": c}
+    if weight > 0:  # attach the model only where a held-out review genre says it helps
+        final.save(adapter / FILE)
+        spec.polar_ngram = {"file": FILE, "weight": weight, "features": len(final.vocab), "C": c}
     spec.train["review_ngram"] = {"weight": weight, "held_out_calibration_mean_f1": round(held_score, 4),
                                   "grid": list(WEIGHT_GRID), "scores": scores}
     spec.write(spec_file)
