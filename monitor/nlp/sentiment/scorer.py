@@ -68,7 +68,8 @@ class Scorer:
             classifier = self.routes[key]
             flags = [bool(polar[i]) for i in idx] if polar is not None else None
             try:
-                probs = classifier.probabilities([texts[i] for i in idx], flags)
+                batch = [texts[i] for i in idx]
+                probs = classifier.probabilities(batch) if flags is None else classifier.probabilities(batch, flags)
             except ModelError:
                 raise
             except Exception as exc:  # a runtime failure inside torch / onnxruntime
