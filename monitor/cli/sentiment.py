@@ -15,7 +15,7 @@ from monitor.errors import ConfigError, MonitorError
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, help="take the sentiment settings from this monitor.yaml")
     p.add_argument("--model",
-                   help="builtin (default), builtin:en, builtin:en-fast, builtin:multi, "
+                   help="builtin (default), builtin:en, builtin:en-fast, builtin:multi, builtin:multi-fast, "
                         "a Hugging Face model id or a local directory")
     p.add_argument("--backend", choices=["onnx", "torch"],
                    help="onnx: ONNX Runtime fast path (default); torch: fp32 reference")

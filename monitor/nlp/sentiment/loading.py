@@ -25,7 +25,7 @@ from monitor.nlp.sentiment.textprep import preprocessor
 log = logging.getLogger("monitor.sentiment")
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
-BUILTIN_PARTS = ("en", "en-fast", "multi")
+BUILTIN_PARTS = ("en", "en-fast", "multi", "multi-fast")
 
 
 def builtin_part(spec: str) -> str | None:

@@ -95,5 +95,5 @@ RECIPES: dict[str, Recipe] = {
     # its n-gram>; the n-gram mix is chosen afterwards by stacking.py, as for the 12-layer route.
     "multi_student": _multilingual({"zh_weibo": 0, "zh_waimai": 3000, "zh_shopping": 6000, "multi_tweets": 3000},
                                    model_id="brand-monitor/sentiment-multi-e5small3-lora@1", num_layers=3,
-                                   distill=0.7, epochs=1, max_steps=480, quantize=True),
+                                   distill=0.7, epochs=1, max_steps=250, quantize=True),
 }

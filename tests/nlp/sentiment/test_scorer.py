@@ -135,7 +135,7 @@ def test_unknown_builtin_part_is_a_clear_error() -> None:
     with pytest.raises(ModelError) as err:
         load_scorer(SentimentConfig(model="builtin:fr"))
     assert str(err.value) == ("unknown builtin sentiment model 'builtin:fr' "
-                              "(known: builtin, builtin:en, builtin:en-fast, builtin:multi)")
+                              "(known: builtin, builtin:en, builtin:en-fast, builtin:multi, builtin:multi-fast)")
 
 
 def test_unmappable_labels_fail_at_load(tmp_path: Path) -> None:
