@@ -21,6 +21,17 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
+def print_kinds(rows: list[dict[str, str]], as_json: bool) -> int:
+    """A plugin family's kinds, one per line with its description (or as JSON): sources and notifiers."""
+    if as_json:
+        print_json(rows)
+        return 0
+    width = max(len(r["kind"]) for r in rows)
+    for r in rows:
+        print(f"{r['kind']:<{width}}  {r['description']}")
+    return 0
+
+
 def color_choice(args: argparse.Namespace) -> bool | None:
     if getattr(args, "no_color", False):
         return False

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from monitor.alerts.notifiers.base import NOTIFIERS, NotifierConfig
-from monitor.cli.common import print_json
+from monitor.cli.common import print_kinds
 from monitor.cli.sources import show_plugin
 from monitor.plugins import PluginConfig, describe
 
@@ -26,13 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def list_notifiers(args: argparse.Namespace) -> int:
     rows = [{"kind": kind, "description": describe(cls)} for kind, cls in NOTIFIERS.items()]
-    if args.json:
-        print_json(rows)
-        return 0
-    width = max(len(r["kind"]) for r in rows)
-    for r in rows:
-        print(f"{r['kind']:<{width}}  {r['description']}")
-    return 0
+    return print_kinds(rows, args.json)
 
 
 def show_notifier(args: argparse.Namespace) -> int:

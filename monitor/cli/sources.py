@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
-from monitor.cli.common import print_json
+from monitor.cli.common import print_json, print_kinds
 from monitor.durations import format_duration
 from monitor.plugins import describe
 from monitor.sources.base import SOURCES, Source, SourceConfig
@@ -46,13 +46,7 @@ def mode(cls: type[Source]) -> str:
 
 def list_sources(args: argparse.Namespace) -> int:
     rows = [{"kind": kind, "mode": mode(cls), "description": describe(cls)} for kind, cls in SOURCES.items()]
-    if args.json:
-        print_json(rows)
-        return 0
-    width = max(len(r["kind"]) for r in rows)
-    for r in rows:
-        print(f"{r['kind']:<{width}}  {r['description']}")
-    return 0
+    return print_kinds(rows, args.json)
 
 
 def show_source(args: argparse.Namespace) -> int:
