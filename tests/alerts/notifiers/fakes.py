@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
@@ -55,15 +55,37 @@ class Scripted:
     delay: float = 0.0
 
 
-class HookServer:
+class LocalServer:
+    """An aiohttp app on 127.0.0.1 at a free port, as an async context manager: the base of every fake."""
+
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    def add_routes(self, app: web.Application) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        app = web.Application()
+        self.add_routes(app)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+class HookServer(LocalServer):
     """Records requests on 127.0.0.1; answers with scripted replies (then the default)."""
 
     def __init__(self, default: Scripted | None = None) -> None:
         self.requests: list[Received] = []
         self.replies: deque[Scripted] = deque()
         self.default = default or Scripted()
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     def reply(self, status: int = 200, body: str | dict[str, Any] = "ok", headers: dict[str, str] | None = None,
               delay: float = 0.0) -> None:
@@ -82,19 +104,8 @@ class HookServer:
             await asyncio.sleep(r.delay)
         return web.Response(status=r.status, text=r.body, headers=r.headers)
 
-    async def __aenter__(self) -> HookServer:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
 
 # --------------------------------------------------------------------------- SMTP

@@ -8,6 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.alerts.notifiers.fakes import LocalServer
+
 
 @dataclass
 class Call:
@@ -20,14 +22,12 @@ class Call:
         return json.loads(self.body["content"])  # type: ignore[no-any-return]
 
 
-class FakeFeishu:
+class FakeFeishu(LocalServer):
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.codes: list[int] = []  # scripted non-zero codes for the next message calls
         self.tokens_issued = 0
         self._n = 0
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     @property
     def api_url(self) -> str:
@@ -53,16 +53,5 @@ class FakeFeishu:
             return web.json_response({"code": 0, "data": {"message_id": f"om_{self._n}"}})
         return web.json_response({"code": 0, "data": {}})
 
-    async def __aenter__(self) -> FakeFeishu:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/open-apis/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()

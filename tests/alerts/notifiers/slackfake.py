@@ -10,6 +10,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.alerts.notifiers.fakes import LocalServer
+
 
 @dataclass
 class Call:
@@ -18,7 +20,7 @@ class Call:
     headers: dict[str, str]
 
 
-class FakeSlack:
+class FakeSlack(LocalServer):
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.errors: list[tuple[int, dict[str, Any], dict[str, str]]] = []  # scripted answers, in order
@@ -26,8 +28,6 @@ class FakeSlack:
         self._ts = 1000
         self._ws: web.WebSocketResponse | None = None
         self.connected = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     @property
     def api_url(self) -> str:
@@ -80,22 +80,14 @@ class FakeSlack:
         await self._ws.send_str(json.dumps({"envelope_id": envelope_id, "type": "interactive",
                                             "accepts_response_payload": False, "payload": payload}))
 
-    async def __aenter__(self) -> FakeSlack:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/socket", self._socket)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
 
     async def __aexit__(self, *exc: object) -> None:
         if self._ws is not None:
             await self._ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await super().__aexit__(*exc)
 
 
 def block_actions(action_id: str, incident_id: str, user: str = "alice", uid: str = "U0ALICE") -> dict[str, Any]:
