@@ -76,6 +76,7 @@ class Service:
         self.supervisor = Supervisor(rt.health, self.clock, self.stop_event, initial=self.restart_backoff[0],
                                      maximum=self.restart_backoff[1])
         rt.health.probes["store"] = rt.store_health
+        rt.health.probes["notifiers"] = lambda: self.rt.dispatcher.health()
         self._dispatcher_task = asyncio.create_task(
             self.supervisor.run("dispatcher", lambda task: rt.dispatcher.run(self.stop_event)), name="dispatcher")
         self.scheduler = AsyncIOScheduler(timezone="UTC")
@@ -116,6 +117,8 @@ class Service:
             for (notifier, status), n in rt.store.delivery_counts().items():
                 if status != "sent":
                     out.append(("outbox_deliveries", {"notifier": notifier, "status": status}, float(n)))
+        for name, ch in rt.dispatcher.health()["channels"].items():  # type: ignore[union-attr]
+            out.append(("notifier_consecutive_failures", {"notifier": name}, float(ch["consecutive_failures"])))
         for name, t in rt.health.tasks.items():
             out.append(("task_restarts", {"task": name}, float(t.restarts)))
             out.append(("task_healthy", {"task": name}, 0.0 if t.problem() else 1.0))

@@ -236,3 +236,37 @@ async def test_a_crashed_dispatcher_is_restarted_and_counted(tmp_path: Path, fee
     finally:
         await svc.shutdown()
     assert svc.rt is None and svc._dispatcher_task is not None and svc._dispatcher_task.done()
+
+
+async def test_a_failing_notifier_makes_healthz_unhealthy_with_the_reason(tmp_path: Path, feed_server) -> None:
+    server, state, _ = feed_server
+    state["items"] = False  # a blind spot is the alert that cannot be delivered
+    async def down(request: web.Request) -> web.Response:
+        return web.Response(status=500, text="down")
+
+    broken = await serve({("POST", "/hook"): down})
+    text = config(tmp_path, server, silence="2s").read_text().replace(
+        str(server.make_url("/hook")), str(broken.make_url("/hook")))
+    text += "dispatch: {retry_base: 1s, retry_max: 1s, jitter: 0, unhealthy_after: 2}\n"
+    path = tmp_path / "broken.yaml"
+    path.write_text(text)
+    svc = Service(load_config(path), SystemClock(), scorer=WordScorer())
+    await svc.start()
+    try:
+        async def problems() -> list[str]:
+            async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{svc.port}/healthz") as r:
+                body = await r.json()
+                return body["problems"] if r.status == 503 else []
+
+        found: list[str] = []
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 30
+        while not any(p.startswith("notifiers: notifier hook: the last") for p in found):
+            assert loop.time() < end, found
+            await asyncio.sleep(0.2)
+            found = await problems()
+        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{svc.port}/metrics") as r:
+            assert 'brand_monitor_notifier_consecutive_failures{notifier="hook"}' in await r.text()
+    finally:
+        await svc.shutdown()
+        await broken.close()

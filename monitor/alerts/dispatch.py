@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from monitor.alerts.channel_health import ChannelHealthBook
 from monitor.alerts.notifiers.base import Notifier
 from monitor.alerts.records import alert_from_record, alert_to_record
 from monitor.clock import Clock
@@ -39,6 +40,10 @@ class DispatchConfig(BaseModel):
     retry_max: Duration = Field(default=timedelta(minutes=10), description="longest delay between retries")
     max_attempts: int = Field(default=20, ge=1, description="attempts before a delivery is marked failed")
     jitter: float = Field(default=0.2, ge=0, le=1, description="random +/- share of each delay")
+    unhealthy_after: int = Field(default=3, ge=1, description="consecutive failed attempts that make a notifier "
+                                 "(and /healthz) unhealthy until a delivery goes through")
+    stuck_after: Duration = Field(default=timedelta(minutes=15), description="a notifier failing this long is "
+                                  "unhealthy however few attempts it made (the manual's 15 minutes)")
 
 
 class Outbox:
@@ -99,6 +104,7 @@ class Dispatcher:
         self.sent = 0
         self.failed = 0
         self._reconciled = False
+        self.channels = ChannelHealthBook(self.config.unhealthy_after, self.config.stuck_after)
         self._lock = asyncio.Lock()  # run() and drain() may overlap: one delivery round at a time
 
     def _delay(self, attempts: int) -> timedelta:
@@ -106,9 +112,16 @@ class Dispatcher:
         base = min(cfg.retry_base * (2 ** max(0, attempts - 1)), cfg.retry_max)
         return base * (1 + self.rng.uniform(-cfg.jitter, cfg.jitter))
 
+    def health(self) -> dict[str, object]:
+        """The /healthz component: a notifier failing or stuck is unhealthy, with the reason."""
+        self.channels.forget(set(self.by_name))
+        return self.channels.as_probe(self.clock.now())
+
     def _give_up(self, notification_id: str, notifier_name: str, why: str, attempts: int) -> None:
         self.store.mark_failed(notification_id, notifier_name, why, None)
         self.failed += 1
+        if notifier_name in self.by_name:  # a removed notifier is no channel to judge
+            self.channels.failed(notifier_name, why, self.clock.now(), permanent=True)
         log.error("delivery of %s to %s failed permanently after %d attempt(s): %s", notification_id,
                   notifier_name, attempts, why, extra={"notifier": notifier_name, "notification": notification_id})
 
@@ -123,6 +136,7 @@ class Dispatcher:
             delay = max(delay, timedelta(seconds=min(float(hint), self.MAX_HINT.total_seconds())))
         retry_at = self.clock.now() + delay
         self.store.mark_failed(notification_id, notifier_name, why, retry_at)
+        self.channels.failed(notifier_name, why, self.clock.now(), permanent=False)
         log.warning("delivery of %s to %s failed (attempt %d), retrying at %s: %s", notification_id,
                     notifier_name, attempts, retry_at.isoformat(timespec="seconds"), why,
                     extra={"notifier": notifier_name, "notification": notification_id})
@@ -163,6 +177,7 @@ class Dispatcher:
         else:
             self.store.mark_delivered(notification_id, notifier_name, self.clock.now())
             self.sent += 1
+            self.channels.ok(notifier_name, self.clock.now())
 
     async def run_once(self) -> int:
         """Deliver every delivery that is due now; returns how many were attempted."""
