@@ -26,25 +26,43 @@ log = logging.getLogger(__name__)
 
 
 async def _loop(source: Source, store: Store, writer: FeedWriter, clock: Clock, stop: asyncio.Event) -> None:
+    """Poll until stopped. A failure of any kind is logged and retried with back-off, never the end
+    of the loop: a recording that silently stops recording one channel is a blind spot.
+
+    Lines are written before their seen ids are committed (a crash may repeat a line, which a
+    replay's dedup folds, but never loses one); lines written under a commit that failed are
+    remembered, so the retry does not write them again.
+    """
     interval = source.config.interval.total_seconds()
+    uncommitted: set[str] = set()
+    failures = 0
     while not stop.is_set():
         wait = interval
         try:
             batch = await source.poll(store.get_cursor(source.name))
-        except SourceError as exc:
-            log.warning("source %s failed: %s", source.name, exc)
-            wait = max(interval, exc.retry_after or 0)
-        else:
-            fresh = store.unseen([e.key for e in batch.events])
+            fresh = store.unseen([e.key for e in batch.events]) - uncommitted
             with store.transaction():
                 for e in batch.events:
                     if e.key in fresh:
                         writer.write(e)
                         fresh.discard(e.key)
+                        uncommitted.add(e.key)
                 store.mark_seen((e.key, e.ts) for e in batch.events)
                 store.set_cursor(source.name, batch.cursor, clock.now())
+            uncommitted.clear()
+            failures = 0
             for reason, n in batch.skipped.items():
                 log.warning("%s: skipped %d item(s): %s", source.name, n, reason)
+        except SourceError as exc:
+            log.warning("source %s failed: %s", source.name, exc)
+            wait = max(interval, exc.retry_after or 0)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a storage or disk error: keep recording once it passes
+            failures += 1
+            wait = min(interval * 2 ** min(failures, 6), max(interval, 600.0))
+            log.error("recording %s failed (%d in a row), retrying in %.0fs: %s: %s", source.name, failures, wait,
+                      type(exc).__name__, exc, extra={"source": source.name})
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=wait)
 
