@@ -225,7 +225,11 @@ def bounded_reason(reason: str, limit: int = MAX_REASON_CHARS) -> str:
 def _reason_label(reason: str) -> str:
     """Skip reasons can carry line numbers; keep metric label cardinality bounded."""
     head = reason.split(":", 1)[0]
-    return head if not head.startswith("line ") else "malformed line"
+    if head.startswith("line "):
+        return "malformed line"
+    if head.startswith(("entry ", "item ")) and head.split(" ", 1)[1].isdigit():
+        return "malformed entry"  # "entry 17: ..." numbers each bad entry: one label, not one per number
+    return head
 
 
 def _alert(h: SourceHealth, now: datetime, transition: str, trigger: str, reason: str) -> Alert:
