@@ -81,8 +81,26 @@ def loads(text: str | bytes, limits: JsonLimits | None = None) -> Any:
             raise JsonLimitError(f"a number with thousands of digits is out of range; numbers must be finite "
                                  f"and within ±{lim.max_number:g} (limits.max_number)") from None
         raise
-    _check_values(data, lim)
+    # a decoded string is never longer than the text, so a short text needs only its numbers checked (the
+    # common case: a feed line); the full walk runs when a string might be too long or a number is out of range
+    if len(text) > lim.max_string_chars or not _numbers_fit(data, lim.max_number):
+        _check_values(data, lim)
     return data
+
+
+def _numbers_fit(data: Any, biggest: float) -> bool:
+    """Every number within ±``biggest`` (the decoder builds exact dicts, lists and numbers; bools are not numbers)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif (kind is int or kind is float) and not -biggest <= item <= biggest:
+            return False
+    return True
 
 
 def _check_values(data: Any, lim: JsonLimits) -> None:

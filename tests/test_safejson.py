@@ -69,3 +69,12 @@ def test_not_json_is_a_decode_error_and_limits_must_be_sane() -> None:
                 {"max_string_chars": 0}, {"surprise": 1}):
         with pytest.raises(ValidationError):
             JsonLimits(**bad)  # type: ignore[arg-type]
+
+
+def test_a_short_text_still_has_every_nested_number_checked() -> None:
+    """Short texts skip the string walk (no decoded string can outgrow its text), never the number check."""
+    roomy = JsonLimits(max_string_chars=10_000, max_number=1000)
+    assert loads('{"a": [true, false, null, "x", {"b": [1000, -1000.0]}]}', roomy) == \
+        {"a": [True, False, None, "x", {"b": [1000, -1000.0]}]}
+    with pytest.raises(JsonLimitError, match=r"number 1001 is out of range"):
+        loads('{"a": [true, {"b": [1, 1001]}]}', roomy)

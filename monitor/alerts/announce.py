@@ -66,9 +66,10 @@ def news_stories(engine: Engine, scope: str, w: Window, inc: Incident) -> None:
         story = w.stories.story_of.get(p.key)
         if story is None:
             continue
-        earlier = [m for m in story.members if w.is_news(m) and (m.ts, m.key) < (p.ts, p.key)]
+        if any(w.is_news(m) and (m.ts, m.key) < (p.ts, p.key) for m in story.members):
+            continue  # a syndicated copy of an article the story already carried
         mark = _media_mark(w, story)
-        if not earlier and mark not in inc.triggers and mark not in new:
+        if mark not in inc.triggers and mark not in new:
             new[mark] = p
     if not new:
         return
