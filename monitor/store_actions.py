@@ -72,11 +72,7 @@ class Silence:
             return False
         if self.incident_id is not None and alert.incident_id != self.incident_id:
             return False
-        if self.story is not None:
-            detail = alert.evidence.detail if alert.evidence else {}
-            if str(detail.get("story", "")) != self.story:
-                return False
-        return True
+        return self.story is None or self.story in _lead_stories(alert)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -232,3 +228,15 @@ def suppress(store: Store, alert: Alert, record: dict[str, Any], names: list[str
     record["suppressed"] = {"silence": silence.id, "notifiers": list(names), "reason": silence.reason,
                             "by": silence.created_by, "until": format_ts(silence.ends_at)}
     return []
+
+
+def _lead_stories(alert: Alert) -> set[str]:
+    """The story an alert is about: its largest story's id (the key, SOURCE:ID, of the story's first
+    post, as report.json's ``evidence.detail.stories[0].id``), or an explicit ``story`` detail.
+    A silence on one story never hides an alert led by another."""
+    detail = alert.evidence.detail if alert.evidence else {}
+    found = {str(detail["story"])} if detail.get("story") else set()
+    stories = detail.get("stories")
+    if isinstance(stories, list) and stories and isinstance(stories[0], dict) and stories[0].get("id"):
+        found.add(str(stories[0]["id"]))
+    return found

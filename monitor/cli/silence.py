@@ -27,7 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.add_argument("--brand", required=True, help="brand id (keywords.yaml)")
     a.add_argument("--level", choices=LEVELS, default=None, help="only this level")
     a.add_argument("--category", default=None, help="only this category")
-    a.add_argument("--story", default=None, help="only this story id")
+    a.add_argument("--story", default=None,
+                   help="only alerts led by this story: its id is the key (SOURCE:ID) of its first post, "
+                        "as in report.json evidence.detail.stories")
     a.add_argument("--for", dest="duration", required=True, help="how long, e.g. 2h, 30m, 1d")
     a.add_argument("--reason", required=True, help="why (shown to whoever is on call next)")
     a.add_argument("--include-red", action="store_true", help="also hide red alerts (executives decide on red)")

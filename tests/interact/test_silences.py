@@ -149,3 +149,23 @@ async def test_http_api_silences_and_audit(daemon: Daemon) -> None:
     async with daemon.http.get(daemon.base + "/audit") as r:
         assert [(e["actor"], e["action"]) for e in await r.json()] == [("quinn", "silence"),
                                                                        ("api", "silence_expire")]
+
+
+def test_a_story_silence_hides_only_alerts_led_by_that_story(outbox: Outbox, make_alert: Any) -> None:
+    actions = ActionStore(outbox.store)
+    s = actions.add_silence(brand="acme", story="weibo:W1", starts_at=T0, ends_at=T0 + HOUR, created_by="pr",
+                            reason="the recall rumour is handled")
+
+    def led_by(story: str, n: int) -> Any:
+        alert = _at(make_alert, "yellow", 5, n)
+        detail = {**alert.evidence.detail, "stories": [{"id": story, "text": "...", "posts": 12},
+                                                       {"id": "weibo:W1" if story != "weibo:W1" else "x:9",
+                                                        "text": "...", "posts": 3}]}
+        return dataclasses.replace(alert, evidence=dataclasses.replace(alert.evidence, detail=detail))
+
+    outbox.enqueue(led_by("weibo:W1", 1))  # the silenced story leads: hidden, recorded
+    outbox.enqueue(led_by("reddit:t3_new", 2))  # a new story leads (the old one is second): told
+    outbox.enqueue(_at(make_alert, "yellow", 6, 3))  # no stories in the evidence: told
+    notes = {n["id"]: n for n in outbox.store.notifications()}
+    assert notes["acme-x#1"]["suppressed"]["silence"] == s.id
+    assert "suppressed" not in notes["acme-x#2"] and "suppressed" not in notes["acme-x#3"]
