@@ -32,6 +32,7 @@ from monitor.config import Loaded, load_config
 from monitor.errors import ConfigError, MonitorError, SourceError
 from monitor.http_api import start_http
 from monitor.pipeline import Scorer
+from monitor.replicas import hooks as replica_hooks
 from monitor.runtime import Runtime, build_notifiers, build_runtime
 from monitor.sources.base import Source, SourceConfig
 from monitor.supervisor import Supervisor
@@ -62,15 +63,21 @@ class Service:
         self.supervisor: Supervisor | None = None
         self._retired: dict[str, Source] = {}  # push sources replaced by a reload: their routes stay bound
         self.restart_backoff = (1.0, 60.0)  # seconds: first restart, longest wait
+        self.replicas: Any = None  # LeaseKeeper when replicas share a PostgreSQL store (monitor.replicas)
 
     # -- start ----------------------------------------------------------------------------------
     async def start(self) -> None:
         self.rt = rt = await build_runtime(self.loaded, self.clock, scorer=self.scorer, color=self.color)
         self.scorer = rt.scorer
+        self.replicas = replica_hooks.attach(self)
         # live time starts now: what collectors bring from before the window is history, not a crisis
-        rt.pipeline.tick()
+        if replica_hooks.leader(self):
+            rt.pipeline.tick()
         self.supervisor = Supervisor(rt.health, self.clock, self.stop_event, initial=self.restart_backoff[0],
                                      maximum=self.restart_backoff[1])
+        if self.replicas is not None:
+            self._lease_task = asyncio.create_task(
+                self.supervisor.run("leases", lambda task: replica_hooks.renew(self, task)), name="leases")
         rt.health.probes["store"] = rt.store_health
         self._dispatcher_task = asyncio.create_task(
             self.supervisor.run("dispatcher", lambda task: rt.dispatcher.run(self.stop_event)), name="dispatcher")
@@ -130,6 +137,8 @@ class Service:
         self.rt.health.register(source.name, cfg.kind, cfg.silence_limit(), cfg.failure_threshold, self.clock.now(),
                                 streaming=source.streaming, probe=getattr(source, "health_problem", None))
         if source.streaming:
+            if self.replicas is not None and source.name in self.replicas.sources:
+                source = replica_hooks.LeasedSource(source, self)  # type: ignore[assignment]
             self.streams[source.name] = asyncio.create_task(self._stream(source), name=f"stream:{source.name}")
         else:
             self.scheduler.add_job(self._poll, "interval", args=[source.name], id=f"source:{source.name}",
@@ -161,6 +170,8 @@ class Service:
         rt = self.rt
         if rt is None or self.stop_event.is_set() or name not in rt.sources:
             return
+        if not replica_hooks.may_run(self, name):
+            return  # another replica holds this source's lease
         self._track()
         source = rt.sources[name]
         try:
@@ -250,7 +261,7 @@ class Service:
             task.progress(self.clock.now())
 
     async def _tick(self) -> None:
-        if self.rt is not None and not self.stop_event.is_set():
+        if self.rt is not None and not self.stop_event.is_set() and replica_hooks.leader(self):
             self.rt.pipeline.tick()
 
     async def _check_health(self) -> None:
@@ -274,7 +285,7 @@ class Service:
                 raise
 
     async def _prune(self) -> None:
-        if self.rt is not None:
+        if self.rt is not None and replica_hooks.leader(self):
             n = self.rt.store.prune(self.clock.now() - self.loaded.config.store.retention)
             if n:
                 log.info("pruned %d rows older than the retention period", n)
@@ -355,6 +366,10 @@ class Service:
                 log.exception("outbox drain failed")
         if self._dispatcher_task is not None:
             await self._dispatcher_task
+        if self.replicas is not None:
+            await getattr(self, "_lease_task", asyncio.sleep(0))
+            with contextlib.suppress(Exception):
+                self.replicas.release_all()  # successors start now instead of after lease_ttl
         if self.http_runner is not None:
             await self.http_runner.cleanup()
         for source in self._retired.values():
