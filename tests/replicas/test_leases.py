@@ -1,0 +1,83 @@
+"""The lease keeper: one engine leader, sources with it (or spread with the bus), takeover after the ttl."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from monitor.errors import LeaseLost
+from monitor.replicas.leases import Fenced, LeaseKeeper
+from monitor.replicas.settings import ReplicaConfig
+from monitor.store.postgres import PostgresStore
+from tests.servers import pg_schema
+
+FAST = ReplicaConfig(lease_ttl=timedelta(seconds=0.6), renew_interval=timedelta(seconds=0.2))
+
+
+@pytest.fixture
+def stores() -> Iterator[list[PostgresStore]]:
+    with pg_schema() as dsn:
+        out = [PostgresStore(dsn, holder=f"r{i}") for i in range(3)]
+        yield out
+        for s in out:
+            s.close()
+
+
+def keeper(store: PostgresStore, spread: bool, events: list | None = None) -> LeaseKeeper:
+    k = LeaseKeeper(store, store.holder, FAST, spread_sources=spread,
+                    on_change=None if events is None else lambda g, lost: events.append((sorted(g), sorted(lost))))
+    k.sources = ["news", "reddit", "weibo"]
+    return k
+
+
+def test_without_the_bus_the_leader_takes_every_source_and_a_survivor_takes_over(stores: list) -> None:
+    events: list = []
+    a, b = keeper(stores[0], False, events), keeper(stores[1], False)
+    a.step()
+    b.step()
+    assert a.held() == {"replica:r0", "engine", "source:news", "source:reddit", "source:weibo"}
+    assert b.held() == {"replica:r1"}
+    assert events == [(["engine", "replica:r0", "source:news", "source:reddit", "source:weibo"], [])]
+    h = b.health()
+    assert h["engine"] is False and h["holders"]["engine"] == "r0" and h["replicas"] == ["r0", "r1"]
+    assert ("replica_engine_leader", {}, 0.0) in b.gauges()
+    assert ("replica_source_lease", {"source": "news"}, 1.0) in a.gauges()
+    time.sleep(0.5)  # a stops renewing ("dies"); it stops acting before its lease can expire
+    assert not a.holds("engine")
+    time.sleep(0.2)
+    b.step()
+    assert {"engine", "source:news"} <= b.held() and b.takeovers >= 4
+
+
+def test_with_the_bus_sources_spread_over_live_replicas(stores: list) -> None:
+    a, b, c = (keeper(s, True) for s in stores)
+    a.step()
+    assert len([x for x in a.held() if x.startswith("source:")]) == 3  # alone: all of them
+    b.step()
+    c.step()
+    a.step()  # sees three live replicas: gives back what is above its share
+    b.step()
+    c.step()
+    owners = [k for k in (a, b, c) for x in k.held() if x.startswith("source:")]
+    assert len(owners) == 3 and len(set(owners)) == 3  # one poller per source, one source each
+
+
+def test_fenced_transactions_fail_once_the_lease_moved(stores: list) -> None:
+    a, b = stores[0], stores[1]
+    assert a.acquire_lease("engine", "r0", 0.2)
+    fenced = Fenced(a, "engine", "r0")
+    with fenced.transaction():
+        fenced.set_meta("x", "1")
+    time.sleep(0.3)
+    assert b.acquire_lease("engine", "r1", 30)
+    with pytest.raises(LeaseLost), fenced.transaction():
+        fenced.set_meta("x", "2")  # the stalled old leader's batch is refused, nothing written
+    assert a.get_meta("x") == "1"
+
+
+def test_lease_settings_are_checked() -> None:
+    with pytest.raises(ValueError, match=r"renew_interval .* must be at most half of lease_ttl"):
+        ReplicaConfig(lease_ttl=timedelta(seconds=10), renew_interval=timedelta(seconds=6))
