@@ -27,6 +27,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from monitor.bus import hooks as bus_hooks
 from monitor.clock import Clock
 from monitor.config import Loaded, load_config
 from monitor.errors import ConfigError, MonitorError, SourceError
@@ -64,6 +65,7 @@ class Service:
         self._retired: dict[str, Source] = {}  # push sources replaced by a reload: their routes stay bound
         self.restart_backoff = (1.0, 60.0)  # seconds: first restart, longest wait
         self.replicas: Any = None  # LeaseKeeper when replicas share a PostgreSQL store (monitor.replicas)
+        self.bus: Any = None  # BusSide when bus: is configured (monitor.bus): collectors append, leader consumes
 
     # -- start ----------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -78,6 +80,10 @@ class Service:
         if self.replicas is not None:
             self._lease_task = asyncio.create_task(
                 self.supervisor.run("leases", lambda task: replica_hooks.renew(self, task)), name="leases")
+        self.bus = bus_hooks.attach(self)
+        if self.bus is not None:
+            self._bus_task = asyncio.create_task(self.supervisor.run("bus-engine", self.bus.consume),
+                                                 name="bus-engine")
         rt.health.probes["store"] = rt.store_health
         self._dispatcher_task = asyncio.create_task(
             self.supervisor.run("dispatcher", lambda task: rt.dispatcher.run(self.stop_event)), name="dispatcher")
@@ -198,6 +204,10 @@ class Service:
 
     async def _process(self, source: Source, batch: Any) -> None:
         assert self.rt is not None
+        if self.bus is not None:  # scoring happens in `monitor worker`s; the engine leader consumes the result
+            await self.bus.collect(source.name, batch)
+            self.rt.health.success(source.name, len(batch.events), batch.skipped, self.clock.now(), done=batch.done)
+            return
         stats = await self.rt.pipeline.process(source.name, batch)
         self.rt.health.success(source.name, len(batch.events), batch.skipped, self.clock.now(), done=batch.done)
         if stats.events:
@@ -366,6 +376,9 @@ class Service:
                 log.exception("outbox drain failed")
         if self._dispatcher_task is not None:
             await self._dispatcher_task
+        if self.bus is not None:
+            await getattr(self, "_bus_task", asyncio.sleep(0))
+            await self.bus.bus.close()
         if self.replicas is not None:
             await getattr(self, "_lease_task", asyncio.sleep(0))
             with contextlib.suppress(Exception):

@@ -40,3 +40,27 @@ def pg_schema() -> Iterator[str]:
     finally:
         admin.execute(f"DROP SCHEMA {name} CASCADE")  # type: ignore[attr-defined]
         admin.close()  # type: ignore[attr-defined]
+
+
+REDIS_HELP = ("Redis is not reachable at {url} ({err}). Start it (`.ci/run` does: apt-get install redis-server; "
+              "redis-server --daemonize yes) or set MONITOR_TEST_REDIS to a URL.")
+
+
+@contextmanager
+def redis_prefix() -> Iterator[str]:
+    """A fresh key prefix on the test Redis; every key under it is deleted afterwards."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(REDIS_HELP.format(url=REDIS_URL, err=exc), pytrace=False)
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    try:
+        yield prefix
+    finally:
+        keys = list(client.scan_iter(f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from monitor.errors import ConfigError, MonitorError
 
-COMMANDS = ["run", "demo", "drill", "record", "check", "rules", "sentiment", "sources", "incidents", "store"]
+COMMANDS = ["run", "demo", "drill", "record", "check", "rules", "sentiment", "sources", "incidents", "store", "worker"]
 
 
 def build_parser() -> argparse.ArgumentParser:
