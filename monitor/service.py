@@ -66,6 +66,8 @@ class Service:
         self.restart_backoff = (1.0, 60.0)  # seconds: first restart, longest wait
         self.replicas: Any = None  # LeaseKeeper when replicas share a PostgreSQL store (monitor.replicas)
         self.bus: Any = None  # BusSide when bus: is configured (monitor.bus): collectors append, leader consumes
+        self._lease_task: asyncio.Task[None] | None = None
+        self._bus_task: asyncio.Task[None] | None = None
 
     # -- start ----------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -377,10 +379,12 @@ class Service:
         if self._dispatcher_task is not None:
             await self._dispatcher_task
         if self.bus is not None:
-            await getattr(self, "_bus_task", asyncio.sleep(0))
+            if self._bus_task is not None:
+                await self._bus_task
             await self.bus.bus.close()
         if self.replicas is not None:
-            await getattr(self, "_lease_task", asyncio.sleep(0))
+            if self._lease_task is not None:
+                await self._lease_task
             with contextlib.suppress(Exception):
                 self.replicas.release_all()  # successors start now instead of after lease_ttl
         if self.http_runner is not None:
