@@ -66,7 +66,10 @@ class BusSide:
                 continue
             if not self._was_leader:  # a new leader first takes what the last one read and never applied
                 self._was_leader = True
-                got = await self.bus.read(SCORED, ENGINE, "engine", pending=True)
+                got, after = [], "0"
+                while chunk := await self.bus.read(SCORED, ENGINE, "engine", pending=True, after=after):
+                    got += chunk
+                    after = chunk[-1][0]
             else:
                 got = await self.bus.read(SCORED, ENGINE, "engine", block_ms=200)
             now = time.monotonic()

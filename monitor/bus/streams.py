@@ -75,10 +75,11 @@ class RedisBus:
             raise self._error(f"cannot append to {self.key(stream)}", exc) from exc
 
     async def read(self, stream: str, group: str, consumer: str, *, block_ms: int = 1000,
-                   pending: bool = False) -> list[tuple[str, dict[str, Any]]]:
-        """New entries for ``consumer`` (or, with ``pending``, those it read and never acknowledged)."""
+                   pending: bool = False, after: str = "0") -> list[tuple[str, dict[str, Any]]]:
+        """New entries for ``consumer`` (or, with ``pending``, those after ``after`` it read and never
+        acknowledged)."""
         try:
-            got = await self.redis.xreadgroup(group, consumer, {self.key(stream): "0" if pending else ">"},
+            got = await self.redis.xreadgroup(group, consumer, {self.key(stream): after if pending else ">"},
                                               count=self.config.batch, block=None if pending else block_ms)
         except RedisError as exc:
             raise self._error(f"cannot read {self.key(stream)}", exc) from exc

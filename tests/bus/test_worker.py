@@ -76,3 +76,16 @@ async def test_an_unreachable_redis_is_a_clear_error() -> None:
                                         r"is Redis running and bus\.url right\?"):
         await b.append(RAW, [post(1, "x")])
     await b.close()
+
+
+async def test_a_new_leader_reads_back_every_pending_entry_in_chunks(bus: RedisBus) -> None:
+    bus.config.batch = 2
+    await bus.append(SCORED, [post(i, f"x{i}") for i in range(5)])
+    read = []
+    while chunk := await bus.read(SCORED, "engine", "engine", block_ms=50):
+        read += chunk  # the old leader read them all, then died before acknowledging
+    got, after = [], "0"
+    while chunk := await bus.read(SCORED, "engine", "engine", pending=True, after=after):
+        got += chunk
+        after = chunk[-1][0]
+    assert [i for i, _ in got] == [i for i, _ in read] and len(got) == 5
