@@ -28,7 +28,7 @@ def _config(tmp: Path, store: str, bus: str) -> Path:
         """)
 
 
-async def _run(cfg: Path, lines: int, workers: int = 0) -> list[tuple[Any, ...]]:
+async def _run(cfg: Path, lines: int, workers: int = 0, seen: dict | None = None) -> list[tuple[Any, ...]]:
     loaded = load_config(cfg)
     service = Service(loaded, SystemClock(), scorer=WordScorer())
     await service.start()
@@ -49,6 +49,9 @@ async def _run(cfg: Path, lines: int, workers: int = 0) -> list[tuple[Any, ...]]
                 break
             assert time.monotonic() < deadline, (cursor, lag)
             await asyncio.sleep(0.1)
+        if seen is not None:
+            seen["health"] = rt.health.components()
+            seen["metrics"] = rt.metrics.render()
         return [(n["brand"], n["level"], n["transition"]) for n in rt.store.notifications()]
     finally:
         stop.set()
@@ -65,5 +68,10 @@ async def test_two_workers_on_the_bus_give_the_in_process_notifications(tmp_path
     with pg_schema() as dsn, redis_prefix() as prefix:
         cfg = _config(tmp_path, f'{{backend: postgres, dsn: "{dsn}"}}',
                       f'bus: {{url: "{REDIS_URL}", prefix: {prefix}, reorder_delay: 0.3s}}')
-        got = await _run(cfg, lines, workers=2)
+        seen: dict = {}
+        got = await _run(cfg, lines, workers=2, seen=seen)
     assert got == expected
+    replica = seen["health"]["replica"]  # /healthz: which leases this replica holds
+    assert replica["status"] == "ok" and replica["engine"] is True
+    assert replica["leases"] == ["engine", f"replica:{replica['id']}", "source:feed"]
+    assert "replica_engine_leader 1" in seen["metrics"] and 'replica_source_lease{source="feed"} 1' in seen["metrics"]
