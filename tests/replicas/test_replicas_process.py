@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import redis
 
 from tests.alerts.notifiers.fakes import HookServer
 from tests.servers import REDIS_URL, pg_schema, redis_prefix
@@ -164,11 +165,16 @@ async def replicas_against_one_process(tmp_path: Path, bus: bool) -> None:
                 poller = q("SELECT holder FROM leases WHERE name='source:feed'")[0][0]
                 assert bus or poller == victim  # without the bus, sources go with the engine
                 procs[victim].send_signal(signal.SIGKILL)
+                killed_at, at_kill = time.monotonic(), cursor()
                 if poller != victim:
                     procs[poller].send_signal(signal.SIGKILL)
-                if bus:
-                    procs["w1"].send_signal(signal.SIGKILL)  # a worker dies too: its pending entries move
-                killed_at, at_kill = time.monotonic(), cursor()
+                held_by_w1 = 0
+                if bus:  # a worker dies too, preferably while it holds read but unacknowledged entries
+                    r = redis.Redis.from_url(REDIS_URL)
+                    deadline = time.monotonic() + 5
+                    while time.monotonic() < deadline and not held_by_w1:
+                        held_by_w1 = len(r.xpending_range(f"{prefix}:raw", "workers", "-", "+", 1000, "w1"))
+                    procs["w1"].send_signal(signal.SIGKILL)
                 assert at_kill < lines, "the replay finished before the kill; make the recording longer"
                 successor = await wait_for(lambda: (h := holder()) not in (None, victim) and h, 30, "a new leader")
                 failover = time.monotonic() - killed_at
@@ -178,6 +184,10 @@ async def replicas_against_one_process(tmp_path: Path, bus: bool) -> None:
                                "the survivors to finish")  # with the bus, scoring may trail the cursor
                 if not bus:
                     assert q("SELECT holder FROM leases WHERE name='source:feed'") == [(successor,)]
+                else:  # whatever w1 held was claimed by w2 (XAUTOCLAIM) and processed
+                    assert r.xpending_range(f"{prefix}:raw", "workers", "-", "+", 1000, "w1") == []
+                    assert r.xpending(f"{prefix}:raw", "workers")["pending"] == 0
+                    r.close()
             finally:
                 for p in procs.values():
                     if p.returncode is None:
@@ -191,4 +201,5 @@ async def replicas_against_one_process(tmp_path: Path, bus: bool) -> None:
     assert sorted(set(sent)) == sorted(r[0] for r in got)  # everything reached Slack
     assert len(sent) - len(set(sent)) <= 1  # at most the one in flight at the kill, twice
     assert [i for n, i in enumerate(sent) if i not in sent[:n]] == [r[0] for r in got]  # in order
-    print(f"bus={bus}: failover {failover:.2f}s; killed {victim} at line {at_kill}/{lines}; successor {successor}")
+    print(f"bus={bus}: worker w1 killed holding {held_by_w1} pending entries; failover {failover:.2f}s; "
+          f"killed {victim} at line {at_kill}/{lines}; successor {successor}")
