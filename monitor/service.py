@@ -71,6 +71,8 @@ class Service:
 
     # -- start ----------------------------------------------------------------------------------
     async def start(self) -> None:
+        if self.scorer is None and self.loaded.config.bus is not None:
+            self.scorer = bus_hooks.NoScorer()  # workers score; no model in the replica's memory
         self.rt = rt = await build_runtime(self.loaded, self.clock, scorer=self.scorer, color=self.color)
         self.scorer = rt.scorer
         self.replicas = replica_hooks.attach(self)

@@ -123,3 +123,14 @@ def attach(service: Any) -> BusSide | None:
     side = BusSide(service, RedisBus(cfg))
     service.rt.metrics.gauge_callback(lambda: [("bus_reorder_buffer", {}, float(len(side.buffer)))])
     return side
+
+
+class NoScorer:
+    """A replica on the bus scores nothing itself (workers do), so it loads no model."""
+
+    model_id = "none (scoring runs in monitor worker)"
+
+    def score(self, texts: list[str], langs: list[str | None] | None = None) -> list[Any]:
+        from monitor.errors import MonitorError
+
+        raise MonitorError("this replica runs with bus: configured; posts are scored by `monitor worker`")

@@ -201,5 +201,6 @@ async def replicas_against_one_process(tmp_path: Path, bus: bool) -> None:
     assert sorted(set(sent)) == sorted(r[0] for r in got)  # everything reached Slack
     assert len(sent) - len(set(sent)) <= 1  # at most the one in flight at the kill, twice
     assert [i for n, i in enumerate(sent) if i not in sent[:n]] == [r[0] for r in got]  # in order
-    print(f"bus={bus}: worker w1 killed holding {held_by_w1} pending entries; failover {failover:.2f}s; "
+    worker = f"worker w1 killed holding {held_by_w1} pending entries; " if bus else ""
+    print(f"bus={bus}: {worker}failover {failover:.2f}s; "
           f"killed {victim} at line {at_kill}/{lines}; successor {successor}")
