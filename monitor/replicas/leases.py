@@ -54,6 +54,7 @@ class LeaseKeeper:
         self._held: dict[str, float] = {}  # lease -> local time its last renewal was sent
         self.problem: str | None = None
         self.takeovers = 0
+        self._reported: set[str] = set()  # what the last step reported as held (losses by time-out show next step)
 
     @property
     def ttl(self) -> float:
@@ -81,7 +82,7 @@ class LeaseKeeper:
 
     def step(self) -> None:
         """Renew what is held, take what is free and ours to take, give back what is above our share."""
-        before = self.held()
+        before = self._reported
         try:
             self._take(f"replica:{self.id}")
             engine = self._take(ENGINE)
@@ -109,7 +110,7 @@ class LeaseKeeper:
         except MonitorError as exc:
             self.problem = f"leases could not be renewed: {exc}"
             log.warning("replica %s: %s", self.id, self.problem)
-        after = self.held()
+        after = self._reported = self.held()
         if after != before:
             gained, lost = after - before, before - after
             if gained - {f"replica:{self.id}"}:

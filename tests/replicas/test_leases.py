@@ -81,3 +81,81 @@ def test_fenced_transactions_fail_once_the_lease_moved(stores: list) -> None:
 def test_lease_settings_are_checked() -> None:
     with pytest.raises(ValueError, match=r"renew_interval .* must be at most half of lease_ttl"):
         ReplicaConfig(lease_ttl=timedelta(seconds=10), renew_interval=timedelta(seconds=6))
+
+
+class Flaky:
+    """A store whose lease calls fail while ``down`` (PostgreSQL unreachable)."""
+
+    def __init__(self, store: PostgresStore) -> None:
+        self.store = store
+        self.down = False
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        attr = getattr(self.store, name)
+        if not callable(attr):
+            return attr
+
+        def call(*a, **kw):  # type: ignore[no-untyped-def]
+            if self.down:
+                from monitor.errors import StoreError
+
+                raise StoreError("store postgres://db: a write failed: connection refused")
+            return attr(*a, **kw)
+        return call
+
+
+def test_health_gauges_and_a_failing_store(stores: list, caplog: pytest.LogCaptureFixture) -> None:
+    now = [100.0]
+    flaky = Flaky(stores[0])
+    k = LeaseKeeper(flaky, "r0", FAST, spread_sources=False, monotonic=lambda: now[0])
+    k.sources = ["news"]
+    caplog.set_level("WARNING", logger="monitor.replicas.leases")
+    k.step()
+    assert caplog.messages == ["replica r0 took lease(s) engine, replica:r0, source:news"]
+    assert k.health() == {"status": "ok", "problem": None, "id": "r0", "engine": True,
+                          "leases": ["engine", "replica:r0", "source:news"],
+                          "holders": {"engine": "r0", "source:news": "r0"}, "replicas": ["r0"]}
+    assert k.gauges() == [("replica_info", {"replica": "r0"}, 1.0), ("replica_engine_leader", {}, 1.0),
+                          ("replica_leases_held", {}, 2.0), ("replica_lease_takeovers", {}, 3.0),
+                          ("replica_source_lease", {"source": "news"}, 1.0)]
+    now[0] += 0.39  # lease_ttl 0.6 - renew 0.2: the last moment it still counts as held
+    assert k.holds("engine")
+    now[0] += 0.01
+    assert not k.holds("engine")  # cut off: stop acting before the lease can expire in the database
+    caplog.clear()
+    flaky.down = True
+    k.step()
+    problem = "leases could not be renewed: store postgres://db: a write failed: connection refused"
+    assert caplog.messages == [f"replica r0: {problem}",
+                               "replica r0 lost lease(s) engine, replica:r0, source:news"]
+    h = k.health()
+    assert (h["status"], h["problem"], h["engine"], h["leases"]) == ("unhealthy", problem, False, [])
+    assert "holders" not in h  # the store could not say
+    flaky.down = False
+    k.step()
+    assert k.problem is None and k.held() == {"engine", "replica:r0", "source:news"}
+
+
+def test_a_removed_source_is_given_back_and_release_all_hands_over_at_once(stores: list) -> None:
+    a, b = keeper(stores[0], True), keeper(stores[1], True)
+    a.step()
+    a.sources = ["news"]  # a reload removed reddit and weibo
+    a.step()
+    assert a.held() == {"replica:r0", "engine", "source:news"}
+    b.sources = ["news", "reddit", "weibo"]
+    b.step()
+    assert {"source:reddit", "source:weibo"} <= b.held() and "source:news" not in b.held()
+    a.release_all()
+    assert a.held() == set()
+    b.step()
+    assert {"engine", "source:news"} <= b.held()  # at once, not after lease_ttl
+
+
+def test_release_all_survives_a_failing_store(stores: list, caplog: pytest.LogCaptureFixture) -> None:
+    flaky = Flaky(stores[0])
+    k = LeaseKeeper(flaky, "r0", FAST, spread_sources=False)
+    k.step()
+    flaky.down = True
+    caplog.set_level("WARNING", logger="monitor.replicas.leases")
+    k.release_all()
+    assert "replica r0: could not release engine; it expires in 1s" in caplog.messages
