@@ -138,17 +138,37 @@ def test_health_gauges_and_a_failing_store(stores: list, caplog: pytest.LogCaptu
 
 def test_a_removed_source_is_given_back_and_release_all_hands_over_at_once(stores: list) -> None:
     a, b = keeper(stores[0], True), keeper(stores[1], True)
-    a.step()
-    a.sources = ["news"]  # a reload removed reddit and weibo
-    a.step()
+    a.step()  # alone: all three
+    b.step()  # its share (2 of 3) is taken: nothing free
+    assert b.held() == {"replica:r1"}
+    a.sources = b.sources = ["news", "tiktok"]  # a reload removed reddit and weibo, added tiktok
+    a.step()  # share 1 of 2: keeps news, leaves tiktok, gives back the removed ones
     assert a.held() == {"replica:r0", "engine", "source:news"}
-    b.sources = ["news", "reddit", "weibo"]
+    assert set(stores[2].leases("source:")) == {"source:news"}
     b.step()
-    assert {"source:reddit", "source:weibo"} <= b.held() and "source:news" not in b.held()
+    assert b.held() == {"replica:r1", "source:tiktok"}
+    assert ("replica_source_lease", {"source": "news"}, 0.0) in b.gauges()
     a.release_all()
     assert a.held() == set()
     b.step()
     assert {"engine", "source:news"} <= b.held()  # at once, not after lease_ttl
+
+
+def test_without_the_bus_sources_leave_with_the_engine(stores: list) -> None:
+    a, b = keeper(stores[0], False), keeper(stores[1], False)
+    assert a.problem is None and a.takeovers == 0
+    a.step()
+    stores[0].release_lease("engine", "r0")  # the engine moves (say a stalled past its lease)
+    assert stores[1].acquire_lease("engine", "r1", 30)
+    a.step()
+    assert a.held() == {"replica:r0"}  # a standby polls nothing
+    assert set(stores[2].leases("source:")) == set()
+    b.step()
+    assert b.held() == {"replica:r1", "engine", "source:news", "source:reddit", "source:weibo"}
+    assert a.takeovers == 5  # its heartbeat, the engine, three sources
+    b.release_all()
+    a.step()
+    assert a.takeovers == 9  # counted across steps: the engine and three sources again
 
 
 def test_release_all_survives_a_failing_store(stores: list, caplog: pytest.LogCaptureFixture) -> None:
