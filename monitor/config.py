@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,8 @@ from monitor.alerts.levels import EngineConfig
 from monitor.alerts.notifiers.base import NOTIFIERS, NotifierConfig
 from monitor.alerts.playbooks import PlaybookSet, load_playbooks
 from monitor.bus.settings import BusConfig
+from monitor.defaults import bundled, resolve
+from monitor.defaults.environment import environment_overrides
 from monitor.durations import Duration, parse_duration
 from monitor.errors import ConfigError, Problem
 from monitor.models import LEVELS, TRANSITIONS
@@ -31,12 +34,13 @@ from monitor.plugins import PluginConfig, Registry
 from monitor.replicas.settings import ReplicaConfig
 from monitor.safejson import JsonLimits
 from monitor.sources.base import SOURCES, SourceConfig
+from monitor.timezones import ZoneName
 from monitor.yamlio import Located, expand_env, load_yaml, parse_yaml, pydantic_problems
 
 ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_KEYWORDS = ROOT / "keywords.yaml"
-BUNDLED_PLAYBOOKS = ROOT / "playbooks"
-BUNDLED_FEED = ROOT / "examples" / "acme-48h.jsonl"
+BUNDLED_KEYWORDS = bundled("keywords.yaml")
+BUNDLED_PLAYBOOKS = bundled("playbooks")
+BUNDLED_FEED = bundled("examples/acme-48h.jsonl")
 
 
 def _whole_number(value: Any) -> Any:
@@ -54,7 +58,8 @@ class _Strict(BaseModel):
 
 
 class StoreConfig(_Strict):
-    path: Path = Field(default=Path("monitor.db"), description="SQLite file (relative to the config file)")
+    path: Path = Field(default=Path("monitor.db"), description="SQLite file (relative to "
+                      "$MONITOR_DATA_DIR when set, else to the config file)")
     retention: Duration = Field(default=timedelta(days=30), description="forget seen ids and posts older than this")
     backend: Literal["sqlite", "postgres"] = Field(default="sqlite", description="sqlite: one process on one "
                                                    "file; postgres: replicas on one database (issue 14)")
@@ -68,7 +73,7 @@ class StoreConfig(_Strict):
 
 
 class ServerConfig(_Strict):
-    enabled: bool = True
+    enabled: bool = Field(default=True, description="false: no HTTP server (no /healthz, API or push sources)")
     host: str = Field(default="127.0.0.1", description="bind address of /healthz, /metrics and the API")
     port: Port = Field(default=8080, ge=0, le=65535, description="0 picks a free port")
     api_token: str | None = Field(default=None, description="bearer token required by the incident/relabel API; "
@@ -123,8 +128,10 @@ class Config(_Strict):
     """The root of monitor.yaml."""
 
     store: StoreConfig = Field(default_factory=StoreConfig)
-    keywords: Path = Field(default=Path("keywords.yaml"), description="keyword rules (relative to the config file)")
-    playbooks: Path = Field(default=Path("playbooks"), description="playbook directory (relative to the config file)")
+    keywords: Path = Field(default=Path("keywords.yaml"), description="keyword rules (relative to the config file; "
+                           "keywords.yaml falls back to the bundled example rules)")
+    playbooks: Path = Field(default=Path("playbooks"), description="playbook directory (relative to the config file; "
+                            "playbooks falls back to the bundled playbooks)")
     sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
     engine: EngineConfig = Field(default_factory=EngineConfig)
     dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
@@ -135,6 +142,10 @@ class Config(_Strict):
     notifiers: list[NotifierConfig] = Field(default_factory=list)
     replica: ReplicaConfig = Field(default_factory=ReplicaConfig)
     bus: BusConfig | None = Field(default=None, description="Redis Streams event bus; absent: in-process")
+    timezone: ZoneName = Field(default="UTC", description="time zone alerts show times in (UTC is shown beside "
+                               "it), e.g. Asia/Shanghai; detection always runs on UTC event time")
+    brand_timezones: dict[str, ZoneName] = Field(default_factory=dict, description="a brand's own display zone, "
+                                                 "by brand id, e.g. {acme-cn: Asia/Shanghai}")
 
 
 @dataclass
@@ -256,8 +267,9 @@ def _relative(base: Path, p: Path) -> Path:
 
 
 def _path_field(data: dict[str, Any], key: str, default: str, base_dir: Path) -> Path | None:
+    """Relative to the config file, else the bundled default (keywords.yaml, playbooks)."""
     value = data.get(key, default)
-    return _relative(base_dir, Path(value)) if isinstance(value, str) and value else None
+    return resolve(value, base_dir, key) if isinstance(value, str) and value else None
 
 
 def _line_of(problem: Problem) -> tuple[str, int]:
@@ -282,6 +294,7 @@ def validate(data: Any, doc: Located, base_dir: Path, env: dict[str, str] | None
         raise ConfigError([Problem(doc.file, "", "the configuration must be a YAML mapping")])
     env_problems: list[Problem] = []
     data = expand_env(data, env, doc, env_problems)
+    data = environment_overrides(data, os.environ if env is None else env, doc, env_problems)
     sources = _plugins(data.get("sources"), SOURCES, "sources", doc, problems)
     notifiers = _plugins(data.get("notifiers"), NOTIFIERS, "notifiers", doc, problems)
     rest = {k: v for k, v in data.items() if k not in ("sources", "notifiers")}
@@ -320,10 +333,15 @@ def validate(data: Any, doc: Located, base_dir: Path, env: dict[str, str] | None
     for src in sources:
         path = getattr(src, "path", None)
         if isinstance(path, Path):
-            src.path = _relative(base_dir, path)  # type: ignore[attr-defined]
+            src.path = resolve(path, base_dir, f"source {src.display_name()}")  # type: ignore[attr-defined]
             if not src.path.is_file():  # type: ignore[attr-defined]
                 problems.append(Problem(doc.file, f"source {src.display_name()}",
                                         f"recording {src.path} not found"))  # type: ignore[attr-defined]
+    if rules is not None and isinstance(rest.get("brand_timezones"), dict):
+        unknown = [b for b in rest["brand_timezones"] if b not in rules.brands]
+        if unknown:
+            problems.append(Problem(doc.file, doc.place(("brand_timezones",)), f"unknown brand(s) {', '.join(unknown)}"
+                                    f" (brands in {keywords}: {', '.join(rules.brands)})"))
     if rules is not None:
         for n in notifiers:
             unknown = [b for b in (getattr(n, "brands", None) or []) if b not in rules.brands]
@@ -335,7 +353,8 @@ def validate(data: Any, doc: Located, base_dir: Path, env: dict[str, str] | None
         raise ConfigError(sorted(problems, key=_line_of))
     assert config is not None and playbooks is not None and keywords is not None and playbook_dir is not None
     config = config.model_copy(update={"sources": sources, "notifiers": notifiers})
-    config.store.path = _relative(base_dir, config.store.path)
+    data_dir = (os.environ if env is None else env).get("MONITOR_DATA_DIR")
+    config.store.path = _relative(Path(data_dir) if data_dir else base_dir, config.store.path)
     config.keywords, config.playbooks = keywords, playbook_dir
     return Loaded(config=config, rules=rules, playbooks=playbooks, file=doc.file)
 

@@ -3,7 +3,9 @@
 A 48-hour recording runs in seconds at ``--speed max``, or paced (``--speed 3600`` = an
 hour a second) for a live exercise. Notifiers are dry (terminal) unless ``notify`` is
 set. State lives in a SQLite file beside the report, so a drill that is killed and run
-again continues where it stopped, neither losing nor repeating a notification.
+again continues where it stopped without losing a notification; a send cut off by the
+kill goes out again (same e-mail Message-ID and webhook delivery key, so receivers drop
+the copy; a Slack incoming webhook may show it twice, at most one message per crash).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -59,7 +62,7 @@ def first_timestamp(feed: Path) -> datetime:
     for _, item in read_feed(feed):
         if not isinstance(item, BadLine):
             return item.ts
-    raise MonitorError(f"{feed}: no valid event in the recording (see DESIGN.md for the event format)")
+    raise MonitorError(f"{feed}: no valid event in the recording (one JSON object per line: type, ts, source, ...)")
 
 
 @dataclass
@@ -77,8 +80,11 @@ class DrillRun:
 
 async def run_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed: float | None = None,
                     notify: bool = False, fresh: bool = False, state: Path | None = None,
-                    scorer: Scorer | None = None, color: bool | None = None) -> dict[str, Any]:
-    """Replay ``feed``; write report.json and report.html into ``report_dir``; return the report."""
+                    scorer: Scorer | None = None, color: bool | None = None,
+                    progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Replay ``feed``; write report.json and report.html into ``report_dir``; return the report.
+
+    ``progress`` is told the line reached after each batch (the CLI's progress display)."""
     feed = Path(feed)
     if not feed.is_file():
         raise MonitorError(f"{feed}: recording not found")
@@ -125,6 +131,8 @@ async def run_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed: floa
                 run.first_ts = run.first_ts or e.ts
                 run.last_ts = e.ts if run.last_ts is None or e.ts > run.last_ts else run.last_ts
             run.totals.add(await rt.pipeline.process(name, batch))
+            if progress is not None and isinstance(batch.cursor, int):
+                progress(batch.cursor)
         # after the recording ends, time runs on until every open incident can have resolved
         cfg = loaded.config.engine
         if rt.engine.now is not None:
@@ -137,9 +145,28 @@ async def run_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed: floa
         await dispatcher
         run.wall_seconds = time.perf_counter() - started
         report = build_report(rt.store, rt.loaded, feed=feed, run=_run_json(run), now=SystemClock().now())
+        report["deliveries"] = delivery_summary(rt.store)
         await rt.close()
     write_report(report, report_dir)
     return report
+
+
+def delivery_summary(store: Store) -> dict[str, Any]:
+    """Where every delivery stands: sent, still pending (a retry waits, or a send was cut off), failed.
+
+    ``undelivered`` (pending + failed) > 0 after a ``--notify`` drill means some of the team's
+    channels did not get everything; ``monitor drill`` then exits with status 3. Pending ones
+    go out when the same drill is run again (or by the daemon, for a live store).
+    """
+    per: dict[str, dict[str, int]] = {}
+    totals = {"sent": 0, "pending": 0, "failed": 0}
+    for (notifier, status), n in sorted(store.delivery_counts().items()):
+        key = "pending" if status == "sending" else status
+        if key not in totals:
+            continue
+        per.setdefault(notifier, {"sent": 0, "pending": 0, "failed": 0})[key] += n
+        totals[key] += n
+    return {**totals, "undelivered": totals["pending"] + totals["failed"], "per_notifier": per}
 
 
 def _run_json(run: DrillRun) -> dict[str, Any]:

@@ -235,7 +235,7 @@ def _alert(h: SourceHealth, now: datetime, transition: str, trigger: str, reason
     detail = {"source": h.name, "kind": h.kind, "silent_for_minutes": int(silent_for.total_seconds() // 60),
               "down_for": (now - since).total_seconds() if transition == "recovered" else None,
               "last_event": format_ts(h.last_event_at) if h.last_event_at else None, "last_error": h.last_error,
-              "consecutive_failures": h.consecutive_failures}
+              "consecutive_failures": h.consecutive_failures, "failure_threshold": h.failure_threshold}
     evidence = Evidence(trigger=trigger, rule=reason, observed=detail["silent_for_minutes"],
                         threshold=int(h.silence_limit.total_seconds() // 60), window_minutes=0, detail=detail)
     seq = 1 if transition == "blind_spot" else 2

@@ -28,8 +28,12 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from monitor.errors import IncidentError, StoreError
+from monitor.interact import open_paths as signed_path
+from monitor.interact import routes as interact_routes
+from monitor.interact.api import PERSON, person_for, role_allows
 from monitor.models import format_ts
 from monitor.safejson import JsonLimitError, loads
+from monitor.store_actions import ActionStore
 
 if TYPE_CHECKING:
     from monitor.config import ServerConfig
@@ -134,7 +138,8 @@ def incident_json(inc: Any, handle: str | None = None) -> dict[str, Any]:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def guard_middleware(server: Callable[[], ServerConfig], open_paths: Callable[[], set[str]]) -> Any:
+def guard_middleware(server: Callable[[], ServerConfig], open_paths: Callable[[], set[str]],
+                     people: Callable[[str], tuple[str, str] | None] | None = None) -> Any:
     """Host, Origin, token and content-type checks for the daemon's own routes.
 
     Push sources (``open_paths``) authenticate every request themselves and are called
@@ -143,7 +148,7 @@ def guard_middleware(server: Callable[[], ServerConfig], open_paths: Callable[[]
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path in open_paths():
+        if request.path in open_paths() or signed_path(request.path):  # they verify their own signatures
             return await handler(request)
         cfg = server()
         host = request.headers.get("Host", "")
@@ -159,10 +164,16 @@ def guard_middleware(server: Callable[[], ServerConfig], open_paths: Callable[[]
         if request.headers.get("Sec-Fetch-Site", "").lower() == "cross-site" and origin is None:
             raise _error(403, "cross-site request refused")
         token = cfg.api_token
-        if not token:
+        person = None if _authorized(request, token) else (people or (lambda _h: None))(
+            request.headers.get("Authorization", ""))
+        if person is not None:  # a person's own token: its role decides (monitor.interact.api)
+            if not role_allows(person[1], request.method, request.path):
+                raise _error(403, f"{person[0]} is a {person[1]}; this needs a higher role")
+            request[PERSON] = person[0]
+        elif not token:
             raise _error(403, "the API is read-only: no server.api_token is configured; set one "
                               "(api_token: ${MONITOR_API_TOKEN}) to acknowledge, resolve, relabel or reload over HTTP")
-        if not _authorized(request, token):
+        elif not _authorized(request, token):
             raise _error(401, "missing or wrong bearer token (server.api_token)")
         ctype = request.content_type.lower() if "Content-Type" in request.headers else "none"
         if not (ctype == "application/json" or ctype.endswith("+json")):
@@ -214,7 +225,11 @@ def build_app(service: Service) -> web.Application:
     def open_paths() -> set[str]:
         return {getattr(s.config, "path", "") for s in service.rt.sources.values()} if service.rt else set()
 
-    app = web.Application(client_max_size=2 * 1024 * 1024, middlewares=[guard_middleware(server, open_paths)])
+    def people(header: str) -> tuple[str, str] | None:
+        return person_for(service.rt.store if service.rt else None, header)
+
+    app = web.Application(client_max_size=2 * 1024 * 1024,
+                          middlewares=[guard_middleware(server, open_paths, people)])
 
     def rt() -> Any:
         if service.rt is None:
@@ -270,12 +285,14 @@ def build_app(service: Service) -> web.Application:
 
     async def act(request: web.Request) -> web.Response:
         r, data = rt(), await read_json_body(request, server())
-        by = _by(data)
+        by = request.get(PERSON) or _by(data)
         action = request.match_info["action"]
         try:
             with r.engine.batch():
                 fn = r.engine.acknowledge if action == "ack" else r.engine.resolve
                 inc = fn(find(request.match_info["id"]), by, service.clock.now())
+                ActionStore(r.store).audit(at=service.clock.now(), actor=by, channel="api", action=action,
+                                           incident_id=inc.id)
         except IncidentError as exc:
             return _json({"error": str(exc)}, 404 if "no incident" in str(exc) else 409)
         return _json(incident_json(inc, handle(inc.id)))
@@ -290,14 +307,20 @@ def build_app(service: Service) -> web.Application:
             return _json({"error": "note must be a string"}, 400)
         try:
             with r.engine.batch():
-                scopes = r.engine.relabel(request.match_info["key"], label, _by(data), service.clock.now(), note)
+                by = request.get(PERSON) or _by(data)
+                scopes = r.engine.relabel(request.match_info["key"], label, by, service.clock.now(), note)
+                ActionStore(r.store).audit(at=service.clock.now(), actor=by, channel="api", action="relabel",
+                                           key=request.match_info["key"], label=label)
         except IncidentError as exc:
             return _json({"error": str(exc)}, 404)
         return _json({"key": request.match_info["key"], "label": label, "reevaluated": scopes})
 
     async def reload(request: web.Request) -> web.Response:
-        await read_json_body(request, server())
+        data = await read_json_body(request, server())
         ok = service.reload()
+        if service.rt is not None:
+            ActionStore(service.rt.store).audit(at=service.clock.now(), actor=request.get(PERSON) or _by(data),
+                                                channel="api", action="reload", ok=ok)
         return _json({"reloaded": ok}, 200 if ok else 409)
 
     app.router.add_get("/healthz", healthz)
@@ -307,6 +330,7 @@ def build_app(service: Service) -> web.Application:
     app.router.add_post("/incidents/{id}/{action:ack|resolve}", act)
     app.router.add_post("/posts/{key:.+}/relabel", relabel)
     app.router.add_post("/-/reload", reload)
+    app.router.add_routes(interact_routes(service))
     if service.rt is not None:
         for source in service.rt.sources.values():
             app.router.add_routes(source.routes())

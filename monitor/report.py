@@ -14,6 +14,7 @@ from monitor.alerts.records import public_record
 from monitor.config import Loaded
 from monitor.models import Incident, format_ts
 from monitor.store import Store
+from monitor.store_actions import ActionStore
 
 REPORT_VERSION = 1
 
@@ -34,6 +35,7 @@ def build_report(store: Store, loaded: Loaded, *, feed: Path, run: dict[str, Any
     for n in notifications:
         n["deliveries"] = store.deliveries_for(n["id"])
     incidents = sorted(store.list_incidents(limit=10_000), key=lambda i: i.opened_at)
+    false_alarms = {m["incident_id"] for m in ActionStore(store).marks() if m["mark"] == "false_alarm"}
     return {
         "version": REPORT_VERSION,
         "generated_at": format_ts(now),
@@ -47,9 +49,12 @@ def build_report(store: Store, loaded: Loaded, *, feed: Path, run: dict[str, Any
             "notifications": len(notifications),
             "by_transition": dict(Counter(n["transition"] for n in notifications)),
             "by_level": dict(Counter(n["level"] for n in notifications)),
+            "false_alarms": len(false_alarms & {i.id for i in incidents}),
             "peak_level": max((i.level for i in incidents), key=("blue", "yellow", "red").index, default=None),
         },
-        "incidents": [_incident_json(i) for i in incidents],
+        "incidents": [{**_incident_json(i), "suppressed": sum(1 for n in notifications if n.get("suppressed")
+                                                              and n["incident_id"] == i.id),
+                       "false_alarm": i.id in false_alarms} for i in incidents],
         "notifications": notifications,
     }
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 
-from monitor.alerts.dispatch import Dispatcher, Outbox
+from monitor.alerts.dispatch import Dispatcher, Outbox, instance_id
 from monitor.alerts.engine import Engine
 from monitor.alerts.notifiers.base import NOTIFIERS, Notifier, NotifierConfig, NotifierContext
 from monitor.clock import Clock, SystemClock
@@ -25,6 +25,7 @@ from monitor.metrics import Metrics
 from monitor.pipeline import Pipeline, Scorer
 from monitor.sources.base import SOURCES, Source, SourceConfig, SourceContext
 from monitor.store import Store, open_store
+from monitor.timezones import configure as configure_zones
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class Runtime:
     def reconfigure(self, loaded: Loaded) -> None:
         """Swap in a newly validated config's rules, playbooks and thresholds (reload)."""
         self.loaded = loaded
+        configure_zones(loaded.config.timezone, loaded.config.brand_timezones)
         self.pipeline.rules = loaded.rules
         self.engine.config = loaded.config.engine
         self.engine.playbooks = loaded.playbooks
@@ -129,12 +131,13 @@ async def build_runtime(loaded: Loaded, clock: Clock, *, notifier_configs: list[
                         color: bool | None = None, http: bool = True) -> Runtime:
     """Assemble the parts. ``notifier_configs`` overrides the config's (drills are dry by default)."""
     cfg = loaded.config
+    configure_zones(cfg.timezone, cfg.brand_timezones)  # how alerts show times; logic stays UTC
     store = open_store(cfg.store, **_replica_store_options(cfg))
     metrics = Metrics()
     session = None
     if http:
         session = aiohttp.ClientSession(headers={"User-Agent": cfg.runtime.user_agent})
-    nctx = NotifierContext(clock=clock, session=session, color=color)
+    nctx = NotifierContext(clock=clock, session=session, color=color, store=store, instance=instance_id(store))
     notifiers = build_notifiers(cfg.notifiers if notifier_configs is None else notifier_configs, nctx)
     outbox = Outbox(store, notifiers)
     engine = Engine(cfg.engine, loaded.playbooks, store, outbox.enqueue,

@@ -68,8 +68,12 @@ class Service:
         self.bus: Any = None  # BusSide when bus: is configured (monitor.bus): collectors append, leader consumes
         self._lease_task: asyncio.Task[None] | None = None
         self._bus_task: asyncio.Task[None] | None = None
+        self.socket_mode: Any = None  # Slack Socket Mode connections (monitor.interact.slack)
 
     # -- start ----------------------------------------------------------------------------------
+    async def _start_socket_mode(self) -> None:
+        await _start_socket_mode_for(self)
+
     async def start(self) -> None:
         if self.scorer is None and self.loaded.config.bus is not None:
             self.scorer = bus_hooks.NoScorer()  # workers score; no model in the replica's memory
@@ -107,6 +111,7 @@ class Service:
         rt.metrics.gauge_callback(self._gauges)
         if cfg.server.enabled:
             self.http_runner, self.port = await start_http(self, cfg.server.host, cfg.server.port)
+        await self._start_socket_mode()
         log.info("brand monitor started: %d source(s), %d notifier(s)%s", len(rt.sources), len(rt.notifiers),
                  f", http on {cfg.server.host}:{self.port}" if self.port else "")
 
@@ -301,6 +306,9 @@ class Service:
     async def _prune(self) -> None:
         if self.rt is not None and replica_hooks.leader(self):
             n = self.rt.store.prune(self.clock.now() - self.loaded.config.store.retention)
+            from monitor.store_actions import ActionStore
+
+            n += ActionStore(self.rt.store).prune_nonces(self.clock.now() - self.loaded.config.store.retention)
             if n:
                 log.info("pruned %d rows older than the retention period", n)
 
@@ -391,6 +399,8 @@ class Service:
                 self.replicas.release_all()  # successors start now instead of after lease_ttl
         if self.http_runner is not None:
             await self.http_runner.cleanup()
+        if self.socket_mode is not None:
+            await self.socket_mode.close()
         for source in self._retired.values():
             with contextlib.suppress(Exception):
                 await source.close()
@@ -403,4 +413,18 @@ class Service:
 def _notifier_ctx(rt: Runtime, color: bool | None) -> Any:
     from monitor.alerts.notifiers.base import NotifierContext
 
-    return NotifierContext(clock=rt.clock, session=rt.session, color=color)
+    return NotifierContext(clock=rt.clock, session=rt.session, color=color, store=rt.store)
+
+
+async def _start_socket_mode_for(service: Service) -> None:
+    """Slack apps with ``socket_mode: true`` get their websocket; a failure is logged, not fatal."""
+    from monitor.interact.slack import SocketMode
+
+    rt = service.rt
+    if rt is None or not any(getattr(n.config, "socket_mode", False) for n in rt.notifiers):
+        return
+    service.socket_mode = SocketMode(service)
+    try:
+        await service.socket_mode.start()
+    except Exception:  # Slack unreachable at start: buttons over Socket Mode wait for a restart
+        log.exception("slack socket mode did not connect")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import secrets
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -51,15 +52,41 @@ class Outbox:
 
     def enqueue(self, alert: Alert) -> bool:
         names = [n.name for n in self.notifiers if n.wants(alert)]
-        added = self.store.add_notification(alert_to_record(alert), alert.ts, names)
+        record = alert_to_record(alert)
+        if names:  # a silenced notification is recorded as suppressed, never lost
+            from monitor.store_actions import suppress
+
+            names = suppress(self.store, alert, record, names)
+        added = self.store.add_notification(record, alert.ts, names)
         if added:
             self.queued += 1
             self.wake.set()
         return added
 
 
+def instance_id(store: Store) -> str:
+    """A random id of this store (one install, or one drill run): with a notification id it makes
+    delivery ids (e-mail Message-IDs, webhook delivery headers) stable across retries and
+    restarts, yet unique across installs and drills that reuse the same incident ids.
+    """
+    value = store.get_meta("instance_id")
+    if value is None:
+        value = secrets.token_hex(6)
+        store.set_meta("instance_id", value)
+    return value
+
+
 class Dispatcher:
-    """Delivers the outbox: in order per notifier, retrying with backoff, never dropping silently."""
+    """Delivers the outbox: in order per notifier, retrying with backoff, never dropping silently.
+
+    Each send is recorded ('sending', the attempt counted) before it starts, so a notification
+    that crashes or hangs the process uses up its attempts across restarts like any other
+    failure, and is then marked failed instead of blocking its channel for good.
+    """
+
+    IDLE_WAIT = 5.0  # seconds the loop sleeps with nothing due (a new alert wakes it sooner)
+    MIN_WAIT = 0.05  # the shortest sleep between rounds, so a due-now row cannot spin the loop
+    MAX_HINT = timedelta(days=1)  # the longest Retry-After a channel may impose
 
     def __init__(self, store: Store, notifiers: Sequence[Notifier], clock: Clock, config: DispatchConfig | None = None,
                  wake: asyncio.Event | None = None, rng: random.Random | None = None) -> None:
@@ -71,6 +98,7 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self.sent = 0
         self.failed = 0
+        self._reconciled = False
         self._lock = asyncio.Lock()  # run() and drain() may overlap: one delivery round at a time
 
     def _delay(self, attempts: int) -> timedelta:
@@ -78,42 +106,60 @@ class Dispatcher:
         base = min(cfg.retry_base * (2 ** max(0, attempts - 1)), cfg.retry_max)
         return base * (1 + self.rng.uniform(-cfg.jitter, cfg.jitter))
 
+    def _give_up(self, notification_id: str, notifier_name: str, why: str, attempts: int) -> None:
+        self.store.mark_failed(notification_id, notifier_name, why, None)
+        self.failed += 1
+        log.error("delivery of %s to %s failed permanently after %d attempt(s): %s", notification_id,
+                  notifier_name, attempts, why, extra={"notifier": notifier_name, "notification": notification_id})
+
+    def _retry(self, notification_id: str, notifier_name: str, why: str, attempts: int,
+               hint: float | None = None) -> None:
+        """Schedule the next attempt, or give up once ``max_attempts`` are used."""
+        if attempts >= self.config.max_attempts:
+            self._give_up(notification_id, notifier_name, why, attempts)
+            return
+        delay = self._delay(attempts)
+        if hint is not None and hint > 0:  # the channel said when (429/503 Retry-After); NaN fails the test
+            delay = max(delay, timedelta(seconds=min(float(hint), self.MAX_HINT.total_seconds())))
+        retry_at = self.clock.now() + delay
+        self.store.mark_failed(notification_id, notifier_name, why, retry_at)
+        log.warning("delivery of %s to %s failed (attempt %d), retrying at %s: %s", notification_id,
+                    notifier_name, attempts, retry_at.isoformat(timespec="seconds"), why,
+                    extra={"notifier": notifier_name, "notification": notification_id})
+
     async def _deliver(self, notification_id: str, notifier_name: str, attempts: int) -> None:
         record = self.store.notification(notification_id)
         notifier = self.by_name.get(notifier_name)
         if record is None or notifier is None:
             why = "notifier is no longer configured" if notifier is None else "notification record missing"
-            self.store.mark_failed(notification_id, notifier_name, why, None)
-            self.failed += 1
-            log.error("delivery of %s to %s abandoned: %s", notification_id, notifier_name, why)
+            self._give_up(notification_id, notifier_name, why, attempts)
             return
         try:
             alert = alert_from_record(record)
-            await asyncio.wait_for(notifier.send(alert), timeout=notifier.config.timeout.total_seconds())
-        except (NotifyError, TimeoutError, MonitorError) as exc:
-            retryable = getattr(exc, "retryable", True)
+        except Exception as exc:  # a record this version cannot read: retrying cannot help
+            self._give_up(notification_id, notifier_name, f"unreadable record: {type(exc).__name__}: {exc}", attempts)
+            return
+        if not self.store.begin_delivery(notification_id, notifier_name):
+            return  # settled meanwhile
+        attempts += 1
+        timeout = notifier.config.timeout.total_seconds()
+        try:
+            # the notifier's own timeout normally fires first; this bounds a notifier that ignores it
+            await asyncio.wait_for(notifier.send(alert), timeout=timeout + min(timeout, 1.0))
+        except TimeoutError:
+            self._retry(notification_id, notifier_name, f"{notifier_name}: no answer within {timeout:g}s", attempts)
+        except NotifyError as exc:
             message = str(exc) or type(exc).__name__
-            attempts += 1
-            if retryable and attempts < self.config.max_attempts:
-                delay = self._delay(attempts)
-                hinted = getattr(exc, "retry_after", None)  # the channel said when (429 Retry-After)
-                if hinted:
-                    delay = max(delay, timedelta(seconds=float(hinted)))
-                retry_at = self.clock.now() + delay
-                self.store.mark_failed(notification_id, notifier_name, message, retry_at)
-                log.warning("delivery of %s to %s failed (attempt %d), retrying at %s: %s", notification_id,
-                            notifier_name, attempts, retry_at.isoformat(timespec="seconds"), message,
-                            extra={"notifier": notifier_name, "notification": notification_id})
+            if exc.retryable:
+                self._retry(notification_id, notifier_name, message, attempts, exc.retry_after)
             else:
-                self.store.mark_failed(notification_id, notifier_name, message, None)
-                self.failed += 1
-                log.error("delivery of %s to %s failed permanently after %d attempt(s): %s", notification_id,
-                          notifier_name, attempts, message,
-                          extra={"notifier": notifier_name, "notification": notification_id})
-        except Exception as exc:  # a notifier bug must not kill the dispatcher; keep the row and retry
-            self.store.mark_failed(notification_id, notifier_name, f"{type(exc).__name__}: {exc}",
-                                   self.clock.now() + self._delay(attempts + 1))
+                self._give_up(notification_id, notifier_name, message, attempts)
+        except asyncio.CancelledError:  # shutdown mid-send: try again at the next start
+            self.store.mark_failed(notification_id, notifier_name, "interrupted by shutdown", self.clock.now())
+            raise
+        except Exception as exc:  # a notifier bug or a poison alert: retried, but only max_attempts times
             log.exception("notifier %s crashed on %s", notifier_name, notification_id)
+            self._retry(notification_id, notifier_name, f"{type(exc).__name__}: {exc}", attempts)
         else:
             self.store.mark_delivered(notification_id, notifier_name, self.clock.now())
             self.sent += 1
@@ -122,6 +168,14 @@ class Dispatcher:
         """Deliver every delivery that is due now; returns how many were attempted."""
         total = 0
         async with self._lock:
+            if not self._reconciled:
+                requeued, failed = self.store.reconcile_sending(self.config.max_attempts)
+                self._reconciled = True
+                self.failed += failed
+                if requeued or failed:
+                    log.warning("outbox: %d send(s) were in flight when the process stopped: %d will be retried "
+                                "(a channel that cannot dedupe may show them twice), %d had no attempts left",
+                                requeued + failed, requeued, failed)
             while True:
                 due = self.store.pending_deliveries(self.clock.now())
                 if not due:
@@ -136,16 +190,23 @@ class Dispatcher:
             return None
         return max(0.0, (nxt - self.clock.now()).total_seconds())
 
+    def loop_wait(self) -> float:
+        """How long the loop sleeps before its next round: until the next retry, within bounds."""
+        try:
+            wait = self.seconds_until_next()
+        except MonitorError:
+            return self.IDLE_WAIT
+        return self.IDLE_WAIT if wait is None else min(max(wait, self.MIN_WAIT), self.IDLE_WAIT)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set; wakes on new alerts or when a retry falls due."""
         while not stop.is_set():
             self.wake.clear()
             try:
                 await self.run_once()
-            except MonitorError:
-                log.exception("dispatcher: store error; retrying shortly")
-            wait = self.seconds_until_next()
-            wait = 5.0 if wait is None else min(max(wait, 0.05), 5.0)
+            except Exception:  # a store error (disk, lock): keep the loop alive and try again
+                log.exception("dispatcher: delivery round failed; retrying shortly")
+            wait = self.loop_wait()
             waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())]
             await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:

@@ -16,27 +16,29 @@ from another process); windows live in memory and are rebuilt from stored signal
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from monitor.alerts.levels import RANK, EngineConfig, Finding, PostSignal, QuoteSignal, TrendSignal, Window
+from monitor.alerts import announce
+from monitor.alerts.baseline import Baselines, Series
+from monitor.alerts.levels import RANK, EngineConfig, PostSignal, QuoteSignal, TrendSignal, Window
+from monitor.alerts.lifecycle import Lifecycle
 from monitor.alerts.playbooks import PlaybookSet
-from monitor.alerts.records import evidence_from_json, evidence_to_json, scored_post_from_record
-from monitor.durations import format_duration
+from monitor.alerts.records import scored_post_from_record
 from monitor.errors import IncidentError
-from monitor.models import Alert, Evidence, Incident, Quote, RuleMatch, ScoredPost, Trend
-from monitor.store import Store, from_epoch, to_epoch
+from monitor.models import Alert, Incident, Quote, RuleMatch, ScoredPost, Trend
+from monitor.store import Store, from_epoch, load_baselines, save_baselines, to_epoch
 
 log = logging.getLogger(__name__)
 
 Emit = Callable[[Alert], None]
 
 
-class Engine:
+class Engine(Lifecycle):
     """Judges signals against the crisis manual and drives incidents; emits Alerts."""
 
     def __init__(self, config: EngineConfig, playbooks: PlaybookSet, store: Store, emit: Emit,
@@ -52,6 +54,10 @@ class Engine:
         self._generation = -1
         self._dirty: set[str] = set()
         self._changed: set[str] = set()
+        self.baselines = Baselines()
+        self._bench: dict[str, QuoteSignal] = {}  # benchmark index symbol -> latest quote
+        self._in_batch = False
+        self._timeline: list[tuple[datetime, str]] = []  # (when a window next changes, scope)
 
     # -- state ------------------------------------------------------------------------------
     def load(self) -> None:
@@ -62,20 +68,33 @@ class Engine:
             now = from_epoch(float(mark))
             self.now = now if self.now is None or now > self.now else self.now
         self.windows.clear()
+        self._bench.clear()
+        self.baselines = Baselines()
+        for key, text in load_baselines(self.store).items():
+            self.baselines.put(key, Series.from_text(text))
         if self.now is not None:
             for scope, _brand, ts, kind, ref, data in self.store.signals_since(self.now - self.config.window):
                 self._restore(scope, ts, kind, ref, data)
             for w in self.windows.values():
                 w.evict(self.now)
                 w.level_now()
+        self._timeline = []
+        for scope in sorted(self.windows):
+            self._schedule(scope)
         self.incidents = self.store.open_incidents()
 
     def _restore(self, scope: str, ts: datetime, kind: str, ref: str, data: dict[str, Any]) -> None:
+        if scope.startswith("^"):  # a benchmark index's quote
+            q = QuoteSignal(ts, ref, data["source"], data["symbol"], data["price"], data["prev_close"])
+            if scope[1:] not in self._bench or self._bench[scope[1:]].ts <= ts:
+                self._bench[scope[1:]] = q
+            return
         w = self._window(scope)
         if kind == "post":
             w.add_post(PostSignal.from_data(ts, ref, data))
         elif kind == "trend":
-            w.add_trend(TrendSignal(ts, ref, data["source"], data["word"], data.get("rank")))
+            w.add_trend(TrendSignal(ts, ref, data["source"], data["word"], data.get("rank"),
+                                    data.get("negative", True)))
         elif kind == "quote":
             w.add_quote(QuoteSignal(ts, ref, data["source"], data["symbol"], data["price"], data["prev_close"]))
 
@@ -88,7 +107,12 @@ class Engine:
             else:
                 self.incidents = self.store.open_incidents()
             self._changed.clear()
-            yield
+            self._in_batch = True
+            try:
+                yield
+                self._evaluate_dirty()
+            finally:
+                self._in_batch = False
             self._save()
 
     def _save(self) -> None:
@@ -98,13 +122,18 @@ class Engine:
                 self.store.save_incident(scope, inc)
         self._changed.clear()
         self.incidents = {s: i for s, i in self.incidents.items() if i.status == "open"}
+        if self.baselines.dirty:
+            save_baselines(self.store, [(k, self.baselines.series[k].to_text()) for k in sorted(self.baselines.dirty)],
+                           self.now)
+            self.baselines.dirty.clear()
         if self.now is not None:
             self.store.set_meta("engine_now", repr(to_epoch(self.now)))
 
     def _window(self, scope: str) -> Window:
         w = self.windows.get(scope)
         if w is None:
-            w = self.windows[scope] = Window(self.config)
+            w = self.windows[scope] = Window(self.config, brand=scope.split("/")[0], baselines=self.baselines,
+                                             bench=self._bench.get)
         return w
 
     def _scopes(self, brand: str, categories: list[str]) -> list[str]:
@@ -118,37 +147,77 @@ class Engine:
         post = sp.post
         negative = (label or sp.sentiment.label) == "negative" and (
             label is not None or sp.sentiment.score >= self.config.min_negative_score)
-        if not negative:
-            return
         ts = self._clamp(post.ts)
         if ts is None:
             return
         for brand in sp.brands:
+            self.baselines.add(f"{brand}|*|all", ts)
+        if not negative:
+            return
+        for brand in sp.brands:
             ms = [m for m in sp.matches if m.brand == brand]
+            voice = False
             for scope in self._scopes(brand, [m.category for m in ms]):
                 cat = scope.partition("/")[2] or ms[0].category
                 sig = PostSignal.from_scored(sp, ts, ms, cat)
-                self._window(scope).add_post(sig)
+                w = self._window(scope)
+                inc = self.incidents.get(scope)
+                if inc is not None:
+                    announce.calm(self, scope, w, inc, ts)  # judged on what the window held before this post
+                voice = w.add_post(sig) or voice
+                if w.is_news(sig):
+                    announce.fresh_news(w, sig)
                 self.store.add_signal(scope, brand, ts, "post", post.key, sig.as_data())
                 self._dirty.add(scope)
-        self._evaluate_dirty()
+            if voice:
+                self.baselines.add(f"{brand}|{post.source}|neg", ts)
+            if post.reposts:
+                self.baselines.add(f"{brand}|*|reposts", ts, post.reposts)
+        if not self._in_batch:
+            self._evaluate_dirty()
+
+    def learn(self, sp: ScoredPost, label: str | None = None) -> None:
+        """Backfill: a post from history teaches the baseline only (no windows, no incidents)."""
+        post = sp.post
+        for brand in sp.brands:
+            self.baselines.add(f"{brand}|*|all", post.ts)
+        if (label or sp.sentiment.label) != "negative" or (label is None and
+                                                           sp.sentiment.score < self.config.min_negative_score):
+            return
+        for brand in sp.brands:
+            self.baselines.add(f"{brand}|{post.source}|neg", post.ts)
+            if post.reposts:
+                self.baselines.add(f"{brand}|*|reposts", post.ts, post.reposts)
 
     def on_trend(self, trend: Trend, matches: list[RuleMatch]) -> None:
         ts = self._clamp(trend.ts)
         if ts is None:
             return
         for brand in dict.fromkeys(m.brand for m in matches):
+            # negative context: the word matches one of the brand's topic rules, not just its name
+            negative = any(m.brand == brand and m.rule_id != f"{brand}:trending" for m in matches)
             for scope in self._signal_scopes(brand):
-                self._window(scope).add_trend(TrendSignal(ts, trend.key, trend.source, trend.word, trend.rank))
+                self._window(scope).add_trend(TrendSignal(ts, trend.key, trend.source, trend.word, trend.rank,
+                                                          negative))
                 self.store.add_signal(scope, brand, ts, "trend", trend.key,
-                                      {"source": trend.source, "word": trend.word, "rank": trend.rank})
+                                      {"source": trend.source, "word": trend.word, "rank": trend.rank,
+                                       "negative": negative})
                 self._dirty.add(scope)
-        self._evaluate_dirty()
+        if not self._in_batch:
+            self._evaluate_dirty()
 
     def on_quote(self, quote: Quote, brands: list[str]) -> None:
         ts = self._clamp(quote.ts)
         if ts is None:
             return
+        symbol = quote.symbol.strip().upper().lstrip("$")
+        followers = [b for b in self.config.brands if self.config.benchmark_for(b) == symbol]
+        if followers:
+            self._bench[symbol] = QuoteSignal(ts, quote.key, quote.source, quote.symbol, quote.price, quote.prev_close)
+            self.store.add_signal(f"^{symbol}", "", ts, "quote", quote.key,
+                                  {"source": quote.source, "symbol": quote.symbol, "price": quote.price,
+                                   "prev_close": quote.prev_close})
+            self._dirty.update(s for s in self.windows if s.split("/")[0] in followers)
         for brand in brands:
             for scope in self._signal_scopes(brand):
                 self._window(scope).add_quote(QuoteSignal(ts, quote.key, quote.source, quote.symbol, quote.price,
@@ -157,7 +226,8 @@ class Engine:
                                       {"source": quote.source, "symbol": quote.symbol, "price": quote.price,
                                        "prev_close": quote.prev_close})
                 self._dirty.add(scope)
-        self._evaluate_dirty()
+        if not self._in_batch:
+            self._evaluate_dirty()
 
     def _signal_scopes(self, brand: str) -> list[str]:
         """Trends and quotes belong to the brand; with per-category scope, to each open incident of it."""
@@ -181,6 +251,8 @@ class Engine:
         if self.now is None:
             self.now = t
             return
+        if self._dirty and t > self.now:
+            self._evaluate_dirty()  # signals of one moment are judged together, before time moves on
         last: datetime | None = None
         while True:
             due = self._next_due()
@@ -194,8 +266,27 @@ class Engine:
         if t > self.now:
             self._step(t)
 
+    def _schedule(self, scope: str) -> None:
+        """Put a window's next change on the timeline (a heap; superseded entries are skipped lazily)."""
+        w = self.windows.get(scope)
+        due = w.next_expiry() if w is not None else None
+        if w is not None and due != w.due:
+            w.due = due
+            if due is not None:
+                heapq.heappush(self._timeline, (due, scope))
+
+    def _window_due(self) -> datetime | None:
+        tl = self._timeline
+        while tl:
+            due, scope = tl[0]
+            w = self.windows.get(scope)
+            if w is not None and w.due == due:
+                return due
+            heapq.heappop(tl)
+        return None
+
     def _next_due(self) -> datetime | None:
-        times = [w.next_expiry() for w in self.windows.values()]
+        times = [self._window_due()]
         for scope, inc in self.incidents.items():
             times += [inc.next_repeat_at, inc.ack_due_at]
             if not self._window(scope).holding:
@@ -206,152 +297,66 @@ class Engine:
     def _step(self, at: datetime) -> None:
         assert self.now is not None
         self.now = at
-        for scope, w in list(self.windows.items()):
-            if w.posts or w.trends or w.quotes:
-                before = (len(w.posts), len(w.trends), len(w.quotes))
+        due: set[str] = set()
+        while self._timeline and self._timeline[0][0] <= at:
+            when, scope = heapq.heappop(self._timeline)
+            w = self.windows.get(scope)
+            if w is not None and w.due == when:
+                w.due = None
                 w.evict(at)
-                if (len(w.posts), len(w.trends), len(w.quotes)) != before:
-                    self._dirty.add(scope)
-        self._dirty.update(self.incidents)
+                due.add(scope)
+        self._dirty.update(due)
+        # an open incident is judged again when its window changes (above) or one of its timers falls due;
+        # between those moments nothing it depends on moves, so live ticks and replay agree
+        quiet = self.config.quiet_period
+        for scope, inc in self.incidents.items():
+            w = self.windows.get(scope)
+            timers = [inc.next_repeat_at, inc.ack_due_at]
+            if w is None or not w.holding:
+                timers.append(inc.last_signal_at + quiet)
+            if any(t is not None and t <= at for t in timers):
+                self._dirty.add(scope)
         self._evaluate_dirty()
-        for scope, w in list(self.windows.items()):
-            if w.empty() and scope not in self.incidents:
+        for scope in due:
+            w = self.windows.get(scope)
+            if w is not None and w.empty() and scope not in self.incidents:
                 del self.windows[scope]
 
     def _evaluate_dirty(self) -> None:
         dirty, self._dirty = self._dirty, set()
         for scope in sorted(dirty):
             self._evaluate(scope)
+            self._schedule(scope)
 
     def _evaluate(self, scope: str) -> None:
         assert self.now is not None
         w = self._window(scope)
         was_holding = w.holding
-        active = w.active()
+        active = w.active(self.now)
         level = active[0][0] if active else None
         inc = self.incidents.get(scope)
         if level is not None:
             if inc is None:
                 self._open(scope, w.evaluate(), active)
+                announce.settle(self, scope, w, self.incidents[scope])
                 return
             if RANK[level] > RANK[inc.level]:
                 self._escalate(scope, inc, w.evaluate(), active)
+                announce.settle(self, scope, w, inc)
             else:
                 self._announce_new_triggers(scope, inc, w, active)
+                announce.news_stories(self, scope, w, inc)
+                announce.bursts(self, scope, w, inc)
         if inc is None:
+            w.fresh_news.clear()
             return
+        if level is None:
+            announce.bursts(self, scope, w, inc)
+        announce.positive_trends(self, scope, w, inc)
         if level is not None or was_holding:
             inc.last_signal_at = self.now
             self._changed.add(scope)
         self._timers(scope, inc, w)
-
-    # -- lifecycle ----------------------------------------------------------------------------
-    def _announce_new_triggers(self, scope: str, inc: Incident, w: Window, active: list[tuple[str, str]]) -> None:
-        """A new reason at the current level (the stock falls while trending): tell the team."""
-        new = [t for lvl, t in active if lvl == inc.level and t not in inc.triggers]
-        if not new:
-            return
-        inc.triggers.extend(new)
-        self._changed.add(scope)
-        f = w.evaluate(new[0])
-        assert f is not None
-        self._notify(scope, inc, "updated", f.reason, f.evidence)
-
-    def _open(self, scope: str, f: Finding | None, active: list[tuple[str, str]]) -> None:
-        assert f is not None and self.now is not None
-        brand, _, cat = scope.partition("/")
-        base = f"{brand}{'-' + cat if cat else ''}-{self.now:%Y%m%d-%H%M%S}"
-        inc_id, n = base, 1
-        while self.store.incident_id_taken(inc_id):
-            n += 1
-            inc_id = f"{base}-{n}"
-        inc = Incident(id=inc_id, brand=brand, category=cat or f.category, level=f.level,  # type: ignore[arg-type]
-                       status="open", opened_at=self.now, level_since=self.now, last_signal_at=self.now,
-                       trigger=f.trigger, triggers=[t for lvl, t in active if lvl == f.level])
-        self.incidents[scope] = inc
-        self._arm(inc)
-        self._changed.add(scope)
-        self._notify(scope, inc, "opened", f.reason, f.evidence)
-
-    def _escalate(self, scope: str, inc: Incident, f: Finding | None, active: list[tuple[str, str]]) -> None:
-        assert f is not None and self.now is not None
-        inc.level = f.level  # type: ignore[assignment]
-        inc.level_since = self.now
-        inc.trigger = f.trigger
-        inc.triggers = [t for lvl, t in active if lvl == f.level]
-        if self.config.scope == "brand" and f.category:
-            inc.category = f.category
-        inc.acked_at = inc.acked_by = None
-        inc.escalation_step = 0
-        self._arm(inc)
-        self._changed.add(scope)
-        self._notify(scope, inc, "escalated", f.reason, f.evidence)
-
-    def _arm(self, inc: Incident) -> None:
-        assert self.now is not None
-        pb = self.playbooks.get(inc.level, inc.category)
-        inc.ack_due_at = self.now + pb.ack_deadline
-        rep = self.config.repeat_interval
-        inc.next_repeat_at = self.now + rep if rep else None
-
-    def _timers(self, scope: str, inc: Incident, w: Window) -> None:
-        now = self.now
-        assert now is not None
-        if inc.acked_at is None and inc.ack_due_at is not None and inc.ack_due_at <= now:
-            inc.escalation_step += 1
-            pb = self.playbooks.get(inc.level, inc.category)
-            more = inc.escalation_step < self.config.max_escalation_steps
-            inc.ack_due_at = now + pb.ack_deadline if more else None
-            self._changed.add(scope)
-            contacts = ", ".join(pb.escalation_contacts) or "the next contacts"
-            self._notify(scope, inc, "overdue", f"{inc.level}: not acknowledged within "
-                         f"{format_duration(pb.ack_deadline)}; escalated to {contacts}", self._evidence(scope, w))
-        if inc.acked_at is None and inc.next_repeat_at is not None and inc.next_repeat_at <= now:
-            assert self.config.repeat_interval is not None
-            while inc.next_repeat_at <= now:
-                inc.next_repeat_at += self.config.repeat_interval
-            self._changed.add(scope)
-            self._notify(scope, inc, "repeated", f"{inc.level}: still unacknowledged after "
-                         f"{format_duration(now - inc.level_since)}", self._evidence(scope, w))
-        if not w.holding and inc.last_signal_at + self.config.quiet_period <= now:
-            self._close(scope, inc, None, f"all clear: no level's condition has held for "
-                        f"{format_duration(self.config.quiet_period)}; peak level {inc.level}; "
-                        f"open {format_duration(now - inc.opened_at)}")
-
-    def _close(self, scope: str, inc: Incident, by: str | None, reason: str) -> None:
-        assert self.now is not None
-        inc.status = "resolved"
-        inc.resolved_at = self.now
-        inc.resolved_by = by
-        inc.ack_due_at = inc.next_repeat_at = None
-        self._changed.add(scope)
-        last = self.store.incident_evidence(inc.id)
-        evidence = evidence_from_json(last) if last else None
-        closing = {"quiet_for": (self.now - inc.last_signal_at).total_seconds(), "opened_at": inc.opened_at,
-                   "peak_level": inc.level, "resolved_by": by}
-        if evidence is not None:
-            evidence = replace(evidence, detail={**evidence.detail, **closing})
-        self._notify(scope, inc, "resolved", reason, evidence)
-        self.store.save_incident(scope, inc)
-        self.incidents.pop(scope, None)
-
-    def _evidence(self, scope: str, w: Window) -> Evidence | None:
-        f = w.evaluate() if w.holding else None
-        return f.evidence if f else None
-
-    def _notify(self, scope: str, inc: Incident, transition: str, reason: str, evidence: Any) -> None:
-        assert self.now is not None
-        if isinstance(evidence, dict):
-            evidence = evidence_from_json(evidence)
-        inc.seq += 1
-        alert = Alert(id=f"{inc.id}#{inc.seq}", incident_id=inc.id, brand=inc.brand,
-                      brand_name=self.brand_names.get(inc.brand, inc.brand), category=inc.category,
-                      level=inc.level, transition=transition, ts=self.now, reason=reason, evidence=evidence,
-                      escalation_step=inc.escalation_step, acked_by=inc.acked_by)
-        alert = replace(alert, playbook=self.playbooks.get(inc.level, inc.category).render(alert))
-        self.store.save_incident(scope, inc, evidence_to_json(evidence))
-        log.info("incident %s %s (%s)", inc.id, transition, reason, extra={"incident": inc.id, "level": inc.level})
-        self.emit(alert)
 
     # -- people -------------------------------------------------------------------------------
     def _find(self, incident_id: str) -> tuple[str, Incident]:

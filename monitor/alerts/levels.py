@@ -1,135 +1,44 @@
-"""The crisis manual's levels as configuration, and the sliding window they are judged on.
+"""The crisis manual's levels, judged on a sliding window against what is normal for the brand.
 
-A :class:`Window` holds one scope's (one brand's, or one brand-and-category's) signals
-for the last ``window`` of event time: negative matching posts, trend entries and
-stock quotes. :meth:`Window.evaluate` says which level, if any, the manual calls for
-right now, with the evidence an alert needs to explain itself.
+A :class:`Window` holds one scope's (one brand's, or one brand-and-category's) signals for
+the last ``window`` of event time: negative matching posts, trend entries and stock quotes.
+It counts voices, not posts (one author adds at most ``per_author`` to a platform's count;
+posts without an author count one each), and news articles and outlets as they are.
+
+A level holds when its floor is passed (the manual's numbers) AND, with adaptive detection,
+the count is improbable under the brand's baseline (monitor.alerts.baseline) in the main
+window or one of the short windows, so a burst is told before the hour fills. Trending is
+red only with negative context, and a stock move is net of the brand's benchmark index.
+:meth:`Window.evaluate` says which level holds now, with the evidence to explain it.
 """
 
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Literal
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from monitor.durations import Duration, format_duration
-from monitor.models import Evidence, Example, RuleMatch, ScoredPost
+from monitor.alerts.baseline import Baselines
+from monitor.alerts.judging import AdaptiveTests, Surprise
+from monitor.alerts.settings import (  # noqa: F401  (re-exported: the engine's config lives beside its levels)
+    BaselineConfig,
+    BlueConfig,
+    BrandEngineConfig,
+    EngineConfig,
+    RedConfig,
+    StoriesConfig,
+    YellowConfig,
+)
+from monitor.alerts.signals import PostSignal, QuoteSignal, TrendSignal
+from monitor.alerts.stories import Stories
+from monitor.alerts.voices import Tally, author_of
+from monitor.durations import format_duration
+from monitor.models import Evidence
 
 RANK = {"blue": 1, "yellow": 2, "red": 3}
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class BlueConfig(_Strict):
-    enabled: bool = True
-    platform_posts: int = Field(default=10, ge=0, description="fires when ONE platform has MORE than this many "
-                                                              "negative matching posts in the window")
-
-
-class YellowConfig(_Strict):
-    enabled: bool = True
-    reposts: int = Field(default=50, ge=0, description="fires when negative matching posts have MORE than this many "
-                                                       "reposts summed across platforms")
-    news_pickup: bool = Field(default=True, description="fires when a news outlet publishes a negative matching post")
-    media_outlets: list[str] = Field(default_factory=list, description="outlets (domains) that count as news pickup "
-                                                                       "whatever the post's kind")
-
-
-class RedConfig(_Strict):
-    enabled: bool = True
-    trending: bool = Field(default=True, description="fires when the brand enters a trending list")
-    stock_move_pct: float = Field(default=5.0, ge=0, description="fires when the stock moves MORE than this "
-                                                                 "percentage against the previous close")
-    stock_direction: Literal["any", "down", "up"] = "any"
-
-
-class EngineConfig(_Strict):
-    """When incidents open, escalate, repeat and resolve. Defaults are the crisis manual's."""
-
-    window: Duration = Field(default=timedelta(minutes=60), description="sliding window, event time")
-    scope: Literal["brand", "category"] = Field(default="brand", description="one incident per brand, or per "
-                                                                              "brand and rule category")
-    min_negative_score: float = Field(default=0.0, ge=0, le=1, description="a post counts as negative when the "
-                                                                           "model says negative with at least this "
-                                                                           "probability")
-    blue: BlueConfig = Field(default_factory=BlueConfig)
-    yellow: YellowConfig = Field(default_factory=YellowConfig)
-    red: RedConfig = Field(default_factory=RedConfig)
-    quiet_period: Duration = Field(default=timedelta(hours=2), description="no level's condition holds for this "
-                                                                          "long -> resolved, all-clear sent")
-    repeat_interval: Duration | None = Field(default=timedelta(hours=4),
-                                             description="re-notify while unacknowledged this often (null: never)")
-    max_escalation_steps: int = Field(default=2, ge=0, description="how many times a missed acknowledgement "
-                                                                   "deadline escalates to the next contacts")
-    examples: int = Field(default=3, ge=0, le=20, description="example posts quoted per alert")
-
-
-@dataclass(slots=True)
-class PostSignal:
-    ts: datetime
-    key: str
-    source: str
-    kind: str
-    outlet: str | None
-    reposts: int
-    category: str
-    rules: tuple[str, ...]
-    terms: tuple[str, ...]
-    example: Example
-
-    def as_data(self) -> dict[str, Any]:
-        ex = self.example
-        return {"source": self.source, "kind": self.kind, "outlet": self.outlet, "reposts": self.reposts,
-                "category": self.category, "rules": list(self.rules), "terms": list(self.terms),
-                "example": {"source": ex.source, "id": ex.id, "ts": ex.ts, "text": ex.text, "url": ex.url,
-                            "author": ex.author, "kind": ex.kind, "outlet": ex.outlet, "reposts": ex.reposts,
-                            "score": ex.score, "rules": list(ex.rules), "terms": list(ex.terms)}}
-
-    @classmethod
-    def from_scored(cls, sp: ScoredPost, ts: datetime, matches: list[RuleMatch], category: str) -> PostSignal:
-        """What a window keeps of a negative post: counts, reasons, and one example for the alert's why."""
-        post = sp.post
-        rules = tuple(m.rule_id for m in matches)
-        terms = tuple(dict.fromkeys(t for m in matches for t in m.terms))
-        example = Example(source=post.source, id=post.id, ts=post.ts, text=post.text[:500], url=post.url,
-                          author=post.author, kind=post.kind, outlet=post.outlet, reposts=post.reposts,
-                          score=round(sp.sentiment.score, 4), rules=rules, terms=terms)
-        return cls(ts, post.key, post.source, post.kind, post.outlet, post.reposts, category, rules, terms, example)
-
-    @classmethod
-    def from_data(cls, ts: datetime, key: str, d: dict[str, Any]) -> PostSignal:
-        ex = dict(d["example"])
-        ex["rules"], ex["terms"] = tuple(ex["rules"]), tuple(ex["terms"])
-        return cls(ts, key, d["source"], d["kind"], d["outlet"], d["reposts"], d["category"], tuple(d["rules"]),
-                   tuple(d["terms"]), Example(**ex))
-
-
-@dataclass(slots=True)
-class TrendSignal:
-    ts: datetime
-    key: str
-    source: str
-    word: str
-    rank: int | None
-
-
-@dataclass(slots=True)
-class QuoteSignal:
-    ts: datetime
-    key: str
-    source: str
-    symbol: str
-    price: float
-    prev_close: float
-
-    @property
-    def change_pct(self) -> float:
-        return (self.price - self.prev_close) / self.prev_close * 100.0
+Bench = Callable[[str], "QuoteSignal | None"]
 
 
 @dataclass(slots=True)
@@ -142,102 +51,231 @@ class Finding:
 
 
 @dataclass
-class Window:
-    """One scope's signals inside the sliding window (``ts`` in ``[now - window, now)``)."""
+class Window(AdaptiveTests):
+    """One scope's signals inside the sliding window (``ts`` in ``(now - window, now]``)."""
 
     config: EngineConfig
+    brand: str = ""
+    baselines: Baselines | None = None
+    bench: Bench | None = None
     posts: deque[PostSignal] = field(default_factory=deque)
     trends: deque[TrendSignal] = field(default_factory=deque)
     quotes: deque[QuoteSignal] = field(default_factory=deque)
-    per_platform: Counter[str] = field(default_factory=Counter)
+    per_platform: Counter[str] = field(default_factory=Counter)  # voices per platform
+    post_counts: Counter[str] = field(default_factory=Counter)  # posts per platform
     reposts: int = 0
     news: int = 0
     holding: bool = False  # a level's condition held at the last evaluation
+    now: datetime | None = None
+    fresh_news: list[PostSignal] = field(default_factory=list)  # news posts not yet judged as a new story
+    due: datetime | None = None  # when the engine's timeline next visits this window
+    _authors: Counter[tuple[str, str]] = field(default_factory=Counter, init=False, repr=False)
     _outlets: frozenset[str] = field(default=frozenset(), init=False, repr=False)
+    _media: Counter[str] = field(default_factory=Counter, init=False, repr=False)
+    _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
+    _spans: tuple[timedelta, ...] = field(default=(), init=False, repr=False)
+    _minutes: tuple[int, ...] = field(default=(), init=False, repr=False)
+    _tallies: list[Tally] = field(default_factory=list, init=False, repr=False)
+    _judged: dict[Any, Surprise] = field(default_factory=dict, init=False, repr=False)
+    _mode: str = field(default="both", init=False, repr=False)
+    stories: Stories = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        """(Re)derive what depends on the config: called again by a reload, keeps the signals."""
         self._outlets = frozenset(o.lower() for o in self.config.yellow.media_outlets)
+        self._mode = self.config.detection_for(self.brand)
+        self._spans = (self.config.window, *self.config.baseline.short_windows)
+        self._minutes = tuple(max(1, int(w.total_seconds() // 60)) for w in self._spans)
+        self._tallies = [Tally(w, self.config.per_author) for w in sorted(set(self.config.baseline.short_windows))]
+        for p in self.posts:
+            for t in self._tallies:
+                t.add(p)
+        st = self.config.stories
+        if not hasattr(self, "stories") or (self.stories.threshold, self.stories.num_perm) != (st.similarity,
+                                                                                             st.num_perm):
+            self.stories = Stories(st.similarity, st.num_perm)
+            for p in self.posts:
+                self.stories.add(p)
+        self._memo.clear()
+        self._judged.clear()
 
     # -- feeding ----------------------------------------------------------------------------
     def is_news(self, p: PostSignal) -> bool:
         return p.kind == "news" or (p.outlet is not None and p.outlet.lower() in self._outlets)
 
-    def add_post(self, p: PostSignal) -> None:
+    @staticmethod
+    def _author(p: PostSignal) -> str:
+        return author_of(p)
+
+    def add_post(self, p: PostSignal) -> bool:
+        """Add a negative post; True when it adds a voice to its platform's count."""
         _insort(self.posts, p)
-        self.per_platform[p.source] += 1
+        who = (p.source, self._author(p))
+        self._authors[who] += 1
+        voice = self._authors[who] <= self.config.per_author
+        self.per_platform[p.source] += voice
+        self.post_counts[p.source] += 1
         self.reposts += p.reposts
-        self.news += self.is_news(p)
+        if self.is_news(p):
+            self.news += 1
+            self._media[p.outlet or p.source] += 1
+        self.stories.add(p)
+        for t in self._tallies:
+            t.add(p)
+        self._memo.clear()
+        return voice
 
     def remove_post(self, key: str) -> bool:
         for p in list(self.posts):
             if p.key == key:
                 self.posts.remove(p)
                 self._forget(p)
+                for t in self._tallies:
+                    t.remove(key)
                 return True
         return False
 
     def _forget(self, p: PostSignal) -> None:
-        self.per_platform[p.source] -= 1
-        if self.per_platform[p.source] <= 0:
-            del self.per_platform[p.source]
+        who = (p.source, self._author(p))
+        self._authors[who] -= 1
+        if self._authors[who] < self.config.per_author:
+            self.per_platform[p.source] -= 1
+        if self._authors[who] <= 0:
+            del self._authors[who]
+        self.post_counts[p.source] -= 1
+        if self.post_counts[p.source] <= 0:
+            del self.post_counts[p.source]
+            self.per_platform.pop(p.source, None)
         self.reposts -= p.reposts
-        self.news -= self.is_news(p)
+        if self.is_news(p):
+            self.news -= 1
+            name = p.outlet or p.source
+            self._media[name] -= 1
+            if self._media[name] <= 0:
+                del self._media[name]
+        self.stories.remove(p)
+        self._memo.clear()
 
     def add_trend(self, t: TrendSignal) -> None:
         _insort(self.trends, t)
+        self._memo.clear()
 
     def add_quote(self, q: QuoteSignal) -> None:
         _insort(self.quotes, q)
+        self._memo.clear()
 
     # -- time -------------------------------------------------------------------------------
     def evict(self, now: datetime) -> None:
         """Drop what fell out of the window at ``now`` (a signal at ts counts while ts + window > now)."""
+        self._set_now(now)
         limit = now - self.config.window
         while self.posts and self.posts[0].ts <= limit:
             self._forget(self.posts.popleft())
         while self.trends and self.trends[0].ts <= limit:
             self.trends.popleft()
+            self._memo.clear()
         while self.quotes and self.quotes[0].ts <= limit:
             self.quotes.popleft()
+            self._memo.clear()
+
+    def _set_now(self, now: datetime) -> None:
+        """Time passing alone changes a judgement only at an hour boundary (the expectation moves) or while
+        a short window fires (it empties); otherwise the last judgement stands and is not recomputed."""
+        if now == self.now:
+            return
+        if self.now is None or now.timestamp() // 3600 != self.now.timestamp() // 3600 \
+                or self._memo.get("short", True):
+            self._memo.clear()
+        self.now = now
 
     def next_expiry(self) -> datetime | None:
-        heads = [d[0].ts for d in (self.posts, self.trends, self.quotes) if d]
-        return min(heads) + self.config.window if heads else None
+        """The next moment the window's content changes: the oldest signal leaves, or a short window's."""
+        heads = [d[0].ts + self.config.window for d in (self.posts, self.trends, self.quotes) if d]
+        if self.posts and self.now is not None and self._short_matters():
+            # thresholds follow the hour of the week; a short window that fired stops firing as it empties
+            heads.append(datetime.fromtimestamp((int(self.now.timestamp() // 3600) + 1) * 3600, UTC))
+            if not self._fires_short():
+                return min(heads)
+            for w in self.config.baseline.short_windows:
+                first = None
+                for p in reversed(self.posts):
+                    if p.ts + w <= self.now:
+                        break
+                    first = p.ts + w
+                if first is not None:
+                    heads.append(first)
+        return min(heads) if heads else None
 
     def empty(self) -> bool:
         return not (self.posts or self.trends or self.quotes)
 
     # -- judging -----------------------------------------------------------------------------
-    def _quote_move(self) -> float | None:
-        """The latest quote's move when it breaches the threshold, else None."""
+    def _fires_short(self) -> bool:
+        main = self.config.window
+        return any(s is not None and s.fires and s.window is not None and s.window != main
+                   for s in ((self.blue() or (None, None, None))[2], self.reposts_surprise()))
+
+    def _short_matters(self) -> bool:
+        """Short windows can change a level only when adaptive and (with 'both') a floor is passed."""
+        if not self._adaptive():
+            return False
+        cfg = self.config
+        if self._mode == "adaptive":
+            return True
+        return self.reposts > cfg.yellow.reposts or any(v > cfg.blue.platform_posts
+                                                         for v in self.per_platform.values())
+
+    def _adaptive(self) -> bool:
+        return self.baselines is not None and self._mode != "fixed"
+
+    def negative_trends(self) -> list[TrendSignal]:
+        """Trend entries with negative context: a negative rule matches the word, or negative volume surprises."""
+        if not self.trends:
+            return []
+        marked = [t for t in self.trends if t.negative]
+        if marked:
+            return marked
+        return list(self.trends) if (self.blue() or self.reposts_surprise()) else []
+
+    def stock_move(self) -> tuple[float, float | None, QuoteSignal | None] | None:
+        """(brand move, benchmark move, benchmark quote) when the net move breaches the threshold."""
         if not self.quotes:
             return None
         cfg = self.config.red
         move = self.quotes[-1].change_pct
-        hit = {"any": abs(move), "down": -move, "up": move}[cfg.stock_direction]
-        return move if hit > cfg.stock_move_pct else None
+        bq = None
+        symbol = self.config.benchmark_for(self.brand)
+        if symbol and self.bench is not None:
+            bq = self.bench(symbol)
+            if bq is not None and self.now is not None and bq.ts <= self.now - self.config.window:
+                bq = None
+        net = move - (bq.change_pct if bq is not None else 0.0)
+        hit = {"any": abs(net), "down": -net, "up": net}[cfg.stock_direction]
+        return (move, bq.change_pct if bq else None, bq) if hit > cfg.stock_move_pct else None
 
-    def active(self) -> list[tuple[str, str]]:
-        """Cheap: the (level, trigger) pairs whose condition holds now, highest level first."""
+    def active(self, now: datetime | None = None) -> list[tuple[str, str]]:
+        """The (level, trigger) pairs whose condition holds now, highest level first."""
+        if now is not None:
+            self._set_now(now)
         cfg = self.config
         out: list[tuple[str, str]] = []
         if cfg.red.enabled:
-            if cfg.red.trending and self.trends:
+            if cfg.red.trending and self.negative_trends():
                 out.append(("red", "red.trending"))
-            if self._quote_move() is not None:
+            if self.stock_move() is not None:
                 out.append(("red", "red.stock"))
         if cfg.yellow.enabled:
-            if self.reposts > cfg.yellow.reposts:
+            if self.reposts_surprise() is not None:
                 out.append(("yellow", "yellow.reposts"))
             if cfg.yellow.news_pickup and self.news:
                 out.append(("yellow", "yellow.news"))
-        if cfg.blue.enabled and self.per_platform and max(self.per_platform.values()) > cfg.blue.platform_posts:
+        if self.blue() is not None:
             out.append(("blue", "blue.platform_posts"))
         self.holding = bool(out)
+        self._memo["short"] = self._fires_short()
         return out
 
     def level_now(self) -> str | None:
-        """Cheap check of which level's condition holds (no evidence built)."""
         active = self.active()
         return active[0][0] if active else None
 
@@ -251,56 +289,16 @@ class Window:
             return None
         triggers = [t for _, t in active]
         chosen = trigger if trigger in triggers else triggers[0]
-        finding = self._build(chosen)
+        from monitor.alerts.explain import build_finding
+
+        finding = build_finding(self, chosen)
         also = [t for t in triggers if t != chosen]
         if also:
             finding.evidence.detail["also"] = also
         return finding
 
-    def _build(self, trigger: str) -> Finding:
-        cfg = self.config
-        minutes = int(cfg.window.total_seconds() // 60)
-        if trigger == "red.trending":
-            t = max(self.trends, key=lambda x: (x.ts, -(x.rank or 0)))
-            rank = f" (#{t.rank})" if t.rank else ""
-            return self._finding("red", trigger, f"the brand entered a trending list: \"{t.word}\" on "
-                                 f"{t.source}{rank}", len(self.trends), 0,
-                                 {"trend": {"source": t.source, "word": t.word, "rank": t.rank, "ts": t.ts}})
-        if trigger == "red.stock":
-            q, move = self.quotes[-1], self.quotes[-1].change_pct
-            return self._finding("red", trigger, f"{q.symbol} moved {move:+.1f}% against the previous close "
-                                 f"(threshold: more than {cfg.red.stock_move_pct:g}%)", round(move, 2),
-                                 cfg.red.stock_move_pct, {"quote": {"symbol": q.symbol, "price": q.price,
-                                                                    "prev_close": q.prev_close, "ts": q.ts}})
-        if trigger == "yellow.reposts":
-            return self._finding("yellow", trigger, f"negative posts reached {self.reposts} reposts across "
-                                 f"{len(self.per_platform)} platform(s) in {minutes} min (threshold: more than "
-                                 f"{cfg.yellow.reposts})", self.reposts, cfg.yellow.reposts)
-        if trigger == "yellow.news":
-            first = next(p for p in self.posts if self.is_news(p))
-            outlet = first.outlet or first.source
-            return self._finding("yellow", trigger, f"a news outlet picked the story up: {outlet}", self.news, 0,
-                                 {"outlet": outlet, "url": first.example.url})
-        platform, count = max(self.per_platform.items(), key=lambda kv: (kv[1], kv[0]))
-        return self._finding("blue", trigger, f"{count} negative posts on {platform} in {minutes} min (threshold: "
-                             f"more than {cfg.blue.platform_posts})", count, cfg.blue.platform_posts,
-                             {"platform": platform})
-
-    def _finding(self, level: str, trigger: str, why: str, observed: float, threshold: float,
-                 detail: dict[str, Any] | None = None) -> Finding:
-        cfg = self.config
-        rules: Counter[str] = Counter(r for p in self.posts for r in p.rules)
-        cats: Counter[str] = Counter(p.category for p in self.posts)
-        # most-reposted first, news first among equals: the posts a PR lead wants to see
-        examples = sorted(self.posts, key=lambda p: (self.is_news(p), p.reposts, p.ts), reverse=True)
-        evidence = Evidence(
-            trigger=trigger, rule=why, observed=observed, threshold=threshold,
-            window_minutes=int(cfg.window.total_seconds() // 60), platforms=dict(self.per_platform),
-            reposts=self.reposts, negative_posts=len(self.posts), rules=dict(rules.most_common(10)),
-            examples=tuple(p.example for p in examples[: cfg.examples]), detail=dict(detail or {}),
-        )
-        category = cats.most_common(1)[0][0] if cats else None
-        return Finding(level, trigger, evidence, f"{level}: {why}", category)
+    def news_outlets(self) -> Counter[str]:
+        return Counter(self._media)
 
 
 def _insort(dq: deque[Any], item: Any) -> None:
@@ -317,11 +315,15 @@ def _insort(dq: deque[Any], item: Any) -> None:
 def describe_thresholds(cfg: EngineConfig) -> list[str]:
     """The manual in words, for `monitor check` and the README."""
     w = format_duration(cfg.window)
+    shorts = ", ".join(format_duration(s) for s in cfg.baseline.short_windows)
     return [
-        f"blue: one platform carries more than {cfg.blue.platform_posts} negative matching posts in {w}",
+        f"blue: one platform carries more than {cfg.blue.platform_posts} negative matching posts in {w} "
+        f"(voices: at most {cfg.per_author} per author)",
         f"yellow: negative matching posts reach more than {cfg.yellow.reposts} reposts across platforms in {w}"
         + (", or a news outlet publishes one" if cfg.yellow.news_pickup else ""),
-        "red: " + ("the brand enters a trending list, or " if cfg.red.trending else "")
+        "red: " + ("the brand enters a trending list with negative context, or " if cfg.red.trending else "")
         + f"its stock moves more than {cfg.red.stock_move_pct:g}% ({cfg.red.stock_direction}) against the previous "
-          "close",
+          "close (net of its benchmark index when one is set)",
+        f"detection: {cfg.detection} (adaptive: improbable at p < {cfg.baseline.p_value:g} under the brand's "
+        f"seasonal baseline, in {w}" + (f" or {shorts}" if shorts else "") + ")",
     ]

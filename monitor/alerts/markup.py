@@ -83,8 +83,11 @@ def truncate(text: str, limit: int) -> str:
     return cut.rstrip() + "…"
 
 
-def fmt_time(ts: datetime) -> str:
-    return ts.strftime("%Y-%m-%d %H:%M UTC")
+def fmt_time(ts: datetime, brand: str | None = None) -> str:
+    """For people: the configured display zone (global or the brand's) beside UTC."""
+    from monitor.timezones import fmt_local
+
+    return fmt_local(ts, brand)
 
 
 def fmt_num(x: float) -> str:

@@ -65,6 +65,9 @@ class Playbook(_Strict):
     ack_deadline: Duration = Field(description="unacknowledged this long -> escalate to the next contacts")
     summary: str = ""
     escalation_contacts: list[str] = Field(default_factory=list, description="who is told when ack is overdue")
+    escalation_steps: list[list[str]] = Field(default_factory=list, description="who is told at each escalation "
+                                              "step: the first list at step 1, the second at step 2, ... (the last "
+                                              "list for any later step); empty: escalation_contacts at every step")
     tasks: list[RoleTask] = Field(min_length=1)
     statement: str = Field(description="holding-statement template; {placeholders} filled from the alert")
     media_list: list[MediaContact] = Field(default_factory=list)
@@ -92,6 +95,12 @@ class Playbook(_Strict):
             )
         return v
 
+    def contacts_for(self, step: int) -> list[str]:
+        """Who is told at escalation ``step`` (0, before any escalation: those step 1 will tell)."""
+        if not self.escalation_steps:
+            return list(self.escalation_contacts)
+        return list(self.escalation_steps[min(max(step, 1), len(self.escalation_steps)) - 1])
+
     def render(self, alert: Alert) -> RenderedPlaybook:
         """Fill the template and turn relative deadlines into times for this alert."""
         values = {
@@ -113,13 +122,14 @@ class Playbook(_Strict):
             ack_deadline=self.ack_deadline,
             ack_due=alert.ts + self.ack_deadline,
             summary=self.summary,
-            escalation_contacts=tuple(self.escalation_contacts),
+            escalation_contacts=tuple(self.contacts_for(alert.escalation_step)),
             tasks=tuple(
                 RenderedTask(t.role, t.task, t.deadline, alert.ts + t.deadline) for t in self.tasks
             ),
             statement=self.statement.format_map(values).strip(),
             media_list=tuple(self.media_list),
-            follow_up=tuple(RenderedFollowUp(f.after, f.action, alert.ts + f.after) for f in self.follow_up),
+            follow_up=tuple(RenderedFollowUp(f.after, f.action, alert.ts + f.after)  # in the order they fall due
+                            for f in sorted(self.follow_up, key=lambda f: f.after)),
         )
 
 

@@ -30,14 +30,14 @@ from monitor.alerts.markup import (
     truncate,
     utf8_len,
 )
-from monitor.alerts.why import as_time, detail_of, human, short_reason, source_state, why_lines
+from monitor.alerts.why import as_time, detail_of, failure_limit, human, short_reason, source_state, why_lines
 from monitor.durations import format_duration
 from monitor.models import Alert, Example
 
 __all__ = ["EXAMPLES", "ZWSP", "AlertView", "Dialect", "ExampleView", "PlaybookView", "Section", "as_view",
            "build_view", "clean", "escape_html", "escape_markdown", "escape_slack", "fit_parts", "fmt_num", "fmt_time",
-           "headline", "markdown_parts", "one_line", "render_markdown", "render_slack_text", "render_text", "safe_url",
-           "sections", "truncate", "utf8_len"]
+           "headline", "markdown_parts", "one_line", "relabel_key", "render_markdown", "render_slack_text",
+           "render_text", "safe_url", "sections", "truncate", "utf8_len"]
 
 EXAMPLES = 3  # example posts shown per alert unless a notifier is configured otherwise
 TAGS = {"blue": "BLUE", "yellow": "YELLOW", "red": "RED"}
@@ -58,6 +58,7 @@ class ExampleView:
     when: str
     reach: str  # "120 reposts" or ""
     link_label: str = ""  # the text the URL is linked behind: the source, or the URL's own host
+    key: str = ""  # "reddit:t3_abc": what `monitor incidents relabel KEY LABEL` takes
 
 
 def link_label(source: str, outlet: str | None, url: str | None) -> str:
@@ -128,7 +129,8 @@ def headline(alert: Alert) -> str:
     if t == "blind_spot":
         src, silent, failures, error = source_state(alert)
         if failures and error:
-            return f"[{tag}] {who}{src} keeps failing ({failures} times in a row) — silence is not calm"
+            limit = f"; {failure_limit(d)}" if failure_limit(d) else ""
+            return f"[{tag}] {who}{src} keeps failing ({failures} times in a row{limit}) — silence is not calm"
         return f"[{tag}] {who}no posts from {src}{f' for {human(silent)}' if silent else ''} — silence is not calm"
     if t == "recovered":
         src = d.get("source") or alert.incident_id
@@ -151,7 +153,8 @@ def headline(alert: Alert) -> str:
 def _notice(alert: Alert, pb: Any) -> str:
     t, d, level = alert.transition, detail_of(alert), alert.level
     owner = f" Owner: {pb.owner}." if pb else ""
-    ack = f" Acknowledge within {format_duration(pb.ack_deadline)} (by {fmt_time(pb.ack_due)})." if pb else ""
+    due = fmt_time(pb.ack_due, alert.brand) if pb else ""
+    ack = f" Acknowledge within {format_duration(pb.ack_deadline)} (by {due})." if pb else ""
     if t == "opened":
         return f"New {level} incident.{owner}{ack}"
     if t == "escalated":
@@ -182,13 +185,13 @@ def _notice(alert: Alert, pb: Any) -> str:
     return one_line(alert.reason)
 
 
-def _example(ex: Example, text_limit: int) -> ExampleView:
+def _example(ex: Example, text_limit: int, brand: str | None = None) -> ExampleView:
     reach = f"{ex.reposts} reposts" if ex.reposts else ""
     source = one_line(f"{ex.source} ({ex.outlet})" if ex.outlet else ex.source)
     url = safe_url(ex.url)
     return ExampleView(source=source, author=one_line(ex.author or ""), url=url,
-                       text=truncate(one_line(ex.text), text_limit), when=fmt_time(ex.ts), reach=reach,
-                       link_label=one_line(link_label(source, ex.outlet, url)))
+                       text=truncate(one_line(ex.text), text_limit), when=fmt_time(ex.ts, brand), reach=reach,
+                       link_label=one_line(link_label(source, ex.outlet, url)), key=one_line(f"{ex.source}:{ex.id}"))
 
 
 def _playbook(alert: Alert) -> PlaybookView | None:
@@ -199,9 +202,9 @@ def _playbook(alert: Alert) -> PlaybookView | None:
     media = tuple(" — ".join(p for p in (m.outlet, m.contact, m.note) if p) for m in pb.media_list)
     return PlaybookView(
         title=pb.title, owner=pb.owner,
-        ack=f"acknowledge within {format_duration(pb.ack_deadline)} (by {fmt_time(pb.ack_due)})",
+        ack=f"acknowledge within {format_duration(pb.ack_deadline)} (by {fmt_time(pb.ack_due, alert.brand)})",
         summary=pb.summary if full else "", escalation_contacts=tuple(pb.escalation_contacts),
-        tasks=tuple(f"{t.role}: {t.task} — within {format_duration(t.deadline)} (by {fmt_time(t.due)})"
+        tasks=tuple(f"{t.role}: {t.task} — within {format_duration(t.deadline)} (by {fmt_time(t.due, alert.brand)})"
                     for t in pb.tasks) if full else (),
         statement=pb.statement if full else "", media=media if full else (),
         follow_up=tuple(f"+{format_duration(f.after)} ({f.due:%Y-%m-%d}): {f.action}" for f in pb.follow_up),
@@ -222,7 +225,7 @@ def build_view(alert: Alert, *, max_examples: int = EXAMPLES, text_limit: int = 
     facts.append(("Transition", alert.transition))
     if alert.category:
         facts.append(("Category", alert.category))
-    facts.append(("Fired at", fmt_time(alert.ts)))
+    facts.append(("Fired at", fmt_time(alert.ts, alert.brand)))
     if alert.evidence and alert.evidence.trigger:
         facts.append(("Trigger", alert.evidence.trigger))
     if pb is not None:
@@ -234,7 +237,7 @@ def build_view(alert: Alert, *, max_examples: int = EXAMPLES, text_limit: int = 
         alert=alert, tag=tag_for(alert), color=color_for(alert), headline=clean(headline(alert)),
         notice=clean(_notice(alert, pb)), facts=tuple((k, clean(str(v))) for k, v in facts),
         why=tuple(clean(w) for w in why_lines(alert, examples)),
-        examples=tuple(_example(ex, text_limit) for ex in examples[:max_examples]),
+        examples=tuple(_example(ex, text_limit, alert.brand) for ex in examples[:max_examples]),
         playbook=pbv, footer=clean(f"Brand Monitor · notification {alert.id}"),
     )
 
@@ -283,8 +286,13 @@ class Section:
 
 def example_line(ex: ExampleView, d: Dialect) -> str:
     src = example_source(ex, d.esc, d.link)
-    meta = " · ".join(p for p in (src, d.esc(ex.author), ex.when, ex.reach) if p)
+    meta = " · ".join(p for p in (src, d.esc(ex.author), ex.when, ex.reach, relabel_key(ex, d.esc)) if p)
     return f"{meta}: “{d.esc(ex.text)}”"
+
+
+def relabel_key(ex: ExampleView, esc: Callable[[str], str]) -> str:
+    """``key reddit:t3_abc``: shown with each example so an analyst can correct its sentiment."""
+    return f"key {esc(ex.key)}" if ex.key else ""
 
 
 def sections(obj: Alert | AlertView, d: Dialect) -> list[Section]:

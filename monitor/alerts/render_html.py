@@ -8,7 +8,7 @@ drop ``<style>`` blocks and scripts anyway.
 
 from __future__ import annotations
 
-from monitor.alerts.render import AlertView, ExampleView, as_view, escape_html, example_source
+from monitor.alerts.render import AlertView, ExampleView, as_view, escape_html, example_source, relabel_key
 from monitor.models import Alert
 
 _FONT = "font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1f2328"
@@ -25,7 +25,8 @@ def _h(title: str) -> str:
 
 def _example(ex: ExampleView) -> str:
     src = example_source(ex, escape_html, lambda label, url: f"<a href=\"{escape_html(url)}\">{label}</a>")
-    meta = " · ".join(p for p in (src, escape_html(ex.author), escape_html(ex.when), escape_html(ex.reach)) if p)
+    meta = " · ".join(p for p in (src, escape_html(ex.author), escape_html(ex.when), escape_html(ex.reach),
+                                  relabel_key(ex, escape_html)) if p)
     return (f"<blockquote style=\"margin:6px 0;padding:4px 10px;border-left:3px solid #d0d7de;color:#57606a\">"
             f"<div style=\"font-size:12px\">{meta}</div><div>{escape_html(ex.text)}</div></blockquote>")
 

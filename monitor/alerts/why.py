@@ -10,11 +10,14 @@ trend ``word``, ``rank``, ``source``; stock ``symbol``, ``price``, ``prev_close`
 ``change_pct``; news ``outlet``, ``title``, ``url``; resolved ``quiet_for`` (seconds),
 ``opened_at`` (ISO time), ``peak_level``; blind_spot/recovered ``source``, ``silent_for``
 (seconds) or ``silent_for_minutes``, ``down_for`` (seconds), ``last_event``, ``last_error``,
-``failures`` or ``consecutive_failures``. Source-level alerts use brand ``*`` (or ``""``).
+``failures`` or ``consecutive_failures``; baseline ``test`` / ``burst`` (observed, expected, ratio, tail_p,
+surprising_at, window_minutes, basis), ``voices`` / ``posts`` per platform, ``articles``, ``outlets``,
+``stories`` (text, posts, reposts, outlets). Source-level alerts use brand ``*`` (or ``""``).
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,10 +29,15 @@ from monitor.models import Alert, Example, parse_ts
 
 
 def as_timedelta(value: Any) -> timedelta | None:
+    """A detail duration (timedelta or seconds); None when absent, not finite or beyond any calendar."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=round(value))
+        try:
+            seconds = float(value)
+        except OverflowError:
+            return None
+        return timedelta(seconds=round(seconds)) if math.isfinite(seconds) and abs(seconds) < 1e13 else None
     return None
 
 
@@ -59,12 +67,19 @@ def short_reason(alert: Alert) -> str:
     return rest if sep and head.lower() in (alert.level.lower(), "all clear") else reason
 
 
+def failure_limit(d: dict[str, Any]) -> str:
+    """``threshold 3``: the count is read when health is next checked, so it can be past the threshold."""
+    limit = d.get("failure_threshold")
+    return f"threshold {limit}" if isinstance(limit, int) and not isinstance(limit, bool) else ""
+
+
 def source_state(alert: Alert) -> tuple[str, timedelta | None, int, str]:
     """(source, silent for, consecutive failures, last error) of a blind-spot alert's detail."""
     d = detail_of(alert)
     silent = as_timedelta(d.get("silent_for"))
-    if silent is None and as_timedelta(d.get("silent_for_minutes")) is not None:
-        silent = timedelta(minutes=d["silent_for_minutes"])
+    minutes = d.get("silent_for_minutes")
+    if silent is None and as_timedelta(minutes) is not None:
+        silent = as_timedelta(minutes * 60)
     failures = next((v for v in (d.get("failures"), d.get("consecutive_failures"))
                      if isinstance(v, int) and not isinstance(v, bool)), 0)
     return str(d.get("source") or alert.incident_id), silent, failures, one_line(str(d.get("last_error") or ""))
@@ -104,7 +119,59 @@ def detail_lines(d: dict[str, Any]) -> list[str]:
         out.append(f"News: {one_line(str(d['outlet']))} published{title}")
     if isinstance(d.get("also"), list | tuple) and d["also"]:
         out.append("Also holding: " + ", ".join(map(str, d["also"])))
+    out += evidence_lines(d)
     return out
+
+
+def _num(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def test_line(t: Any, what: str = "Test") -> str | None:
+    """``Test: 18 in 10 min against 3.8 expected for this hour of day (4.7x, p=5e-05; surprising from 12)``."""
+    if not isinstance(t, dict) or not _num(t.get("observed")) or not _num(t.get("expected")):
+        return None
+    basis = t.get("basis")
+    where = f" for this {basis}" if basis and basis != "recent hours" else " from recent hours" if basis else ""
+    extra = [f"{t['ratio']}x"] if _num(t.get("ratio")) else []
+    if _num(t.get("tail_p")):
+        extra.append("p<1e-12" if t["tail_p"] < 1e-12 else f"p={t['tail_p']:.1g}")
+    if _num(t.get("surprising_at")):
+        extra.append(f"surprising from {fmt_num(t['surprising_at'])}")
+    minutes = f" in {fmt_num(t['window_minutes'])} min" if _num(t.get("window_minutes")) else ""
+    tail = f" ({'; '.join(extra)})" if extra else ""
+    return f"{what}: {fmt_num(t['observed'])}{minutes} against {fmt_num(t['expected'])} expected{where}{tail}"
+
+
+def evidence_lines(d: dict[str, Any]) -> list[str]:
+    """The baseline test, voices against posts, media reach and the largest stories (engine detail keys)."""
+    out = []
+    for key, what in (("test", "Test"), ("burst", "Burst")):
+        line = test_line(d.get(key), what)
+        if line:
+            out.append(line)
+    voices, posts = d.get("voices"), d.get("posts")
+    if isinstance(voices, dict) and isinstance(posts, dict) and voices != posts:
+        ranked = sorted(voices.items(), key=lambda kv: (-_sort(kv[1]), str(kv[0])))
+        out.append("Distinct voices by platform: " + ", ".join(f"{k} {v} ({posts.get(k, v)} posts)" for k, v in ranked))
+    if _num(d.get("articles")) and _num(d.get("outlets")) and d["articles"] > 1:
+        out.append(f"Media: {fmt_num(d['articles'])} articles from {fmt_num(d['outlets'])} outlets")
+    stories = d.get("stories")
+    if isinstance(stories, list) and stories:
+        parts = []
+        for st in stories[:3]:
+            if not isinstance(st, dict) or not st.get("text"):
+                continue
+            reach = [f"{fmt_num(st[k])} {k if st[k] != 1 else k[:-1]}" for k in ("posts", "reposts", "outlets")
+                     if _num(st.get(k)) and st[k]]
+            parts.append(f"“{one_line(str(st['text']))[:80]}” ({', '.join(reach)})")
+        if parts:
+            out.append("Top stories: " + "; ".join(parts))
+    return out
+
+
+def _sort(value: Any) -> float:
+    return float(value) if _num(value) else 0.0
 
 
 def why_lines(alert: Alert, examples: tuple[Example, ...]) -> tuple[str, ...]:
@@ -117,7 +184,8 @@ def why_lines(alert: Alert, examples: tuple[Example, ...]) -> tuple[str, ...]:
         if d.get("last_event"):
             out.append(f"Last post seen: {d['last_event']}")
         if failures:
-            out.append(f"Failed {failures} times in a row")
+            limit = failure_limit(d)
+            out.append(f"Failed {failures} times in a row{f' ({limit})' if limit else ''}")
         if error:
             out.append(f"Last error: {error}")
         if d.get("down_for") is not None:

@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from monitor.errors import MonitorError
+
 
 def add_config(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", "-c", metavar="FILE",
@@ -25,3 +27,7 @@ def color_choice(args: argparse.Namespace) -> bool | None:
     if getattr(args, "color", False):
         return True
     return None
+
+
+class InputError(MonitorError):
+    """A command's input (a file, a value) is wrong: exit code 2, like an invalid configuration."""

@@ -19,6 +19,7 @@ from monitor.config import Loaded, load_for_cli
 from monitor.http_api import LABELS, incident_json
 from monitor.runtime import build_notifiers
 from monitor.store import Store, open_store
+from monitor.store_actions import ActionStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -95,6 +96,7 @@ def act(args: argparse.Namespace) -> int:
     with engine.batch():
         fn = engine.acknowledge if args.act == "ack" else engine.resolve
         inc = fn(args.id, by, SystemClock().now())
+        ActionStore(store).audit(at=SystemClock().now(), actor=by, channel="cli", action=args.act, incident_id=inc.id)
     verb = "acknowledged" if args.act == "ack" else "resolved"
     return _finish(args, store, outbox, incident_json(inc), f"{inc.id} {verb} by {by}")
 
@@ -105,6 +107,8 @@ def relabel(args: argparse.Namespace) -> int:
     by = args.by or getpass.getuser()
     with engine.batch():
         scopes = engine.relabel(args.key, args.label, by, SystemClock().now(), args.note)
+        ActionStore(store).audit(at=SystemClock().now(), actor=by, channel="cli", action="relabel", key=args.key,
+                                 label=args.label)
     result = {"key": args.key, "label": args.label, "reevaluated": scopes}
     return _finish(args, store, outbox, result, f"{args.key} relabelled {args.label} by {by}; "
                    f"re-evaluated: {', '.join(scopes) or 'nothing (post outside the current window)'}")

@@ -15,7 +15,7 @@ from monitor.errors import ConfigError, MonitorError
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, help="take the sentiment settings from this monitor.yaml")
     p.add_argument("--model",
-                   help="builtin (default), builtin:en, builtin:en-fast, builtin:multi, "
+                   help="builtin (default), builtin:en, builtin:en-fast, builtin:multi, builtin:multi-fast, "
                         "a Hugging Face model id or a local directory")
     p.add_argument("--backend", choices=["onnx", "torch"],
                    help="onnx: ONNX Runtime fast path (default); torch: fp32 reference")
@@ -62,7 +62,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from monitor.nlp.sentiment.data import Example, iter_tsv
-    from monitor.nlp.sentiment.metrics import evaluate
+    from monitor.nlp.sentiment.metrics import evaluate, format_report
 
     examples: list[Example] = []
     skipped = 0
@@ -75,13 +75,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not examples:
         raise MonitorError(f"{args.file}: no valid examples to evaluate")
     scorer = _scorer(args)
+    binary = args.binary == "on" or (args.binary == "auto" and all(e.label != "neutral" for e in examples))
+    if binary:
+        print(f"{args.file}: a binary set (no neutral gold labels): each text is scored negative or positive, "
+              "whichever is likelier (--binary off lets neutral predictions count as errors)", file=sys.stderr)
     started = time.monotonic()
     texts = [e.text for e in examples]
-    preds = scorer.score(texts, [args.lang] * len(texts) if args.lang else None)
+    preds = scorer.score(texts, [args.lang] * len(texts) if args.lang else None,
+                         [True] * len(texts) if binary else None)
     seconds = time.monotonic() - started
     report = evaluate([e.label for e in examples], [p.label for p in preds])
     report.update(skipped=skipped, model=scorer.model_id, backend=scorer.backend, file=str(args.file),
-                  seconds=round(seconds, 2))
+                  seconds=round(seconds, 2), binary=binary)
+    print(format_report(report), file=sys.stderr)
     print(f"{args.file}: {report['n']} examples, accuracy {report['accuracy']:.4f}, macro-F1 "
           f"{report['macro_f1']:.4f}, macro-recall {report['macro_recall']:.4f} ({seconds:.1f} s)", file=sys.stderr)
     print(json.dumps(report))
@@ -99,5 +105,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     score.set_defaults(func=cmd_score)
     ev = inner.add_parser("eval", help="score a TSV (header label<TAB>text) and print metrics as JSON (last line)")
     ev.add_argument("file", type=Path, metavar="FILE.tsv")
+    ev.add_argument("--binary", choices=["auto", "on", "off"], default="auto",
+                    help="score as a two-sided (negative/positive) question: auto (default) when the file has "
+                         "no neutral gold labels, as review sets do; off: neutral predictions count as errors")
     _add_model_options(ev)
     ev.set_defaults(func=cmd_eval)

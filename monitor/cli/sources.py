@@ -60,15 +60,30 @@ def show_source(args: argparse.Namespace) -> int:
     if cls is None:
         print(f"error: unknown source kind {args.kind!r}; known kinds: {', '.join(SOURCES.kinds())}", file=sys.stderr)
         return 2
-    fields = [describe_field(name, f) for name, f in _ordered(cls.Config.model_fields)]
-    doc = inspect.cleandoc(cls.__doc__ or "")
-    if "\n" not in doc:  # a one-line class docstring: the module's says why
-        module_doc = inspect.cleandoc(sys.modules[cls.__module__].__doc__ or "")
-        doc = f"{doc}\n\n{module_doc}" if module_doc else doc
+    return show_plugin(args, cls, mode(cls), _ordered(cls.Config.model_fields))
+
+
+def user_doc(cls: Any) -> str:
+    """What an operator reads about a kind: its one-line summary and its settings' docstring.
+
+    The module and class docstrings beyond the first line are written for developers (why a base
+    class, which helper) and stay out of the reference.
+    """
+    parts = [describe(cls)]
+    config_doc = inspect.cleandoc(cls.Config.__doc__ or "")
+    inherited = {inspect.cleandoc(base.__doc__ or "") for base in cls.Config.__mro__[1:]}
+    if config_doc and config_doc not in inherited and config_doc != parts[0]:
+        parts.append(config_doc)
+    return "\n\n".join(parts)
+
+
+def show_plugin(args: argparse.Namespace, cls: Any, how: str, ordered: list[tuple[str, FieldInfo]]) -> int:
+    fields = [describe_field(name, f) for name, f in ordered]
+    doc = user_doc(cls)
     if args.json:
-        print_json({"kind": args.kind, "mode": mode(cls), "description": describe(cls), "doc": doc, "fields": fields})
+        print_json({"kind": args.kind, "mode": how, "description": describe(cls), "doc": doc, "fields": fields})
         return 0
-    print(f"{args.kind} ({mode(cls)}): {describe(cls)}")
+    print(f"{args.kind} ({how}): {describe(cls)}")
     rest = doc.split("\n", 1)[1].strip() if "\n" in doc else ""
     if rest:
         print()

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 class ReplayConfig(SourceConfig):
     kind: str = "replay"
-    path: Path = Field(description="the JSONL recording (DESIGN.md event format)")
+    path: Path = Field(description="the JSONL recording (the event format: one JSON object per line)")
     speed: float | None = Field(
         default=None, description="virtual seconds per real second; null = as fast as possible"
     )

@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 from monitor.store.sqlite import SCHEMA_VERSION, Store, dumps, from_epoch, loads, to_epoch
 
-__all__ = ["SCHEMA_VERSION", "Store", "StoreLike", "dumps", "from_epoch", "loads", "open_store", "open_url",
-           "to_epoch"]
+__all__ = ["SCHEMA_VERSION", "Store", "StoreLike", "dumps", "from_epoch", "load_baselines", "loads", "open_store",
+           "open_url", "save_baselines", "to_epoch"]
 
 
 class StoreLike(Protocol):
@@ -40,6 +40,22 @@ class StoreLike(Protocol):
     def leases(self, prefix: str = "") -> dict[str, tuple[str, float]]: ...
     def check_lease(self, name: str, holder: str) -> None: ...
     def tables(self) -> list[str]: ...
+    def query(self, sql: str, args: Any = ()) -> list[Any]: ...
+    def execute(self, sql: str, args: Any = ()) -> int: ...
+    def begin_delivery(self, notification_id: str, notifier: str) -> bool: ...
+    def reconcile_sending(self, max_attempts: int) -> tuple[int, int]: ...
+    def save_baselines(self, items: Any, now: datetime | None) -> None: ...
+    def load_baselines(self, prefix: str = "") -> dict[str, str]: ...
+
+
+def save_baselines(store: Any, items: Any, now: datetime | None) -> None:
+    """Write changed baseline series (``key -> Series.to_text()``), inside the caller's transaction."""
+    store.save_baselines(items, now)
+
+
+def load_baselines(store: Any, prefix: str = "") -> dict[str, str]:
+    """Every stored baseline series (optionally of one brand: ``prefix='acme|'``)."""
+    return dict(store.load_baselines(prefix))
 
 
 def open_url(url: str, **kw: Any) -> Any:

@@ -48,6 +48,16 @@ def _params(args: Any) -> Any:
     return args if isinstance(args, dict) else tuple(args)
 
 
+def _portable(sql: str) -> str:
+    """``?`` placeholders (SQLite, portable SQL) as psycopg's ``%s``; a literal ``%`` is escaped."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def _portable_args(args: Iterable[Any]) -> tuple[Any, ...]:
+    """SQLite stores booleans as integers; the shared tables' columns are INTEGER on both backends."""
+    return tuple(int(a) if isinstance(a, bool) else a for a in args)
+
+
 class PgFaults:
     """What went wrong last, for /healthz; the SQLite store's StoreFaults, without file checks."""
 
@@ -203,6 +213,29 @@ class PostgresStore(PgReplicaMixin):
     def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         with self.transaction() as conn, conn.cursor() as cur:
             cur.executemany(sql, rows)  # type: ignore[arg-type]
+
+    # -- hook for companion tables (monitor/store_actions.py): portable SQL with ? placeholders --
+    def query(self, sql: str, args: Iterable[Any] = ()) -> list[Any]:
+        """Run a read for a companion module that owns its own tables (``?`` placeholders)."""
+        return self._q(_portable(sql), _portable_args(args))
+
+    def execute(self, sql: str, args: Iterable[Any] = ()) -> int:
+        """Run one write for a companion module; joins an open :meth:`transaction`."""
+        return self._x(_portable(sql), _portable_args(args))
+
+    # -- baselines (issue 10; table from migration 0003) ---------------------------------------
+    def save_baselines(self, items: Iterable[tuple[str, str]], now: datetime | None) -> None:
+        """Write changed baseline series (``key -> Series.to_text()``), inside the caller's transaction."""
+        rows = [(k, v, to_epoch(now) if now else None) for k, v in items]
+        if rows:
+            self._many("INSERT INTO baselines(key, data, updated) VALUES(%s, %s, %s) ON CONFLICT(key) DO "
+                       "UPDATE SET data=excluded.data, updated=excluded.updated", rows)
+
+    def load_baselines(self, prefix: str = "") -> dict[str, str]:
+        """Every stored baseline series (optionally of one brand: ``prefix='acme|'``), in byte order."""
+        rows = self._q('SELECT key, data FROM baselines WHERE starts_with(key, %s) ORDER BY key COLLATE "C"',
+                       (prefix,))
+        return {r[0]: r[1] for r in rows}
 
     # -- meta ---------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:

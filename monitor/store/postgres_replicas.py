@@ -21,9 +21,15 @@ from monitor.store.sqlite import dumps, from_epoch, loads, to_epoch
 
 NOW = "EXTRACT(EPOCH FROM clock_timestamp())::double precision"
 
-_HEAD = ("WITH head AS (SELECT notifier, MIN(seq) AS seq FROM deliveries WHERE status='pending' GROUP BY notifier) "
+# A delivery being sent ('sending') holds its channel's head until it is settled (issue 19).
+_HEAD = ("WITH head AS (SELECT notifier, MIN(seq) AS seq FROM deliveries WHERE status IN ('pending', 'sending') "
+         "GROUP BY notifier) "
          "SELECT d.notification_id, d.notifier FROM deliveries d JOIN head h ON d.notifier=h.notifier "
          "AND d.seq=h.seq WHERE d.status='pending' ")
+
+# 'sending' rows nobody holds any more: their replica died mid-send (its claim ran out) or, at
+# start, rows left by this database's crashed single process (no claim at all).
+_ORPHANED = f"status='sending' AND (claimed_by IS NULL OR claimed_until < {NOW})"
 
 _CLAIM = (f"WITH due AS ({_HEAD} AND d.next_attempt <= %(now)s AND (d.claimed_by IS NULL OR d.claimed_by=%(me)s "
           f"OR d.claimed_until < {NOW}) ORDER BY d.seq, d.notifier LIMIT %(limit)s FOR UPDATE OF d SKIP LOCKED) "
@@ -40,6 +46,7 @@ _LEASE = (f"INSERT INTO leases(name, holder, expires, acquired) VALUES(%(name)s,
 class PgReplicaMixin:
     holder: str
     claim_ttl: float
+    _max_attempts: int | None = None
     _q: Any
     _x: Any
     transaction: Any
@@ -68,6 +75,8 @@ class PgReplicaMixin:
         """Claim and return (notification_id, notifier, attempts, seq) due now: each notifier's head
         delivery, unless another replica holds its claim."""
         with self.transaction():
+            if self._max_attempts is not None:  # sends orphaned by a replica that died mid-send
+                self.reconcile_sending(self._max_attempts)
             rows = self._q(_CLAIM, {"now": to_epoch(now), "me": self.holder, "limit": limit, "ttl": self.claim_ttl})
         return sorted(((r[0], r[1], r[2], r[3]) for r in rows), key=lambda r: (r[3], r[1]))
 
@@ -81,18 +90,51 @@ class PgReplicaMixin:
         rows = self._q("SELECT data FROM notifications WHERE id=%s", (notification_id,))
         return loads(rows[0][0]) if rows else None
 
+    def begin_delivery(self, notification_id: str, notifier: str) -> bool:
+        """Record that a send starts (status 'sending', the attempt counted) before anything leaves.
+
+        False when the delivery is no longer pending (another replica or round took it). The claim
+        stays; a replica that dies mid-send leaves the row 'sending' until its claim expires, when
+        :meth:`pending_deliveries` hands it out again (see :meth:`reconcile_sending`).
+        """
+        return self._x("UPDATE deliveries SET status='sending', attempts=attempts+1 "
+                       "WHERE notification_id=%s AND notifier=%s AND status='pending'",
+                       (notification_id, notifier)) == 1
+
+    def reconcile_sending(self, max_attempts: int) -> tuple[int, int]:
+        """Orphaned sends are retried, or failed once they used up their attempts: (requeued, failed).
+
+        Only rows no live replica holds (claim expired or none): another replica's send in flight
+        is left alone. The daemon calls this at start; the limit is remembered so that later
+        :meth:`pending_deliveries` calls settle sends orphaned by a replica that died since.
+        """
+        self._max_attempts = max_attempts
+        with self.transaction():
+            failed = self._x(
+                "UPDATE deliveries SET status='failed', last_error=COALESCE(last_error || '; ', '') || "
+                "'interrupted during sending (crash or kill) on every attempt', claimed_by=NULL, "
+                f"claimed_until=NULL WHERE {_ORPHANED} AND attempts >= %s", (max_attempts,))
+            requeued = self._x("UPDATE deliveries SET status='pending', next_attempt=0, claimed_by=NULL, "
+                               f"claimed_until=NULL WHERE {_ORPHANED}")
+        return requeued, failed
+
     def mark_delivered(self, notification_id: str, notifier: str, now: datetime) -> None:
-        self._x("UPDATE deliveries SET status='sent', sent=%s, attempts=attempts+1, last_error=NULL, "
+        self._x("UPDATE deliveries SET status='sent', sent=%s, "
+                "attempts=attempts+(CASE WHEN status='sending' THEN 0 ELSE 1 END), last_error=NULL, "
                 "claimed_by=NULL, claimed_until=NULL WHERE notification_id=%s AND notifier=%s",
                 (to_epoch(now), notification_id, notifier))
 
     def mark_failed(self, notification_id: str, notifier: str, error: str, retry_at: datetime | None) -> None:
+        """Record a failed attempt; ``retry_at=None`` gives up (status 'failed')."""
         if retry_at is None:
-            self._x("UPDATE deliveries SET status='failed', attempts=attempts+1, last_error=%s, claimed_by=NULL, "
-                    "claimed_until=NULL WHERE notification_id=%s AND notifier=%s", (error, notification_id, notifier))
+            self._x("UPDATE deliveries SET status='failed', "
+                    "attempts=attempts+(CASE WHEN status='sending' THEN 0 ELSE 1 END), last_error=%s, "
+                    "claimed_by=NULL, claimed_until=NULL WHERE notification_id=%s AND notifier=%s",
+                    (error, notification_id, notifier))
         else:
-            self._x("UPDATE deliveries SET attempts=attempts+1, last_error=%s, next_attempt=%s, claimed_by=NULL, "
-                    "claimed_until=NULL WHERE notification_id=%s AND notifier=%s",
+            self._x("UPDATE deliveries SET status='pending', "
+                    "attempts=attempts+(CASE WHEN status='sending' THEN 0 ELSE 1 END), last_error=%s, "
+                    "next_attempt=%s, claimed_by=NULL, claimed_until=NULL WHERE notification_id=%s AND notifier=%s",
                     (error, to_epoch(retry_at), notification_id, notifier))
 
     def delivery_counts(self) -> dict[tuple[str, str], int]:

@@ -185,6 +185,15 @@ class Store(SqliteReplicaMixin):
                 self.faults.ok()  # an autocommit write went through
             return n
 
+    # -- hook for companion tables (monitor/store_actions.py) -----------------------------
+    def query(self, sql: str, args: Iterable[Any] = ()) -> list[Any]:
+        """Run a read for a companion module that owns its own tables (portable SQL only)."""
+        return self._q(sql, args)
+
+    def execute(self, sql: str, args: Iterable[Any] = ()) -> int:
+        """Run one write for a companion module; joins an open :meth:`transaction`."""
+        return self._x(sql, args)
+
     # -- meta ---------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         rows = self._q("SELECT value FROM meta WHERE key=?", (key,))
@@ -338,10 +347,12 @@ class Store(SqliteReplicaMixin):
 
         Head-of-line: a notifier whose oldest pending delivery is not yet due gets nothing, so
         each channel receives an incident's notifications in order.
+        A delivery being sent ('sending') holds its channel's head until it is settled.
         """
         rows = self._q(
             "SELECT d.notification_id, d.notifier, d.attempts, d.seq, d.next_attempt FROM deliveries d "
-            "JOIN (SELECT notifier, MIN(seq) AS head FROM deliveries WHERE status='pending' GROUP BY notifier) h "
+            "JOIN (SELECT notifier, MIN(seq) AS head FROM deliveries WHERE status IN ('pending', 'sending') "
+            "GROUP BY notifier) h "
             "ON d.notifier=h.notifier AND d.seq=h.head WHERE d.status='pending' ORDER BY d.seq, d.notifier LIMIT ?",
             (limit,))
         cut = to_epoch(now)
@@ -350,7 +361,7 @@ class Store(SqliteReplicaMixin):
     def next_delivery_due(self) -> datetime | None:
         rows = self._q(
             "SELECT MIN(d.next_attempt) FROM deliveries d JOIN (SELECT notifier, MIN(seq) AS head FROM deliveries "
-            "WHERE status='pending' GROUP BY notifier) h ON d.notifier=h.notifier AND d.seq=h.head "
+            "WHERE status IN ('pending', 'sending') GROUP BY notifier) h ON d.notifier=h.notifier AND d.seq=h.head "
             "WHERE d.status='pending'")
         return from_epoch(rows[0][0]) if rows and rows[0][0] is not None else None
 
@@ -358,18 +369,44 @@ class Store(SqliteReplicaMixin):
         rows = self._q("SELECT data FROM notifications WHERE id=?", (notification_id,))
         return loads(rows[0][0]) if rows else None
 
+    def begin_delivery(self, notification_id: str, notifier: str) -> bool:
+        """Record that a send starts (status 'sending', the attempt counted) before anything leaves.
+
+        False when the delivery is no longer pending (another round took it). A crash leaves the
+        row 'sending'; :meth:`reconcile_sending` settles it at the next start.
+        """
+        return self._x("UPDATE deliveries SET status='sending', attempts=attempts+1 "
+                       "WHERE notification_id=? AND notifier=? AND status='pending'",
+                       (notification_id, notifier)) == 1
+
+    def reconcile_sending(self, max_attempts: int) -> tuple[int, int]:
+        """After a crash: sends that were in flight are retried, or failed once they used up their attempts.
+
+        Returns (requeued, failed). A requeued send may reach the channel a second time; channels
+        that can dedupe (e-mail Message-ID, webhook id header) drop the copy.
+        """
+        with self.transaction():
+            failed = self._db.execute(
+                "UPDATE deliveries SET status='failed', last_error=COALESCE(last_error || '; ', '') || "
+                "'interrupted during sending (crash or kill) on every attempt' "
+                "WHERE status='sending' AND attempts >= ?", (max_attempts,)).rowcount
+            requeued = self._db.execute(
+                "UPDATE deliveries SET status='pending', next_attempt=0 WHERE status='sending'").rowcount
+        return requeued, failed
+
     def mark_delivered(self, notification_id: str, notifier: str, now: datetime) -> None:
-        self._x("UPDATE deliveries SET status='sent', sent=?, attempts=attempts+1, last_error=NULL "
+        self._x("UPDATE deliveries SET status='sent', sent=?, attempts=attempts+(status!='sending'), last_error=NULL "
                 "WHERE notification_id=? AND notifier=?", (to_epoch(now), notification_id, notifier))
 
     def mark_failed(self, notification_id: str, notifier: str, error: str, retry_at: datetime | None) -> None:
         """Record a failed attempt; ``retry_at=None`` gives up (status 'failed')."""
         if retry_at is None:
-            self._x("UPDATE deliveries SET status='failed', attempts=attempts+1, last_error=? "
+            self._x("UPDATE deliveries SET status='failed', attempts=attempts+(status!='sending'), last_error=? "
                     "WHERE notification_id=? AND notifier=?", (error, notification_id, notifier))
         else:
-            self._x("UPDATE deliveries SET attempts=attempts+1, last_error=?, next_attempt=? "
-                    "WHERE notification_id=? AND notifier=?", (error, to_epoch(retry_at), notification_id, notifier))
+            self._x("UPDATE deliveries SET status='pending', attempts=attempts+(status!='sending'), last_error=?, "
+                    "next_attempt=? WHERE notification_id=? AND notifier=?",
+                    (error, to_epoch(retry_at), notification_id, notifier))
 
     def delivery_counts(self) -> dict[tuple[str, str], int]:
         """(notifier, status) -> count, for /metrics."""
@@ -387,3 +424,21 @@ class Store(SqliteReplicaMixin):
         rows = self._q("SELECT notifier, status, attempts, last_error FROM deliveries WHERE notification_id=?",
                        (notification_id,))
         return [{"notifier": r[0], "status": r[1], "attempts": r[2], "last_error": r[3]} for r in rows]
+
+
+    # -- baselines (issue 10; table from migration 0003) ------------------------------------
+    def save_baselines(self, items: Iterable[tuple[str, str]], now: datetime | None) -> None:
+        """Write changed baseline series (``key -> Series.to_text()``), inside the caller's transaction."""
+        with self._lock:
+            try:
+                self._db.executemany("INSERT INTO baselines(key, data, updated) VALUES(?, ?, ?) ON CONFLICT(key) DO "
+                                     "UPDATE SET data=excluded.data, updated=excluded.updated",
+                                     [(k, v, to_epoch(now) if now else None) for k, v in items])
+            except sqlite3.Error as exc:
+                raise self.faults.error("a write failed", exc) from exc
+
+    def load_baselines(self, prefix: str = "") -> dict[str, str]:
+        """Every stored baseline series (optionally of one brand: ``prefix='acme|'``)."""
+        rows = self._q("SELECT key, data FROM baselines WHERE key >= ? AND key < ? ORDER BY key",
+                       (prefix, prefix + "\uffff"))
+        return {r[0]: r[1] for r in rows}

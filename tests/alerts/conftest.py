@@ -39,7 +39,8 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_
                     max_leaves=8)
 KEYS = st.sampled_from(["word", "rank", "source", "trend", "quote", "price", "prev_close", "symbol", "change_pct",
                         "outlet", "title", "also", "quiet_for", "opened_at", "peak_level", "silent_for",
-                        "silent_for_minutes", "down_for", "last_error", "failures", "consecutive_failures"])
+                        "silent_for_minutes", "down_for", "last_error", "failures", "consecutive_failures",
+                        "test", "burst", "voices", "posts", "articles", "outlets", "stories"])
 
 
 def red_evidence(**changes: Any) -> Evidence:

@@ -50,11 +50,14 @@ class Harness:
                 self.engine.advance(item.post.ts)
                 self.engine.on_post(item)
 
-    def trend(self, at: datetime, word: str = "Acme kettle fire", brand: str = "acme") -> None:
+    def trend(self, at: datetime, word: str = "Acme kettle fire", brand: str = "acme", negative: bool = True) -> None:
+        """A trend entry; ``negative`` adds the topic rule a word like "kettle fire" matches (negative context)."""
+        matches = [RuleMatch(f"{brand}:trending", brand, "trending", (word,))]
+        if negative:
+            matches.append(RuleMatch(f"{brand}-safety-fire", brand, "safety", ("fire",)))
         with self.engine.batch():
             self.engine.advance(at)
-            self.engine.on_trend(Trend(ts=at, source="weibo_hot", word=word, rank=3),
-                                 [RuleMatch(f"{brand}:trending", brand, "trending", (word,))])
+            self.engine.on_trend(Trend(ts=at, source="weibo_hot", word=word, rank=3), matches)
 
     def quote(self, at: datetime, price: float, prev: float = 100.0) -> None:
         with self.engine.batch():

@@ -95,3 +95,47 @@ def test_settings_come_from_monitor_yaml_and_flags_override_them(tmp_path: Path,
     assert (row["label"], row["model"]) == ("positive", str(always_positive))
     assert main(["sentiment", "score", "bad day", "--config", str(config), "--model", str(tmp_path / "nope")]) == 1
     assert "no such directory" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def leans_neutral_then_positive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # probabilities for every text: softmax(0, 2, 1) = negative 0.09, neutral 0.67, positive 0.24
+    return make_tiny_model(tmp_path_factory.mktemp("m") / "neutral-then-positive", bias=(0.0, 2.0, 1.0))
+
+
+def test_eval_on_a_binary_set_asks_the_two_sided_question_by_default(
+        tmp_path: Path, leans_neutral_then_positive: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tsv = tmp_path / "reviews.tsv"
+    tsv.write_text("label\ttext\nnegative\tbad\npositive\tgood\npositive\tgreat\n", encoding="utf-8")
+    args = ["sentiment", "eval", str(tsv), "--model", str(leans_neutral_then_positive), "--backend", "torch"]
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    report = json.loads(out.strip().splitlines()[-1])
+    # neutral is set aside: every text is positive (0.24 > 0.09), 2 of 3 right
+    assert report["binary"] is True
+    assert report["confusion"] == {"negative": {"negative": 0, "neutral": 0, "positive": 1},
+                                   "positive": {"negative": 0, "neutral": 0, "positive": 2}}
+    assert report["accuracy"] == pytest.approx(2 / 3)
+    assert "a binary set (no neutral gold labels)" in err
+    assert main([*args, "--binary", "off"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    # the same model asked the three-sided question: every text neutral, every one an error
+    assert report["binary"] is False and report["accuracy"] == 0.0
+    assert report["confusion"]["positive"] == {"negative": 0, "neutral": 2, "positive": 0}
+
+
+def test_eval_prints_per_class_scores_and_the_confusion_matrix(tmp_path: Path, always_positive: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    tsv = tmp_path / "set.tsv"
+    tsv.write_text("label\ttext\nnegative\tbad\nneutral\tthe phone\npositive\tgood\npositive\tlove it\n",
+                   encoding="utf-8")
+    assert main(["sentiment", "eval", str(tsv), "--model", str(always_positive), "--backend", "torch"]) == 0
+    out, err = capsys.readouterr()
+    report = json.loads(out.strip().splitlines()[-1])
+    assert {"n", "accuracy", "macro_f1", "macro_recall", "per_class", "confusion"} <= set(report)
+    assert report["binary"] is False  # a neutral gold label: the three-sided question
+    assert report["confusion"]["neutral"] == {"negative": 0, "neutral": 0, "positive": 1}
+    lines = err.splitlines()
+    assert "positive       0.500   1.000   0.667        2" in lines
+    assert "negative           0         0         1" in lines
+    assert "confusion (rows: gold, columns: predicted)" in lines

@@ -11,6 +11,7 @@ from monitor.cli import main
 from monitor.models import Incident
 from monitor.store import Store, open_url
 from monitor.store.copy import table_rows
+from monitor.store.migrate import latest
 from tests.servers import pg_schema
 
 T = datetime(2026, 3, 1, 8, tzinfo=UTC)
@@ -79,6 +80,6 @@ def test_copy_refuses_a_destination_with_data(tmp_path: Path, capsys: pytest.Cap
 
 def test_migrate_command_reports_the_version(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["store", "migrate", "--url", f"sqlite:{tmp_path / 'm.db'}"]) == 0
-    assert capsys.readouterr().out == f"{tmp_path / 'm.db'}: schema version 2 (up to date)\n"
+    assert capsys.readouterr().out == f"{tmp_path / 'm.db'}: schema version {latest('sqlite')} (up to date)\n"
     assert main(["store", "migrate", "--url", "mysql://x"]) == 1
     assert "expected sqlite:PATH or postgres:DSN" in capsys.readouterr().err

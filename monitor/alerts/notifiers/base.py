@@ -12,9 +12,9 @@ acknowledgement deadline has passed, and so on).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
 
@@ -33,7 +33,9 @@ ALL_LEVELS = ["blue", "yellow", "red"]
 class NotifierConfig(PluginConfig):
     """Settings every notifier has."""
 
-    levels: list[str] = Field(default_factory=lambda: list(ALL_LEVELS), description="levels it receives")
+    levels: list[str] = Field(default_factory=lambda: list(ALL_LEVELS),
+                              description="levels it receives; add 'system' to an explicit list for blind-spot "
+                                          "alerts (the default list gets them)")
     transitions: list[str] | None = Field(default=None, description="transitions it receives (default: all)")
     brands: list[str] | None = Field(default=None, description="brand ids it receives (default: all)")
     escalation_step: int = Field(
@@ -42,11 +44,22 @@ class NotifierConfig(PluginConfig):
     timeout: Duration = Field(default=timedelta(seconds=10), description="per-delivery timeout")
 
 
+def _system_clock() -> Clock:
+    from monitor.clock import SystemClock
+
+    return SystemClock()
+
+
 @dataclass
 class NotifierContext:
     clock: Clock
     session: aiohttp.ClientSession | None = None
     color: bool | None = None  # terminal: None = auto (colour when a TTY)
+    store: Any = None  # the Store, for notifiers that keep per-incident state (slack_app threads)
+    instance: str = ""  # this install's (or drill run's) random id: delivery ids unique across installs
+    # the real time, for what the receiving system judges by it (an e-mail's Date header): in a drill
+    # ``clock`` is virtual, and a mail dated months ago sorts wrong and looks like spam
+    wall_clock: Clock = field(default_factory=_system_clock)
 
 
 class Notifier(Plugin):
@@ -66,7 +79,8 @@ class Notifier(Plugin):
     def wants(self, alert: Alert) -> bool:
         """Routing: does this alert go to this notifier?"""
         cfg = self.config
-        if alert.level not in cfg.levels and alert.level in ALL_LEVELS:
+        # system alerts (blind spot, recovered) reach a notifier whose levels are the default or list "system"
+        if alert.level not in cfg.levels and (alert.level in ALL_LEVELS or "levels" in cfg.model_fields_set):
             return False
         if cfg.transitions is not None and alert.transition not in cfg.transitions:
             return False
@@ -92,6 +106,9 @@ NOTIFIERS: Registry[Notifier] = Registry(
         "monitor.alerts.notifiers.feishu",
         "monitor.alerts.notifiers.dingtalk",
         "monitor.alerts.notifiers.wecom",
+        "monitor.alerts.notifiers.slack_app",
+        "monitor.alerts.notifiers.pagerduty",
+        "monitor.alerts.notifiers.feishu_app",
     ],
 )
 register_notifier = NOTIFIERS.register

@@ -20,6 +20,7 @@ from pydantic import Field, SecretStr
 
 from monitor.alerts.notifiers.base import NotifierConfig, register_notifier
 from monitor.alerts.notifiers.httpbase import HttpNotifier, HttpNotifierConfig, dumps, hmac_sha256
+from monitor.alerts.notifiers.trim import fewer_examples_first
 from monitor.alerts.render import EXAMPLES, build_view, escape_markdown, fit_parts, markdown_parts, truncate
 from monitor.models import Alert
 
@@ -45,9 +46,9 @@ def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
 
 
 def dingtalk_payload(alert: Alert, max_examples: int = EXAMPLES) -> dict[str, Any]:
-    view = build_view(alert, max_examples=max_examples)
-    parts = markdown_parts(view)
-    text = fit_parts(parts[:-1], MAX_CHARS, tail=parts[-1])
+    view, parts = fewer_examples_first(lambda n: (v := build_view(alert, max_examples=n), markdown_parts(v)),
+                                       lambda vp: len("\n\n".join(vp[1])) <= MAX_CHARS, max_examples)
+    text = fit_parts(parts[:-1], MAX_CHARS, tail=parts[-1])  # example posts went first, then trailing sections
     return {"msgtype": "markdown", "markdown": {"title": escape_markdown(truncate(view.headline, 100)), "text": text},
             "at": {"isAtAll": False}}
 

@@ -1,9 +1,17 @@
 """``email``: SMTP via aiosmtplib, multipart/alternative (plain text + HTML).
 
 One incident stays one thread in mail clients: the ``opened`` mail's Message-ID is the
-incident's thread id (``<incident.ID@domain>``) and every later mail of the incident
-points at it with In-Reply-To and References. Message-IDs derive from the notification
-id, so a retried delivery carries the same id and clients drop the duplicate.
+incident's thread id (``<incident.ID.INSTANCE@domain>``) and every later mail of the
+incident points at it with In-Reply-To and References. Message-IDs derive from the
+notification id and this install's (or drill run's) random instance id, so a delivery
+retried after a timeout or a crash carries the same Message-ID and mail clients and
+archives drop the copy, while another install or another drill that reuses the same
+incident ids never collides with it.
+
+Every header value built from alert data (subject, incident id, the acknowledger's name
+inside the subject) is cleaned at this boundary: line breaks, other control characters
+and invisible bidi/zero-width characters become spaces, so a value such as
+``"dana\r\nBcc: x"`` can neither inject a header nor make the message unbuildable.
 
 SMTP 4xx answers (greylisting, mailbox busy), timeouts and refused connections are
 retryable; 5xx answers (unknown user, relay denied, bad credentials) and a server
@@ -15,6 +23,7 @@ from __future__ import annotations
 import logging
 import re
 import ssl
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, parseaddr
 from typing import ClassVar, Literal
@@ -25,6 +34,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from monitor.alerts.notifiers.base import Notifier, NotifierConfig, register_notifier
 from monitor.alerts.render import EXAMPLES, build_view, render_text, truncate
 from monitor.alerts.render_html import render_html
+from monitor.clock import Clock, SystemClock
+from monitor.durations import Duration
 from monitor.errors import NotifyError
 from monitor.models import Alert
 
@@ -33,6 +44,8 @@ DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
 
 def _address(value: str) -> str:
+    if any(c in value for c in "\r\n\x00"):
+        raise ValueError(f"not an e-mail address: {value!r} (no line breaks allowed)")
     addr = parseaddr(value)[1]
     if "@" not in addr or addr.startswith("@") or addr.endswith("@") or " " in addr:
         raise ValueError(f"not an e-mail address: {value!r} (write e.g. 'PR Team <pr@acme.example>')")
@@ -60,6 +73,9 @@ class EmailConfig(NotifierConfig):
     subject_prefix: str = Field(default="", description="text put before every subject, e.g. '[Brand Monitor] '")
     message_id_domain: str | None = Field(default=None, description="domain of Message-IDs (default: the sender's)")
     max_examples: int = Field(default=EXAMPLES, ge=0, le=10, description="example posts shown per alert")
+    action_url: str = Field(default="", description="the daemon's public base URL: adds signed action links")
+    action_secret: SecretStr | None = Field(default=None, description="HMAC key of action links; ${MAIL_LINK_KEY}")
+    action_ttl: Duration = Field(default=timedelta(hours=24), description="how long an action link works")
 
     @field_validator("sender", "reply_to")
     @classmethod
@@ -86,14 +102,29 @@ def id_part(text: str) -> str:
     return _ATEXT.sub(lambda m: "".join(f"={b:02X}" for b in m.group(0).encode("utf-8")), text)
 
 
-def thread_id(incident_id: str, domain: str) -> str:
-    return f"<incident.{id_part(incident_id)}@{domain}>"
+def _instance(instance: str) -> str:
+    return f".{id_part(instance)}" if instance else ""
 
 
-def message_id(alert: Alert, domain: str) -> str:
+def thread_id(incident_id: str, domain: str, instance: str = "") -> str:
+    return f"<incident.{id_part(incident_id)}{_instance(instance)}@{domain}>"
+
+
+def message_id(alert: Alert, domain: str, instance: str = "") -> str:
+    """Stable per notification (retries and restarts), unique per install or drill run."""
     if alert.transition == "opened":
-        return thread_id(alert.incident_id, domain)
-    return f"<notification.{id_part(alert.id)}@{domain}>"
+        return thread_id(alert.incident_id, domain, instance)
+    return f"<notification.{id_part(alert.id)}{_instance(instance)}@{domain}>"
+
+
+# line breaks and other controls (Cc), invisible format characters (Cf: bidi, zero-width),
+# line/paragraph separators (Zl, Zp)
+_UNSAFE_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]+")
+
+
+def header_text(value: str) -> str:
+    """A header value that cannot break or inject headers: controls and invisibles become a space."""
+    return " ".join(_UNSAFE_HEADER.sub(" ", value).split())
 
 
 def _domain(config: EmailConfig) -> str:
@@ -104,12 +135,13 @@ def _domain(config: EmailConfig) -> str:
     return domain if re.fullmatch(r"[A-Za-z0-9.-]+", domain or "") else "brand-monitor.invalid"
 
 
-def build_message(alert: Alert, config: EmailConfig, now_header: str) -> EmailMessage:
-    """The complete MIME message (``now_header`` is the Date header, from the clock)."""
+def build_message(alert: Alert, config: EmailConfig, now_header: str, instance: str = "",
+                  links_at: datetime | None = None) -> EmailMessage:
+    """The complete MIME message (``now_header`` is the Date header: the real send time)."""
     view = build_view(alert, max_examples=config.max_examples)
     domain = _domain(config)
     msg = EmailMessage()
-    msg["Subject"] = truncate(config.subject_prefix + view.headline, 250)
+    msg["Subject"] = truncate(header_text(config.subject_prefix + view.headline), 250)
     msg["From"] = config.sender
     msg["To"] = ", ".join(config.to)
     if config.cc:
@@ -117,16 +149,28 @@ def build_message(alert: Alert, config: EmailConfig, now_header: str) -> EmailMe
     if config.reply_to:
         msg["Reply-To"] = config.reply_to
     msg["Date"] = now_header
-    msg["Message-ID"] = message_id(alert, domain)
+    msg["Message-ID"] = message_id(alert, domain, instance)
     if alert.transition != "opened":
-        msg["In-Reply-To"] = thread_id(alert.incident_id, domain)
-        msg["References"] = thread_id(alert.incident_id, domain)
+        msg["In-Reply-To"] = thread_id(alert.incident_id, domain, instance)
+        msg["References"] = thread_id(alert.incident_id, domain, instance)
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to the alert sender
-    msg["X-Brand-Monitor-Incident"] = alert.incident_id
-    msg["X-Brand-Monitor-Level"] = alert.level
-    msg["X-Brand-Monitor-Transition"] = alert.transition
-    msg.set_content(render_text(view))
-    msg.add_alternative(render_html(view), subtype="html")
+    msg["X-Brand-Monitor-Incident"] = header_text(alert.incident_id)
+    msg["X-Brand-Monitor-Level"] = header_text(alert.level)
+    msg["X-Brand-Monitor-Transition"] = header_text(alert.transition)
+    text, page = render_text(view), render_html(view)
+    actionable = alert.level in ("blue", "yellow", "red") and alert.transition != "resolved"
+    if links_at is not None and config.action_url and config.action_secret and actionable:
+        from monitor.interact.email_links import links_for
+
+        links = links_for(config.action_url, config.action_secret.get_secret_value(), alert.incident_id,
+                          links_at + config.action_ttl)
+        text += "\n\nAct on this incident (each link works once, for a limited time):\n" + "".join(
+            f"  {label}: {url}\n" for label, url in links)
+        block = "".join(f'<a href="{url}" style="margin-right:1em">{label}</a>' for label, url in links)
+        marker = "</body>"
+        page = page.replace(marker, f"<p>{block}</p>{marker}", 1) if marker in page else page + f"<p>{block}</p>"
+    msg.set_content(text)
+    msg.add_alternative(page, subtype="html")
     return msg
 
 
@@ -154,10 +198,13 @@ class EmailNotifier(Notifier):
     kind: ClassVar[str] = "email"
     Config: ClassVar[type[NotifierConfig]] = EmailConfig
     config: EmailConfig
+    wall_clock: Clock = SystemClock()  # action links expire in real time, even in a drill
 
     async def send(self, alert: Alert) -> None:
         cfg = self.config
-        msg = build_message(alert, cfg, format_datetime(self.ctx.clock.now()))
+        # the Date header is the real send time (a drill's clock is virtual)
+        msg = build_message(alert, cfg, format_datetime(self.ctx.wall_clock.now()), self.ctx.instance,
+                            links_at=self.wall_clock.now())
         recipients = [addr for _, addr in getaddresses([*cfg.to, *cfg.cc, *cfg.bcc])]
         try:
             refused, _ = await aiosmtplib.send(

@@ -19,10 +19,12 @@ from pydantic import Field, SecretStr
 
 from monitor.alerts.notifiers.base import NotifierConfig, register_notifier
 from monitor.alerts.notifiers.httpbase import HttpNotifier, HttpNotifierConfig, dumps, hmac_sha256
+from monitor.alerts.notifiers.trim import fewer_examples_first
 from monitor.alerts.render import EXAMPLES, MARKDOWN, AlertView, build_view, escape_markdown, sections
 from monitor.models import Alert
 
-MAX_BYTES = 28_000
+MAX_BYTES = 20_000  # Feishu's documented limit on a bot request body (20 KB)
+CARD_BYTES = MAX_BYTES - 256  # room for msg_type, timestamp and sign around the card
 TEMPLATES = {"RED": "red", "YELLOW": "orange", "BLUE": "blue", "ALL CLEAR": "green", "RECOVERED": "green",
              "BLIND SPOT": "grey"}
 RETRYABLE_CODES = {11232}
@@ -47,7 +49,7 @@ def _md(text: str) -> dict[str, Any]:
     return {"tag": "lark_md", "content": text}
 
 
-def feishu_card(view: AlertView) -> dict[str, Any]:
+def feishu_card(view: AlertView, fit: bool = True) -> dict[str, Any]:
     esc = escape_markdown
     elements: list[dict[str, Any]] = [
         {"tag": "div", "text": _md(esc(view.notice))},
@@ -60,7 +62,13 @@ def feishu_card(view: AlertView) -> dict[str, Any]:
             "header": {"title": {"tag": "plain_text", "content": esc(view.headline)},
                        "template": TEMPLATES.get(view.tag, "grey")},
             "elements": elements}
-    while len(dumps(card)) > MAX_BYTES and len(elements) > 4:
+    return fit_card(card) if fit else card
+
+
+def fit_card(card: dict[str, Any]) -> dict[str, Any]:
+    """Trailing sections dropped (the closing note kept) until the card is within CARD_BYTES."""
+    elements = card["elements"]
+    while len(dumps(card)) > CARD_BYTES and len(elements) > 4:
         del elements[-2]
     return card
 
@@ -69,7 +77,9 @@ def feishu_payload(alert: Alert, config: FeishuConfig, timestamp: int) -> dict[s
     payload: dict[str, Any] = {}
     if config.secret is not None:
         payload = {"timestamp": str(timestamp), "sign": feishu_sign(config.secret.get_secret_value(), timestamp)}
-    payload.update(msg_type="interactive", card=feishu_card(build_view(alert, max_examples=config.max_examples)))
+    card = fewer_examples_first(lambda n: feishu_card(build_view(alert, max_examples=n), fit=False),
+                                lambda c: len(dumps(c)) <= CARD_BYTES, config.max_examples)
+    payload.update(msg_type="interactive", card=fit_card(card))
     return payload
 
 

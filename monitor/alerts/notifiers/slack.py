@@ -8,6 +8,11 @@ ping ``<!channel>`` or fake a ``<url|label>`` link; Block Kit limits (50 blocks,
 characters per text, 150 per header, 10 fields, 10 context elements) are respected by
 cutting cleanly, never mid-entity.
 
+Delivery is at least once. The outbox records each send before it starts; a send that a
+crash (or a timeout after Slack already posted) cuts off is sent again at the next start,
+and an incoming webhook offers no idempotency key, so each crash can show at most one
+message twice in the channel (only one send per channel is ever in flight). Nothing is lost.
+
 Slack answers ``200 ok``; ``400 invalid_payload``, ``403 action_prohibited``,
 ``404 no_service`` / ``channel_not_found`` and ``410 channel_is_archived`` cannot be
 fixed by retrying; 429 (with ``Retry-After``) and 5xx can.
@@ -29,6 +34,7 @@ from monitor.alerts.render import (
     build_view,
     escape_slack,
     example_source,
+    relabel_key,
     sections,
     truncate,
 )
@@ -96,7 +102,7 @@ def fit_blocks(blocks: list[dict[str, Any]], limit: int = MAX_BLOCKS) -> list[di
 
 def _example(e: ExampleView) -> str:
     src = example_source(e, escape_slack, SLACK.link)  # a post's URL never hides behind a trusted outlet
-    meta = " · ".join(p for p in (src, escape_slack(e.author), e.when, e.reach) if p)
+    meta = " · ".join(p for p in (src, escape_slack(e.author), e.when, e.reach, relabel_key(e, escape_slack)) if p)
     return f"{meta}\n>{escape_slack(e.text)}"
 
 

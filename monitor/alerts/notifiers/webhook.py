@@ -19,16 +19,22 @@ The body is a stable, documented contract (``schema: brand-monitor.notification/
 
 Times are ISO 8601 UTC (``Z``), durations are ``30s``/``15m``/``1h``/``3d``/``7w``. Text is
 raw (not escaped): the receiver escapes for wherever it shows it. New fields may be added
-within v1; none are removed or renamed. Headers: ``X-Brand-Monitor-Id`` (idempotency key:
-the same notification keeps the same id across retries), ``X-Brand-Monitor-Event`` (the
-transition) and, with a ``secret``, ``X-Brand-Monitor-Signature-256: sha256=<hex>``, the
-HMAC-SHA256 of the exact body bytes.
+within v1; none are removed or renamed. Headers: ``X-Brand-Monitor-Id`` (the notification
+id: the same notification keeps the same id across retries), ``X-Brand-Monitor-Delivery``
+(the idempotency key to dedupe on: ``<instance>.<id>``, the same across retries and
+restarts, different for another install or another drill run that reuses incident ids),
+``X-Brand-Monitor-Event`` (the transition) and, with a ``secret``,
+``X-Brand-Monitor-Signature-256: sha256=<hex>``, the HMAC-SHA256 of the exact body bytes.
+
+Delivery is at least once: a send cut off by a timeout or a crash is sent again, so a
+receiver that must not act twice keeps the delivery keys it has seen (a day's worth is plenty).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
+from urllib.parse import quote
 
 from pydantic import Field, SecretStr, field_validator
 
@@ -96,6 +102,12 @@ def notification_json(alert: Alert) -> dict[str, Any]:
     }
 
 
+def delivery_key(alert: Alert, instance: str) -> str:
+    """The receiver's dedupe key; header-safe whatever the ids contain."""
+    key = f"{instance}.{alert.id}" if instance else alert.id
+    return quote(key, safe="#-_.~:@!$&'()*+,;=/")
+
+
 def sign(secret: str, body: bytes) -> str:
     """The signature header's value: ``sha256=`` + hex HMAC-SHA256 of the body."""
     return "sha256=" + hmac_sha256(secret.encode("utf-8"), body).hex()
@@ -129,7 +141,8 @@ class WebhookNotifier(HttpNotifier):
     async def send(self, alert: Alert) -> None:
         cfg = self.config
         body = dumps(notification_json(alert))
-        headers = {"X-Brand-Monitor-Id": alert.id, "X-Brand-Monitor-Event": alert.transition, **cfg.headers}
+        headers = {"X-Brand-Monitor-Id": alert.id, "X-Brand-Monitor-Delivery": delivery_key(alert, self.ctx.instance),
+                   "X-Brand-Monitor-Event": alert.transition, **cfg.headers}
         if cfg.secret is not None:
             headers[cfg.signature_header] = sign(cfg.secret.get_secret_value(), body)
         reply = await self.post(body, headers)

@@ -2,7 +2,8 @@
 
 Body: ``{"msgtype": "markdown", "markdown": {"content": ...}}`` POSTed to
 ``https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...``; the content may be at most
-4096 bytes of UTF-8, so trailing sections are dropped (the footer is kept) until it fits.
+4096 bytes of UTF-8, so example posts are dropped first, then trailing sections (the footer is
+kept) until it fits: the playbook and statement matter more than illustrations.
 The headline is coloured with WeCom's ``<font color="warning|info|comment">``; user text is
 escaped so ``<@userid>`` and ``@all`` from a post stay text. WeCom answers 200 with
 ``{"errcode": 0}``; -1 (busy) and 45009 (rate limited) are retryable, others (93000
@@ -17,6 +18,7 @@ from pydantic import Field
 
 from monitor.alerts.notifiers.base import NotifierConfig, register_notifier
 from monitor.alerts.notifiers.httpbase import HttpNotifier, HttpNotifierConfig, dumps
+from monitor.alerts.notifiers.trim import fewer_examples_first
 from monitor.alerts.render import EXAMPLES, build_view, escape_markdown, fit_parts, markdown_parts, utf8_len
 from monitor.models import Alert
 
@@ -34,10 +36,16 @@ class WeComConfig(HttpNotifierConfig):
     max_examples: int = Field(default=EXAMPLES, ge=0, le=10, description="example posts shown per alert")
 
 
-def wecom_payload(alert: Alert, max_examples: int = EXAMPLES) -> dict[str, Any]:
+def _parts(alert: Alert, max_examples: int) -> list[str]:
     view = build_view(alert, max_examples=max_examples)
     parts = markdown_parts(view)
     parts[0] = f'<font color="{FONT.get(view.tag, "comment")}">**{escape_markdown(view.headline)}**</font>'
+    return parts
+
+
+def wecom_payload(alert: Alert, max_examples: int = EXAMPLES) -> dict[str, Any]:
+    parts = fewer_examples_first(lambda n: _parts(alert, n), lambda p: utf8_len("\n\n".join(p)) <= MAX_BYTES,
+                                 max_examples)
     content = fit_parts(parts[:-1], MAX_BYTES, tail=parts[-1], measure=utf8_len)
     return {"msgtype": "markdown", "markdown": {"content": content}}
 

@@ -174,7 +174,7 @@ class Matcher:
         parts.append(self._expr(rule.node))
         source = " and ".join(parts)
         fn = eval(f"lambda F, C: {source}", dict(_HELPERS))
-        needs_context = "C" in source.replace("lambda F, C", "")
+        needs_context = "C" in source  # only _field, _any and _near calls pass the context C
         report: dict[tuple[int, str], None] = {}
         for term in positive_terms(rule.node):
             report.setdefault((self._tids[term.key], term.text), None)

@@ -1,12 +1,17 @@
 """Text normalisation and the two script classes the rule language cares about.
 
-Rules and posts go through the same :func:`normalize`, so a rule written in one form
-matches text written in another: case is folded, full-width forms become half-width,
-traditional Chinese becomes simplified (character by character, via OpenCC's table),
-whitespace runs become one space, and spaces next to CJK characters are dropped
-(``ACME 电池`` and ``ACME电池`` are the same text). Every step maps one character to
-at most one character, except case folding of a few letters, so columns in a query
-survive the character table.
+One normaliser serves the compiled matcher, the reference evaluator and the rule
+compiler, so a rule written in one form matches text written in another:
+:func:`match_text` strips zero-width and bidi control characters, applies NFKC
+(full-width forms become half-width, ligatures and compatibility letters fold), folds
+case, maps common Cyrillic and Greek look-alikes to the Latin letters they imitate (a
+Cyrillic ``Aсme`` is ``acme``), turns whitespace runs into one space and drops spaces
+next to CJK characters (``ACME 电池`` and ``ACME电池`` are the same text).
+:func:`normalize` is ``match_text`` followed by one more one-to-one step, traditional
+Chinese to simplified (OpenCC's table, character by character); the compiled matcher
+skips that step and searches each term in all its spellings instead (:func:`variants`),
+which is cheaper per post and gives the same answers because the step changes no
+character's class and no length.
 
 Two classes of word characters matter:
 
@@ -130,12 +135,26 @@ def variants(ch: str) -> tuple[str, ...]:
     return (ch, *_inverse().get(ch, ()))
 
 
-@lru_cache(maxsize=1)
-def _fold_pattern() -> tuple[re.Pattern[str], dict[int, str]]:
-    table = char_table()
-    codes = sorted(c for c, dst in table.items() if dst.isalnum() and not 0x3400 <= c <= 0xFAFF)
-    cls = "".join(re.escape(chr(c)) for c in codes)
-    return re.compile(f"[{cls}]"), table
+# Invisible characters used to split a word past a filter (``Ac\u200bme``) or to reorder
+# what a reader sees: soft hyphen, Arabic letter mark, Mongolian vowel separator, zero-width
+# space/non-joiner/joiner, LRM/RLM, bidi embeddings and overrides, word joiner and invisible
+# operators, bidi isolates, and the byte-order mark.
+INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+# Cyrillic and Greek letters that look like Latin ones (after case folding, so the lower-case
+# forms of look-alike capitals are listed too: Cyrillic М -> м -> m, Greek Ν -> ν -> n).
+CONFUSABLES: dict[int, str] = {ord(k): v for k, v in {
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t",
+    "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ӏ": "l",
+    "ү": "y", "ɡ": "g", "ɑ": "a",
+    "α": "a", "β": "b", "ε": "e", "η": "h", "ι": "i", "κ": "k", "μ": "m", "ν": "n", "ο": "o", "ρ": "p",
+    "τ": "t", "υ": "y", "χ": "x", "ζ": "z", "ϳ": "j",
+}.items()}
+_CONFUSABLE = re.compile("[" + "".join(chr(c) for c in CONFUSABLES) + "]")
+
+
+def _nfkc(text: str) -> str:
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 # starts with a literal space so the regex engine can skip ahead to spaces
@@ -147,27 +166,25 @@ def fold_chars(text: str) -> str:
     return text if text.isascii() else text.translate(char_table())
 
 
-def normalize(text: str) -> str:
-    """The form in which terms are searched: see the module docstring."""
-    if text.isascii():
-        return " ".join(text.lower().split())
-    text = " ".join(text.translate(char_table()).casefold().split())
-    return _CJK_SPACE.sub("", text) if " " in text else text
-
-
 def match_text(text: str) -> str:
-    """The cheaper normalisation the compiled matcher searches: like :func:`normalize`, but
-    traditional characters and full-width punctuation are left as they are (terms are
-    searched in all their :func:`variants`). Full-width letters and digits, half-width
-    katakana and the like are rare, so they are folded only when present.
+    """The text the compiled matcher searches (see the module docstring): everything but the
+    traditional -> simplified step, which the matcher covers by searching :func:`variants`.
     """
     if text.isascii():
         return " ".join(text.lower().split())
-    fold, table = _fold_pattern()
-    if fold.search(text) is not None:
-        text = text.translate(table)
-    text = " ".join(text.casefold().split())
+    if INVISIBLE.search(text) is not None:
+        text = INVISIBLE.sub("", text)
+    text = _nfkc(_nfkc(text).casefold())  # NFKC_Casefold: case folding can undo NFKC's composition
+    if _CONFUSABLE.search(text) is not None:
+        text = text.translate(CONFUSABLES)
+    text = " ".join(text.split())
     return _CJK_SPACE.sub("", text) if " " in text else text
+
+
+def normalize(text: str) -> str:
+    """The one normal form of rules and posts: :func:`match_text`, then traditional -> simplified."""
+    text = match_text(text)
+    return text if text.isascii() else text.translate(char_table())
 
 
 TITLE_SEPARATOR = " | "

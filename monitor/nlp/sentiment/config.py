@@ -19,8 +19,9 @@ class SentimentConfig(BaseModel):
     the multilingual-e5-small adapter), ``builtin:en`` / ``builtin:multi`` (one of the two
     for every language), or a Hugging Face model id or local directory of a
     sequence-classification model, used for every language. ``routes`` overrides the model
-    per language code, e.g. ``{zh: /models/chinese-roberta}``, or ``{en: builtin:en-fast}``
-    for the 2-layer English model (faster, a little less accurate; MODEL.md).
+    per language code, e.g. ``{zh: /models/chinese-roberta}``, ``{en: builtin:en-fast}``
+    for the 2-layer English model, or ``{"*": builtin:multi-fast}`` for the 3-layer
+    multilingual student (each faster, a little less accurate; MODEL.md).
     """
 
     model_config = ConfigDict(extra="forbid")

@@ -25,7 +25,7 @@ from monitor.nlp.sentiment.textprep import preprocessor
 log = logging.getLogger("monitor.sentiment")
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
-BUILTIN_PARTS = ("en", "en-fast", "multi")
+BUILTIN_PARTS = ("en", "en-fast", "multi", "multi-fast")
 
 
 def builtin_part(spec: str) -> str | None:
@@ -110,9 +110,16 @@ def load_builtin(part: str, cfg: SentimentConfig, folder: Path | None = None) ->
         tokenizer = FastTokenizer(backbone_dir(spec.backbone, cache_dir, vocab))
         fn = onnx_logits_fn(target, cfg.threads)
     ngram, mix = _ngram(spec, folder)
-    return EncoderClassifier(spec.model_id, tokenizer, fn, spec.labels, max_length, cfg.batch_size,  # type: ignore[arg-type]
-                             spec.logit_bias, backend=cfg.backend, max_tokens=cfg.max_batch_tokens, ngram=ngram,
-                             mix=mix, preprocess=preprocessor(spec.preprocess, str(spec_file)))
+    clf = EncoderClassifier(spec.model_id, tokenizer, fn, spec.labels, max_length, cfg.batch_size,  # type: ignore[arg-type]
+                            spec.logit_bias, backend=cfg.backend, max_tokens=cfg.max_batch_tokens, ngram=ngram,
+                            mix=mix, preprocess=preprocessor(spec.preprocess, str(spec_file)))
+    if spec.polar_ngram:
+        path = folder / str(spec.polar_ngram.get("file", "review_ngram.safetensors"))
+        if not path.is_file():
+            raise ModelError(f"{path} is missing (named by {spec_file}); reinstall brand-monitor or retrain it: "
+                             "python -m monitor.nlp.sentiment.reviews")
+        clf.polar_ngram = (NgramModel.load(path), float(spec.polar_ngram.get("weight", 1.0)))
+    return clf
 
 
 def _ngram(spec: AdapterSpec, folder: Path) -> tuple[NgramModel | None, tuple[float, float]]:

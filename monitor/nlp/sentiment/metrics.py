@@ -36,5 +36,20 @@ def evaluate(gold: Sequence[str], pred: Sequence[str]) -> dict[str, Any]:
         "macro_precision": sum(float(s["precision"]) for s in per_class.values()) / k,
         "classes": classes,
         "per_class": per_class,
+        # gold class -> predicted label -> count (every predicted label, so neutral guesses on a binary set show)
+        "confusion": {g: {p: sum(1 for x, y in zip(gold, pred, strict=True) if x == g and y == p) for p in LABELS}
+                      for g in classes},
     }
     return out
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """Per-class precision / recall / F1 / support and the confusion matrix, as a small text table."""
+    lines = [f"{'class':<10}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}"]
+    for c, s in report["per_class"].items():
+        lines.append(f"{c:<10}{s['precision']:>10.3f}{s['recall']:>8.3f}{s['f1']:>8.3f}{s['support']:>9d}")
+    lines.append("confusion (rows: gold, columns: predicted)")
+    lines.append(f"{'':<10}" + "".join(f"{p:>10}" for p in LABELS))
+    for g, row in report["confusion"].items():
+        lines.append(f"{g:<10}" + "".join(f"{row[p]:>10d}" for p in LABELS))
+    return "\n".join(lines)

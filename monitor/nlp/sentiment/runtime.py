@@ -18,6 +18,15 @@ from monitor.nlp.sentiment.data import LABEL_ID
 from monitor.nlp.sentiment.ngram import NgramModel
 
 LogitsFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+LONG = 8192  # tokens read of a text before head_and_tail cuts it to the model's length
+
+
+def head_and_tail(ids: list[list[int]], max_length: int) -> list[list[int]]:
+    """Texts longer than ``max_length`` tokens keep their first half and their last half (the closing
+    special token included), not just their start: a long review's verdict is usually at its end.
+    Measured on the Chinese validation texts over 128 tokens (MODEL.md): e-commerce 0.909 -> 0.932."""
+    head = max_length // 2
+    return [x if len(x) <= max_length else x[:head] + x[len(x) - (max_length - head):] for x in ids]
 
 
 class FastTokenizer:
@@ -75,9 +84,12 @@ class EncoderClassifier:
         self.ngram = ngram
         self.mix = (float(mix[0]), float(mix[1]))
         self.preprocess = preprocess
+        # a binary review n-gram model and its weight (reviews.py), added to the logits of polar texts only
+        self.polar_ngram: tuple[NgramModel, float] | None = None
 
-    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        """(n, 3) probabilities over negative, neutral, positive."""
+    def probabilities(self, texts: Sequence[str], polar: Sequence[bool] | None = None) -> np.ndarray:
+        """(n, 3) probabilities over negative, neutral, positive. ``polar`` flags texts known to take a
+        side: they also get the review n-gram model's log-odds, where the model has one."""
         out = np.zeros((len(texts), 3), dtype=np.float32)
         if not texts:
             return out
@@ -86,7 +98,13 @@ class EncoderClassifier:
         extra = None
         if self.ngram is not None:
             extra = self.mix[1] * self.ngram.logits(texts)
-        ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
+        flagged = np.flatnonzero(np.asarray(polar, dtype=bool)) if polar is not None else np.zeros(0, dtype=int)
+        if self.polar_ngram is not None and len(flagged):
+            model, weight = self.polar_ngram
+            extra = np.zeros((len(texts), 3), dtype=np.float32) if extra is None else extra
+            extra[flagged] += weight * model.logits([texts[i] for i in flagged])
+        ids = head_and_tail(self.tokenizer(list(texts), truncation=True, max_length=LONG)["input_ids"],
+                            self.max_length)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         for idx in self._batches(order, [len(x) for x in ids]):
             width = len(ids[idx[-1]])

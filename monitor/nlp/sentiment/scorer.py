@@ -12,6 +12,8 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 from monitor.errors import ModelError
 from monitor.models import Sentiment
 from monitor.nlp.sentiment.config import BUILTIN, SentimentConfig
@@ -41,11 +43,17 @@ class Scorer:
         """The route key (a language code or ``*``) that scores text in ``lang``."""
         return lang if lang in self.routes else FALLBACK
 
-    def score(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[Sentiment]:
+    def score(self, texts: Sequence[str], langs: Sequence[str | None] | None = None,
+              polar: Sequence[bool] | None = None) -> list[Sentiment]:
+        """One :class:`Sentiment` per text. ``polar`` marks texts that are known to take a side (reviews:
+        a post of kind ``review``, or every row of a binary labelled set): their label is the likelier of
+        negative and positive, with the neutral probability removed and the other two renormalised."""
         if isinstance(texts, str):
             raise TypeError("score() takes a sequence of texts, not one string")
         if langs is not None and len(langs) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(langs)} languages")
+        if polar is not None and len(polar) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(polar)} polar flags")
         resolved: list[str | None] = []
         for i, text in enumerate(texts):
             lang = normalize_lang(langs[i]) if langs is not None else None
@@ -58,19 +66,38 @@ class Scorer:
         out: list[Sentiment | None] = [None] * len(texts)
         for key, idx in groups.items():
             classifier = self.routes[key]
+            flags = [bool(polar[i]) for i in idx] if polar is not None else None
             try:
-                probs = classifier.probabilities([texts[i] for i in idx])
+                batch = [texts[i] for i in idx]
+                probs = classifier.probabilities(batch) if flags is None else classifier.probabilities(batch, flags)
             except ModelError:
                 raise
             except Exception as exc:  # a runtime failure inside torch / onnxruntime
                 raise ModelError(f"sentiment model {classifier.model_id} failed on a batch of {len(idx)} "
                                  f"texts: {type(exc).__name__}: {exc}") from exc
+            if flags is not None:
+                probs = polarise(probs, flags)
             best = probs.argmax(axis=1)
             for row, i in enumerate(idx):
                 k = int(best[row])
                 out[i] = Sentiment(label=LABELS[k], score=float(probs[row, k]),  # type: ignore[arg-type]
                                    model=classifier.model_id, lang=resolved[i])
         return out  # type: ignore[return-value]
+
+
+def polarise(probs: np.ndarray, rows: Sequence[bool]) -> np.ndarray:
+    """``probs`` with the neutral probability of the flagged rows moved onto negative and positive in
+    proportion (a tie goes to negative, the class alerts count)."""
+    flagged = np.asarray(rows, dtype=bool)
+    if not flagged.any():
+        return probs
+    out = probs.copy()
+    sub = out[flagged]
+    polar_mass = sub[:, 0] + sub[:, 2]
+    share = np.where(polar_mass > 0, sub[:, 0] / np.where(polar_mass > 0, polar_mass, 1.0), 0.5)
+    sub[:, 0], sub[:, 1], sub[:, 2] = share, 0.0, 1.0 - share
+    out[flagged] = sub
+    return out
 
 
 def load_scorer(cfg: SentimentConfig | None = None) -> Scorer:

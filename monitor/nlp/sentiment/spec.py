@@ -30,6 +30,8 @@ class AdapterSpec:
     # a * transformer + b * n-gram + logit_bias; None: the transformer alone
     ngram: dict[str, Any] | None = None
     preprocess: str | None = None  # text normalisation trained with and applied when scoring (textprep.py)
+    # binary review n-gram model (reviews.py) added to polar texts' logits: {"file": ..., "weight": c}
+    polar_ngram: dict[str, Any] | None = None
 
     @classmethod
     def read(cls, path: Path) -> AdapterSpec:

@@ -74,7 +74,7 @@ def train_route_ngram(route: str, data_dir: Path, max_features: int, c: float) -
     return model
 
 
-def choose_mix(sets: dict[str, tuple[np.ndarray, np.ndarray, list[str]]], weight_recall: float,
+def choose_mix(sets: dict[str, tuple[np.ndarray, np.ndarray, list[str]]], weight_recall: float | cal.Objective,
                weights: dict[str, float]) -> tuple[float, list[float], float]:
     """(b, offsets, objective): ``sets`` maps genre -> (transformer logits, n-gram logits, gold) of
     the calibration halves. The smallest b wins a tie."""
@@ -89,14 +89,20 @@ def choose_mix(sets: dict[str, tuple[np.ndarray, np.ndarray, list[str]]], weight
 
 
 def stack(route: str, data_dir: Path, adapter: Path, backend: str, threads: int, max_features: int,
-          c: float, model_id: str | None) -> dict[str, object]:
+          c: float, model_id: str | None, reuse: Path | None = None) -> dict[str, object]:
     from monitor.nlp.sentiment.config import SentimentConfig
     from monitor.nlp.sentiment.loading import load_builtin
 
     recipe = ROUTES[route]
     weight_recall, weights = recipe.weight_recall, recipe.calibrate_weights
-    ngram = train_route_ngram(route, data_dir, max_features, c)
-    ngram.save(adapter / "ngram.safetensors")
+    objective_spec = cal.Objective(recipe.weight_recall, recipe.weight_negative, recipe.negative_precision)
+    if reuse is not None:  # another adapter's n-gram model, fitted on the same training splits (a student's)
+        ngram = NgramModel.load(reuse)
+        if reuse.resolve() != (adapter / "ngram.safetensors").resolve():
+            ngram.save(adapter / "ngram.safetensors")
+    else:
+        ngram = train_route_ngram(route, data_dir, max_features, c)
+        ngram.save(adapter / "ngram.safetensors")
     spec_file = adapter / "adapter.json"
     spec = AdapterSpec.read(spec_file)
     spec.ngram = None  # score with the transformer alone
@@ -106,7 +112,7 @@ def stack(route: str, data_dir: Path, adapter: Path, backend: str, threads: int,
     cal_halves, rep_halves = cal.score_halves(clf.probabilities, data_dir, recipe.calibrate_on)
     cal_sets = {k: (logp, ngram.logits(texts), gold) for k, (logp, gold, texts) in cal_halves.items()}
     rep_sets = {k: (logp, ngram.logits(texts), gold) for k, (logp, gold, texts) in rep_halves.items()}
-    b, bias, objective = choose_mix(cal_sets, weight_recall, weights)
+    b, bias, objective = choose_mix(cal_sets, objective_spec, weights)
     scores: dict[str, object] = {}
     for name, (t, g, gold) in rep_sets.items():
         mixed, alone = cal.report(t + b * g, gold, bias), cal.report(g, gold, [0.0, 0.0, 0.0])
@@ -139,10 +145,11 @@ def main() -> None:
     parser.add_argument("--max-features", type=int, default=200_000)
     parser.add_argument("--C", type=float, default=2.0)
     parser.add_argument("--model-id", help="the mixed model's id (default: keep the adapter's)")
+    parser.add_argument("--ngram", type=Path, help="reuse this fitted n-gram model instead of fitting one")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     print(json.dumps(stack(args.route, args.data, args.adapter, args.backend, args.threads, args.max_features,
-                           args.C, args.model_id)))
+                           args.C, args.model_id, args.ngram)))
 
 
 if __name__ == "__main__":

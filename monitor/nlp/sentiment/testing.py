@@ -16,8 +16,9 @@ WORDS = ("good", "great", "love", "happy", "bad", "awful", "hate", "sad", "the",
 
 
 def make_tiny_model(out_dir: Path, labels: Sequence[str] = ("negative", "neutral", "positive"),
-                    constant: int | None = None, seed: int = 0) -> Path:
-    """Save a 1-layer BERT classifier with ``labels`` as its id2label to ``out_dir``."""
+                    constant: int | None = None, seed: int = 0, bias: Sequence[float] | None = None) -> Path:
+    """Save a 1-layer BERT classifier with ``labels`` as its id2label to ``out_dir``; ``bias``: weights
+    zeroed and these logits for every text (a model whose probabilities are known)."""
     import torch
     from tokenizers import Tokenizer, models, pre_tokenizers, processors
     from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
@@ -41,5 +42,9 @@ def make_tiny_model(out_dir: Path, labels: Sequence[str] = ("negative", "neutral
             model.classifier.weight.zero_()
             model.classifier.bias.fill_(-5.0)
             model.classifier.bias[constant] = 5.0
+    if bias is not None:
+        with torch.no_grad():
+            model.classifier.weight.zero_()
+            model.classifier.bias.copy_(torch.tensor(list(bias), dtype=torch.float32))
     model.save_pretrained(out_dir)
     return out_dir

@@ -43,6 +43,8 @@ def build_vocab(data_dir: Path, out_file: Path) -> Path:
     full = Tokenizer.from_file(str(backbone_dir("e5", default_cache_dir()) / "tokenizer.json"))
     used: set[int] = set()
     for genre in GENRES.values():
+        if genre.split != "random":  # another split of a file already listed: its rows are covered there
+            continue
         train, _ = load_genre(data_dir, genre)
         for enc in full.encode_batch([e.text for e in train]):
             used.update(enc.ids)
@@ -146,6 +148,9 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
         # raw texts: the teacher applies the normalisation it was itself trained with
         soft = torch.from_numpy(teacher_probabilities(teacher, [e.text for e in train_set], out_dir, threads))
     epochs = [bucketed_batches([len(x) for x in enc], recipe.batch_size, rng) for _ in range(recipe.epochs)]
+    if recipe.max_steps is not None:  # the first batches of shuffled epochs: a random subset of every genre
+        flat_all = [b for ep in epochs for b in ep][: recipe.max_steps]
+        epochs = [flat_all]
     total = sum(len(b) for b in epochs)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=recipe.lr, weight_decay=0.01)
@@ -206,7 +211,7 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
         lora_alpha=recipe.lora_alpha, max_length=recipe.max_length, languages=recipe.languages,
         quantize=recipe.quantize, num_layers=recipe.num_layers, preprocess=recipe.preprocess,
         train={"seed": seed, "distill": recipe.distill, "teacher": str(teacher) if teacher else None,
-               "mix": recipe.mix, "epochs": recipe.epochs, "lr": recipe.lr,
+               "mix": recipe.mix, "epochs": recipe.epochs, "max_steps": recipe.max_steps, "lr": recipe.lr,
                "training_texts": recipe.preprocess if recipe.preprocess and recipe.preprocess_training else "raw",
                "batch_size": recipe.batch_size, "steps": total, "examples": len(train_set),
                "minutes": round((time.time() - t0) / 60, 1),
@@ -218,8 +223,10 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
     return scores
 
 
-def calibrate(recipe_name: str, data_dir: Path, out_dir: Path, threads: int) -> dict[str, dict[str, object]]:
-    """Choose the adapter's logit offsets on the calibration halves, score the report halves."""
+def calibrate(recipe_name: str, data_dir: Path, out_dir: Path, threads: int,
+              backend: str = "torch") -> dict[str, dict[str, object]]:
+    """Choose the adapter's logit offsets on the calibration halves, score the report halves (``backend``
+    onnx: on the int8 path that production runs, whose logits drift a little from the torch reference)."""
 
     from monitor.nlp.sentiment import calibrate as cal
     from monitor.nlp.sentiment.config import SentimentConfig
@@ -233,17 +240,21 @@ def calibrate(recipe_name: str, data_dir: Path, out_dir: Path, threads: int) -> 
     spec.preprocess = recipe.preprocess  # offsets are chosen on texts as the model will score them
     spec.model_id = recipe.model_id
     spec.write(spec_file)
-    clf = load_builtin(recipe_name, SentimentConfig(backend="torch", threads=threads, batch_size=128), folder=out_dir)
+    clf = load_builtin(recipe_name, SentimentConfig(backend=backend, threads=threads, batch_size=128),  # type: ignore[arg-type]
+                       folder=out_dir)
     cal_halves, rep_halves = cal.score_halves(clf.probabilities, data_dir, recipe.validate)
     cal_sets = {k: (logp, gold) for k, (logp, gold, _) in cal_halves.items()}
     rep_sets = {k: (logp, gold) for k, (logp, gold, _) in rep_halves.items()}
     chosen = {k: v for k, v in cal_sets.items() if k in recipe.calibrate_on}
-    bias, objective = cal.choose_bias(chosen, recipe.weight_recall, recipe.calibrate_weights)
+    objective_spec = cal.Objective(recipe.weight_recall, recipe.weight_negative, recipe.negative_precision)
+    bias, objective = cal.choose_bias(chosen, objective_spec, recipe.calibrate_weights)
     scores: dict[str, dict[str, object]] = {}
     for name in recipe.validate:
         before = cal.report(*rep_sets[name], [0.0, 0.0, 0.0])
         after = cal.report(*rep_sets[name], bias)
         scores[name] = {"report_half": {m: round(float(after[m]), 4) for m in ("macro_f1", "macro_recall", "accuracy")},
+                        "report_half_negative": {m: round(float(after["per_class"]["negative"][m]), 4)
+                                                 for m in ("precision", "recall", "f1")},
                         "report_half_uncalibrated": {m: round(float(before[m]), 4)
                                                      for m in ("macro_f1", "macro_recall", "accuracy")},
                         "n": after["n"]}
@@ -252,6 +263,8 @@ def calibrate(recipe_name: str, data_dir: Path, out_dir: Path, threads: int) -> 
     spec.logit_bias = bias
     spec.quantize = recipe.quantize
     spec.train["calibration"] = {"bias": bias, "on": recipe.calibrate_on, "weight_recall": recipe.weight_recall,
+                                 "weight_negative": recipe.weight_negative,
+                                 "negative_precision_floor": recipe.negative_precision, "backend": backend,
                                  "weights": recipe.calibrate_weights,
                                  "calibration_half_objective": round(objective, 4), "scores": scores}
     log.info("calibration-half objective %.4f", objective)
@@ -271,6 +284,8 @@ def main() -> None:
     parser.add_argument("--init", type=Path, help="start from the adapter in this directory (a second stage)")
     parser.add_argument("--teacher", type=Path, help="adapter directory whose soft labels a distilling recipe learns")
     parser.add_argument("--calibrate-only", action="store_true", help="only (re)choose OUT's logit bias")
+    parser.add_argument("--calibrate-backend", choices=["torch", "onnx"], default="torch",
+                        help="the path whose logits choose the offsets (onnx: the shipped fast path)")
     parser.add_argument("--vocab-only", action="store_true", help="only write OUT/vocab.npz (e5 recipes)")
     parser.add_argument("--limit", type=int, help="train on the first N drawn examples (for quick trials)")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
@@ -289,7 +304,7 @@ def main() -> None:
     if not args.calibrate_only:
         train(recipe, args.data, args.out, args.seed, args.save_every, args.limit, args.init, args.teacher,
               args.threads)
-    scores = calibrate(args.recipe, args.data, args.out, args.threads)
+    scores = calibrate(args.recipe, args.data, args.out, args.threads, args.calibrate_backend)
     print(json.dumps(scores))
 
 

@@ -5,7 +5,8 @@
 Each genre's validation part is halved (calibrate.halves); the report half, which no
 training run and no choice of offsets or mixing weights has seen, is scored through
 ``load_scorer(cfg).score(texts)`` with languages detected, exactly as posts are scored in
-production. ``--baseline`` adds the character n-gram baseline (baseline.py) on the same half.
+production (a binary set, with no neutral gold label, is asked the two-sided question, as
+``monitor sentiment eval`` asks it). ``--baseline`` adds the character n-gram baseline (baseline.py) on the same half.
 Prints one JSON line per genre.
 """
 
@@ -39,11 +40,14 @@ def main() -> None:
         _, val = load_genre(args.data, GENRES[name])
         _, report = halves(val)
         started = time.perf_counter()
-        out = scorer.score([e.text for e in report])
+        binary = all(e.label != "neutral" for e in report)  # as `monitor sentiment eval` asks a binary set
+        out = scorer.score([e.text for e in report], None, [binary] * len(report))
         elapsed = time.perf_counter() - started
         scores = evaluate([e.label for e in report], [s.label for s in out])
         routes = Counter(s.model for s in out)
         row: dict[str, object] = {"genre": name, "backend": args.backend, **{k: scores[k] for k in KEEP},
+                                  "binary": binary, "negative": {k: round(v, 4) for k, v in
+                                                                 scores["per_class"]["negative"].items()},
                                   "routes": dict(sorted(routes.items())), "seconds": round(elapsed, 1)}
         if args.baseline:
             from monitor.nlp.sentiment.baseline import run_baseline

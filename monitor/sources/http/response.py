@@ -9,6 +9,7 @@ from typing import Any
 from multidict import CIMultiDictProxy
 
 from monitor.errors import SourceError
+from monitor.sources.encoding import charset_of
 from monitor.sources.http.shapes import redact_url
 from monitor.sources.text import html_to_text, truncate
 
@@ -61,6 +62,17 @@ class Response:
     @property
     def content_type(self) -> str:
         return self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        """The ``charset`` the Content-Type header declares (lower-case), or None."""
+        return charset_of(self.headers.get("Content-Type"))
+
+    @property
+    def language(self) -> str | None:
+        """The first language of the ``Content-Language`` header (``en-US, de`` -> ``en-US``), or None."""
+        first = self.headers.get("Content-Language", "").split(",")[0].strip()
+        return first or None
 
     @property
     def not_modified(self) -> bool:

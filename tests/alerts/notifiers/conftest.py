@@ -30,11 +30,12 @@ async def make_notifier() -> AsyncIterator[Callable[..., Notifier]]:
     ``ctx_color`` is the context's colour switch (the terminal's own config has ``color`` too)."""
     made: list[Notifier] = []
 
-    def make(kind: str, *, ctx_color: bool | None = None, **config: Any) -> Notifier:
+    def make(kind: str, *, ctx_color: bool | None = None, instance: str = "", **config: Any) -> Notifier:
         cls = NOTIFIERS.get(kind)
         assert cls is not None, kind
         notifier = cls(cls.Config.model_validate({"kind": kind, **config}),
-                       NotifierContext(clock=VirtualClock(SENT_AT), color=ctx_color))
+                       NotifierContext(clock=VirtualClock(SENT_AT), color=ctx_color, instance=instance,
+                                       wall_clock=VirtualClock(SENT_AT)))
         made.append(notifier)
         return notifier
 

@@ -43,7 +43,8 @@ async def test_block_kit_message_as_received(hook: HookServer, make_notifier: An
                        "• Observed: 1 trending entry — threshold: any — window: 60 min"]
     assert "• Negative posts by platform: weibo 9, reddit 4, twitter 2 (15 total)" in why
     assert blocks[4]["text"]["text"] == "*Example posts* (3)"
-    assert blocks[5]["text"]["text"] == ("<https://weibo.com/123/w1|weibo> · 小王 · 2026-03-01 07:48 UTC · 41 reposts\n"
+    assert blocks[5]["text"]["text"] == ("<https://weibo.com/123/w1|weibo> · 小王 · 2026-03-01 07:48 UTC · 41 reposts"
+                                         " · key weibo:w1\n"
                                          ">ACME 电池 起火了!!! 我的手机充电时冒烟")
     assert blocks[9]["text"]["text"].startswith("*Playbook: Red — executives decide*\nOwner: Chief Executive Officer")
     assert blocks[10]["text"]["text"].splitlines()[:2] == [

@@ -35,7 +35,7 @@ async def test_adaptive_card_as_received(hook: HookServer, make_notifier: Any, m
         "**Why**", "**Example posts**", "**Playbook: Red — executives decide**", "**Tasks**", "**Holding statement**",
         "**Brief first**", "**Follow-up plan (3-7-21)**"]
     assert secs[1]["text"].splitlines()[2] == ("- [weibo](https://weibo.com/123/w1) · 小王 · 2026-03-01 07:48 UTC · "
-                                               "41 reposts: “ACME 电池 起火了!!! 我的手机充电时冒烟”")
+                                               "41 reposts · key weibo:w1: “ACME 电池 起火了!!! 我的手机充电时冒烟”")
     assert secs[4]["text"].split("\n\n")[1] == "Statement from Acme, 2026-03-01."
     assert footer["isSubtle"] and footer["text"] == "Brand Monitor · notification INC-acme-20260301-1#3"
 

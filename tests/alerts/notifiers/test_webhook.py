@@ -53,7 +53,7 @@ async def test_notification_json_as_received(hook: HookServer, make_notifier: An
     assert pb["statement"].startswith("Statement from Acme, 2026-03-01.")
     assert pb["media_list"][0] == {"outlet": "Reuters", "contact": "newsdesk contact in the media CRM",
                                    "note": "market-moving: brief together with investor relations"}
-    assert [f["after"] for f in pb["follow_up"]] == ["3d", "7w", "21d"]
+    assert [f["after"] for f in pb["follow_up"]] == ["3d", "21d", "7w"]  # in the order they fall due
     assert pb["follow_up"][0]["due"] == "2026-03-04T08:00:00Z"
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from hypothesis import settings
+
 from monitor.models import Post
 from monitor.nlp.keywords import RuleSet, compile_rules
 
@@ -30,3 +32,8 @@ def ruleset(*queries: str, **rule_fields: Any) -> RuleSet:
 
 def hits(query: str, text: str, **fields: Any) -> bool:
     return bool(ruleset(query).match(post(text, **fields)))
+
+
+def examples(n: int) -> int:
+    """``n`` property-test examples under the ci profile (100 by default), scaled with the active profile."""
+    return max(1, n * settings.default.max_examples // 100)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from monitor.nlp.keywords import compile_rules
 from monitor.nlp.keywords.reference import ReferenceEvaluator
 
-from .helpers import BRANDS, post
+from .helpers import BRANDS, examples, post
 
 LATIN = ["acme", "fire", "fires", "broken", "kettle", "ab", "recall", "recalls", "woman", "women", "x1", "corp",
          "wi-fi", "c++"]
@@ -152,7 +152,8 @@ def posts(draw: Any) -> Any:
     )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(rules(), st.lists(posts(), min_size=1, max_size=6))
 def test_compiled_matcher_agrees_with_reference(rule_specs: list[dict[str, Any]], batch: list[Any]) -> None:
     rs = compile_rules({"brands": BRANDS, "rules": rule_specs})
@@ -160,7 +161,7 @@ def test_compiled_matcher_agrees_with_reference(rule_specs: list[dict[str, Any]]
     assert rs.match_many(batch) == [ref.match(p) for p in batch]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.sampled_from(LATIN + CJK), min_size=1, max_size=3), posts())
 def test_a_term_matches_exactly_where_its_regex_does(words: list[str], p: Any) -> None:
     """Plain OR rules exercise the automaton's boundary checks against plain regexes."""
@@ -169,7 +170,7 @@ def test_a_term_matches_exactly_where_its_regex_does(words: list[str], p: Any) -
     assert rs.match(p) == ReferenceEvaluator(rs.rules).match(p)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(near_operand(), st.sampled_from(["NEAR", "ONEAR"]), st.integers(0, 3), near_operand(),
        st.lists(posts(), min_size=1, max_size=4))
 def test_proximity_agrees(left: str, op: str, n: int, right: str, batch: list[Any]) -> None:

@@ -54,3 +54,27 @@ def test_validation_split_is_deterministic_and_disjoint(tmp_path: Path) -> None:
     assert val1 == val2 and train1 == train2
     assert len(val1) == 20 and len(train1) == 180
     assert not {e.text for e in val1} & {e.text for e in train1}
+
+
+def test_the_time_split_holds_out_the_files_last_tenth(tmp_path: Path) -> None:
+    lines = "".join(f"{['negative', 'neutral', 'positive'][i % 3]}\ttweet {i}\n" for i in range(200))
+    (tmp_path / "sentiment").mkdir()
+    (tmp_path / GENRES["en_tweets_time"].train).write_text("label\ttext\n" + lines, encoding="utf-8")
+    train, val = load_genre(tmp_path, GENRES["en_tweets_time"])
+    assert [e.text for e in val] == [f"tweet {i}" for i in range(180, 200)]
+    assert [e.text for e in train] == [f"tweet {i}" for i in range(180)]
+
+
+def test_unseen_part_is_the_later_slice_minus_what_the_random_split_trained_on(tmp_path: Path) -> None:
+    from monitor.nlp.sentiment.data import unseen_part
+
+    lines = "".join(f"{['negative', 'neutral', 'positive'][i % 3]}\ttweet {i}\n" for i in range(1000))
+    (tmp_path / "sentiment").mkdir()
+    (tmp_path / GENRES["en_tweets"].train).write_text("label\ttext\n" + lines, encoding="utf-8")
+    _, random_val = load_genre(tmp_path, GENRES["en_tweets"])
+    unseen = unseen_part(tmp_path, GENRES["en_tweets_time"], GENRES["en_tweets"])
+    later = {f"tweet {i}" for i in range(900, 1000)}
+    assert [e.text for e in unseen] == [e.text for e in random_val if e.text in later]
+    assert 0 < len(unseen) < 100
+    with pytest.raises(ValueError, match="do not split the same file"):
+        unseen_part(tmp_path, GENRES["en_tweets_time"], GENRES["zh_weibo"])

@@ -41,3 +41,9 @@ def test_a_class_never_predicted_has_zero_precision_not_a_crash() -> None:
 def test_length_mismatch_is_an_error() -> None:
     with pytest.raises(ValueError, match="2 gold labels but 1 predictions"):
         evaluate(["negative", "positive"], ["positive"])
+
+
+def test_confusion_counts_every_predicted_label_per_gold_class() -> None:
+    r = evaluate(["negative", "negative", "positive"], ["neutral", "negative", "negative"])
+    assert r["confusion"] == {"negative": {"negative": 1, "neutral": 1, "positive": 0},
+                              "positive": {"negative": 1, "neutral": 0, "positive": 0}}

@@ -135,7 +135,7 @@ def test_unknown_builtin_part_is_a_clear_error() -> None:
     with pytest.raises(ModelError) as err:
         load_scorer(SentimentConfig(model="builtin:fr"))
     assert str(err.value) == ("unknown builtin sentiment model 'builtin:fr' "
-                              "(known: builtin, builtin:en, builtin:en-fast, builtin:multi)")
+                              "(known: builtin, builtin:en, builtin:en-fast, builtin:multi, builtin:multi-fast)")
 
 
 def test_unmappable_labels_fail_at_load(tmp_path: Path) -> None:
@@ -175,3 +175,36 @@ def test_a_user_model_can_be_told_to_read_normalised_tweets(tiny_dirs: dict[str,
     normalised = plain.probabilities([normalize_tweet(t) for t in raw])
     assert not np.array_equal(plain.probabilities(raw), normalised)  # the handles' and links' words count
     assert np.array_equal(tweety.probabilities(raw), normalised)
+
+
+def test_polar_texts_take_the_likelier_side_and_others_keep_neutral(tmp_path: Path) -> None:
+    lean = make_tiny_model(tmp_path / "lean", bias=(0.0, 2.0, 1.0))  # neutral 0.67, positive 0.24, negative 0.09
+    scorer = load_scorer(SentimentConfig(model=str(lean), backend="torch"))
+    out = scorer.score(["good day", "the phone", "很 好"], ["en", "en", "zh"], [True, False, True])
+    assert [s.label for s in out] == ["positive", "neutral", "positive"]
+    p_neg, p_pos = 1 / (1 + math.e + math.e**2), math.e / (1 + math.e + math.e**2)
+    assert out[0].score == pytest.approx(p_pos / (p_pos + p_neg), rel=1e-4)
+    assert out[1].score == pytest.approx(math.e**2 / (1 + math.e + math.e**2), rel=1e-4)
+    with pytest.raises(ValueError, match="2 texts but 1 polar flags"):
+        scorer.score(["a", "b"], None, [True])
+
+
+def test_polarise_moves_neutral_mass_in_proportion_and_a_tie_goes_negative() -> None:
+    from monitor.nlp.sentiment.scorer import polarise
+
+    probs = np.array([[0.1, 0.6, 0.3], [0.2, 0.6, 0.2], [0.0, 1.0, 0.0], [0.5, 0.4, 0.1]], dtype=np.float32)
+    out = polarise(probs, [True, True, True, False])
+    assert out[0] == pytest.approx([0.25, 0.0, 0.75])
+    assert out[1] == pytest.approx([0.5, 0.0, 0.5]) and out[1].argmax() == 0
+    assert out[2] == pytest.approx([0.5, 0.0, 0.5])
+    assert out[3] == pytest.approx([0.5, 0.4, 0.1])  # not flagged: untouched
+    assert probs[0] == pytest.approx([0.1, 0.6, 0.3])  # the input is not modified
+
+
+def test_long_texts_keep_their_start_and_their_end() -> None:
+    from monitor.nlp.sentiment.runtime import head_and_tail
+
+    long = [0, *range(10, 30), 2]  # <s>, 20 pieces, </s>
+    assert head_and_tail([long, [0, 5, 2]], 8) == [[0, 10, 11, 12, 27, 28, 29, 2], [0, 5, 2]]
+    assert head_and_tail([long], 9) == [[0, 10, 11, 12, 26, 27, 28, 29, 2]]
+    assert head_and_tail([long], len(long)) == [long]

@@ -66,10 +66,10 @@ def test_shipped_scorer_routes_english_to_minilm_and_the_rest_to_e5(shipped_scor
     out = shipped_scorer.score([t for _, t in FIXTURES])  # languages detected
     assert [s.lang for s in out] == [lang for lang, _ in FIXTURES]
     for (lang, _), s in zip(FIXTURES, out, strict=True):
-        expected = "brand-monitor/sentiment-en-minilm3-lora@3" if lang == "en" else \
+        expected = "brand-monitor/sentiment-en-minilm3-lora@4" if lang == "en" else \
             "brand-monitor/sentiment-multi-e5small-lora+ngram@2"
         assert s.model == expected
-    assert shipped_scorer.model_id == ("brand-monitor/sentiment-en-minilm3-lora@3"
+    assert shipped_scorer.model_id == ("brand-monitor/sentiment-en-minilm3-lora@4"
                                        "+brand-monitor/sentiment-multi-e5small-lora+ngram@2")
 
 
@@ -123,7 +123,7 @@ def test_the_fast_english_model_is_a_route_away() -> None:
     scorer = load_scorer(SentimentConfig(routes={"en": "builtin:en-fast"}))
     english = [i for i, (lang, _) in enumerate(FIXTURES) if lang == "en"]
     out = scorer.score([FIXTURES[i][1] for i in english], ["en"] * len(english))
-    assert {s.model for s in out} == {"brand-monitor/sentiment-en-minilm2-lora@3"}
+    assert {s.model for s in out} == {"brand-monitor/sentiment-en-minilm2-lora@4"}
     assert [s.label for i, s in zip(english, out, strict=True) if i in (0, 1, 4, 5)] == [
         "positive", "negative", "positive", "negative"]
     assert scorer.routes["en"].ngram is None and scorer.route("zh") == "*"
@@ -139,3 +139,18 @@ def test_the_english_route_reads_links_and_handles_as_placeholders(shipped_score
         assert np.allclose(clf.probabilities(raw), clf.probabilities(placeholders), atol=1e-6)
     # the multilingual route was trained on raw Chinese posts and keeps them as they are
     assert shipped_scorer.routes["*"].preprocess is None
+
+
+def test_the_fast_multilingual_student_is_a_route_away_and_close_to_torch() -> None:
+    fast = load_scorer(SentimentConfig(routes={"*": "builtin:multi-fast"}))
+    ref = load_scorer(SentimentConfig(routes={"*": "builtin:multi-fast"}, backend="torch"))
+    others = [i for i, (lang, _) in enumerate(FIXTURES) if lang != "en"]
+    texts, langs = [FIXTURES[i][1] for i in others], [FIXTURES[i][0] for i in others]
+    out = fast.score(texts, langs)
+    assert {s.model for s in out} == {"brand-monitor/sentiment-multi-e5small3-lora+ngram@1"}
+    clf = fast.routes["*"]
+    assert clf.ngram is not None and clf.mix[1] > 0  # the 12-layer route's n-gram file, shared
+    p_fast, p_ref = clf.probabilities(texts), ref.routes["*"].probabilities(texts)
+    assert np.abs(p_fast - p_ref).max() <= 0.15  # int8 student vs its fp32 torch reference
+    clear = {8: "negative", 9: "positive", 11: "negative", 12: "positive", 13: "negative"}
+    assert {i: s.label for i, s in zip(others, out, strict=True) if i in clear} == clear

@@ -43,3 +43,28 @@ def test_choose_bias_moves_the_operating_point_towards_the_rare_class() -> None:
     assert objective == 1.0
     assert bias[0] == 0.0 and bias[1] <= -0.4  # neutral pushed down until the negatives win
     assert (logp + np.array(bias, dtype=np.float32)).argmax(1).tolist() == [0] * 10 + [1] * 10 + [2] * 10
+
+
+def test_a_negative_precision_floor_keeps_neutral_posts_out_of_the_negative_count() -> None:
+    import numpy as np
+
+    from monitor.nlp.sentiment.calibrate import Objective, choose_bias
+
+    # 10 clear negatives; 10 that lean neutral (-1.0 vs -0.4); and 10 neutral posts that lean neutral less
+    # (-0.9 vs -0.6): every offset that wins the hard negatives also turns those 10 neutrals negative
+    easy = np.tile([-0.1, -3.0, -3.0], (10, 1))
+    neg = np.tile([-1.0, -0.4, -3.0], (10, 1))
+    neu_hard = np.tile([-0.9, -0.6, -3.0], (10, 1))
+    neu = np.tile([-3.0, -0.1, -3.0], (20, 1))
+    pos = np.tile([-3.0, -1.0, -0.2], (10, 1))
+    logp = np.vstack([easy, neg, neu_hard, neu, pos]).astype(np.float32)
+    gold = ["negative"] * 20 + ["neutral"] * 30 + ["positive"] * 10
+    recall_first, _ = choose_bias({"set": (logp, gold)}, Objective(weight_recall=1.0))
+    pred = (logp + np.array(recall_first, dtype=np.float32)).argmax(1)
+    assert (pred[:30] == 0).all()  # recall alone buys the 10 hard negatives with 10 wrong ones: precision 2/3
+    floored, _ = choose_bias({"set": (logp, gold)}, Objective(weight_recall=1.0, negative_precision=0.7))
+    pred = (logp + np.array(floored, dtype=np.float32)).argmax(1)
+    assert (pred[:10] == 0).all() and (pred[10:30] == 1).all()  # the floor keeps the count honest (precision 1)
+    # with no offsets able to reach the floor the best objective still wins (not an arbitrary one)
+    unreachable, _ = choose_bias({"set": (logp, gold)}, Objective(weight_recall=1.0, negative_precision=1.01))
+    assert unreachable == recall_first

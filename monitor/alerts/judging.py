@@ -1,0 +1,170 @@
+"""The adaptive tests of a window: is a platform's negative volume (blue) or the brand's repost sum
+(yellow) improbable under the brand's baseline, in the main window or a short one?
+
+A mixin of :class:`monitor.alerts.levels.Window`: it reads the window's counts, its short-window
+tallies and the engine's :class:`~monitor.alerts.baseline.Baselines`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from monitor.alerts.baseline import Baselines, Judgement
+from monitor.alerts.settings import EngineConfig
+from monitor.alerts.signals import PostSignal
+from monitor.alerts.voices import Tally, author_of
+
+
+@dataclass(slots=True)
+class Surprise:
+    """The outcome of one trigger's test: does it fire, and where to look for the numbers that explain it."""
+
+    fires: bool
+    key: str | None = None  # the baseline series; None: judged by the floor alone (fixed, or warming up)
+    window: timedelta | None = None
+    observed: int = 0
+    r: float = 1.0
+
+
+class AdaptiveTests:
+    config: EngineConfig
+    brand: str
+    baselines: Baselines | None
+    posts: deque[PostSignal]
+    per_platform: Counter[str]
+    reposts: int
+    now: datetime | None
+    _memo: dict[Any, Any]
+    _judged: dict[Any, Surprise]
+    _tallies: list[Tally]
+    _spans: tuple[timedelta, ...]
+    _minutes: tuple[int, ...]
+    _mode: str
+
+    if TYPE_CHECKING:
+        def _adaptive(self) -> bool: ...
+
+    def _tail(self, now: datetime) -> dict[timedelta, tuple[Counter[str], int]]:
+        """Voices per platform and reposts in each short window (kept by tallies; a scan if asked about the past)."""
+        out: dict[timedelta, tuple[Counter[str], int]] = {}
+        for t in self._tallies:
+            out[t.span] = (t.voices, t.reposts) if t.at(now) else self._scan(t.span, now)
+        return out
+
+    def _scan(self, span: timedelta, now: datetime) -> tuple[Counter[str], int]:
+        cap, cut = self.config.per_author, now - span
+        authors: Counter[tuple[str, str]] = Counter()
+        voices: Counter[str] = Counter()
+        reposts = 0
+        for p in reversed(self.posts):
+            if p.ts <= cut:
+                break
+            if p.ts > now:
+                continue
+            who = (p.source, author_of(p))
+            authors[who] += 1
+            voices[p.source] += authors[who] <= cap
+            reposts += p.reposts
+        return voices, reposts
+
+    def _surprise(self, key: str, counts: tuple[int, ...], floor_ok: bool, least: int, r: float) -> Surprise:
+        """Fires when the main or a short window's count (``counts``, main first) is improbable under the
+        baseline (and at least ``least``).
+
+        Cheap: thresholds are cached per series, hour and window length, and a verdict per count tuple; the
+        judgement with its numbers is only built for an alert (explain.py, from the Surprise's window and count).
+        """
+        assert self.baselines is not None and self.now is not None
+        series = self.baselines.series.get(key)
+        if series is None:
+            return Surprise(floor_ok)
+        hour = int(self.now.timestamp() // 3600)
+        memo_key = (key, hour, series.version, counts, floor_ok, least)
+        hit = self._judged.get(memo_key)
+        if hit is not None and series.last == hour:
+            return hit
+        if len(self._judged) > 512:
+            self._judged.clear()
+        b = self.config.baseline
+        if hour > series.last:
+            series.roll(hour)
+        thresholds = series.plan(hour, self._minutes, r, b.p_value, b.warmup.total_seconds() / 3600)
+        if thresholds is None:
+            out = Surprise(floor_ok)  # still warming up: only the floors judge
+        else:
+            best = None
+            out = None
+            for i, thr in enumerate(thresholds):
+                count = counts[i]
+                if count >= thr and count >= least:
+                    out = Surprise(True, key, self._spans[i], count, r)
+                    break
+                if best is None or count - thr > best[0]:
+                    best = (count - thr, self._spans[i], count)
+            if out is None:
+                assert best is not None
+                out = Surprise(False, key, best[1], best[2], r)
+        self._judged[memo_key] = out
+        return out
+
+    def judge(self, s: Surprise) -> Judgement | None:
+        """The numbers behind a surprise test, for the alert's explanation."""
+        if self.baselines is None or self.now is None or s.key is None or s.window is None:
+            return None
+        b = self.config.baseline
+        return self.baselines.test(s.key, self.now, s.observed, s.window, r=s.r, p_value=b.p_value,
+                                   warmup=b.warmup)
+
+    def blue(self) -> tuple[str, int, Surprise] | None:
+        """The platform that fires blue, its voices and the test; None when calm."""
+        cfg = self.config
+        if not (cfg.blue.enabled and self.per_platform):
+            return None
+        memo = self._memo.get("blue", False)
+        if memo is not False:
+            return memo  # type: ignore[no-any-return]
+        mode = self._mode
+        found = None
+        for platform, v in sorted(self.per_platform.items(), key=lambda kv: (-kv[1], kv[0])):
+            floor_ok = v > cfg.blue.platform_posts
+            if mode == "fixed" or not self._adaptive():
+                if floor_ok:
+                    found = (platform, v, Surprise(True))
+                break
+            if mode == "both" and not floor_ok:
+                break
+            assert self.now is not None
+            least = cfg.baseline.adaptive_min if mode == "adaptive" else 1
+            tail = self._tail(self.now)
+            counts = (v, *(tail[w][0][platform] for w in self._spans[1:]))
+            s = self._surprise(f"{self.brand}|{platform}|neg", counts, floor_ok, least, cfg.baseline.dispersion)
+            if s.fires:
+                found = (platform, v, s)
+                break
+        self._memo["blue"] = found
+        return found
+
+    def reposts_surprise(self) -> Surprise | None:
+        cfg = self.config
+        if not cfg.yellow.enabled:
+            return None
+        memo = self._memo.get("reposts", False)
+        if memo is not False:
+            return memo  # type: ignore[no-any-return]
+        floor_ok = self.reposts > cfg.yellow.reposts
+        mode = self._mode
+        found: Surprise | None = None
+        if mode == "fixed" or not self._adaptive():
+            found = Surprise(True) if floor_ok else None
+        elif mode == "adaptive" or floor_ok:
+            assert self.now is not None
+            least = cfg.baseline.adaptive_min if mode == "adaptive" else 1
+            tail = self._tail(self.now)
+            counts = (self.reposts, *(tail[w][1] for w in self._spans[1:]))
+            s = self._surprise(f"{self.brand}|*|reposts", counts, floor_ok, least, cfg.baseline.repost_dispersion)
+            found = s if s.fires else None
+        self._memo["reposts"] = found
+        return found

@@ -1,0 +1,400 @@
+"""The window's bookkeeping and judgement, pinned: voices, evictions at the edge, late posts, reposts and news
+leaving the window, floors, the baseline test, trend context, the benchmark, and the evidence it builds."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from monitor.alerts.baseline import HOURS, Baselines, Series, hour_of, nb_sf, nb_threshold
+from monitor.alerts.levels import EngineConfig, PostSignal, QuoteSignal, TrendSignal, Window, describe_thresholds
+from monitor.alerts.stories import Stories, shingles
+from monitor.alerts.why import evidence_lines
+from monitor.models import Example
+
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def m(n: float) -> datetime:
+    return T0 + timedelta(minutes=n)
+
+
+def sig(i: int, at: datetime, *, source: str = "x", author: str | None = None, reposts: int = 0,
+        kind: str = "social", outlet: str | None = None, text: str | None = None,
+        rules: tuple[str, ...] = ("acme-service",)) -> PostSignal:
+    ex = Example(source=source, id=f"p{i}", ts=at, text=text or f"complaint number {i} about the Acme kettle lid",
+                 author=author, kind=kind, outlet=outlet, reposts=reposts, rules=rules, terms=("kettle",))
+    return PostSignal(at, f"{source}:p{i}", source, kind, outlet, reposts, "service", rules, ("kettle",), ex)
+
+
+def window(**cfg: object) -> Window:
+    return Window(EngineConfig.model_validate({"detection": "fixed", **cfg}), brand="acme")
+
+
+# -- bookkeeping -------------------------------------------------------------------------------
+def test_voices_count_authors_once_and_anonymous_posts_each() -> None:
+    w = window()
+    assert w.add_post(sig(1, m(0), author="ann")) is True
+    assert w.add_post(sig(2, m(1), author="ann")) is False
+    assert w.add_post(sig(3, m(2))) is True and w.add_post(sig(4, m(3))) is True
+    assert w.per_platform == {"x": 3} and w.post_counts == {"x": 4}
+    w.add_post(sig(5, m(4), author="ann", source="reddit"))
+    assert w.per_platform == {"x": 3, "reddit": 1}
+    capped = window(per_author=2)
+    for i in range(3):
+        capped.add_post(sig(i, m(i), author="ann"))
+    assert capped.per_platform == {"x": 2} and capped.post_counts == {"x": 3}
+
+
+def test_eviction_at_the_exact_window_edge_and_counts_falling_to_one() -> None:
+    w = window()
+    w.add_post(sig(1, m(0), author="ann", reposts=7))
+    w.add_post(sig(2, m(30), author="ann", reposts=5))
+    w.add_post(sig(3, m(40), author="bob", reposts=1, kind="news", outlet="daily.example"))
+    assert w.next_expiry() == m(60)
+    w.evict(m(59.999))
+    assert len(w.posts) == 3 and w.reposts == 13
+    w.evict(m(60))  # ts + window == now: out
+    assert [p.key for p in w.posts] == ["x:p2", "x:p3"]
+    assert w.per_platform == {"x": 2}  # ann's second post keeps her voice
+    assert w.reposts == 6 and w.news == 1 and w.news_outlets() == {"daily.example": 1}
+    assert w.next_expiry() == m(90)
+    w.evict(m(90))
+    assert w.per_platform == {"x": 1} and w.post_counts == {"x": 1} and w.reposts == 1  # one left, still counted
+    w.evict(m(100))
+    assert w.per_platform == {} and w.post_counts == {} and w.reposts == 0 and w.news == 0
+    assert w.news_outlets() == {} and w.empty() and w.next_expiry() is None
+
+
+def test_late_posts_are_inserted_in_order_and_evicted_in_order() -> None:
+    w = window()
+    for i, t in enumerate([0, 20, 10, 5, 30]):
+        w.add_post(sig(i, m(t), reposts=i))
+    assert [p.ts for p in w.posts] == [m(0), m(5), m(10), m(20), m(30)]
+    w.evict(m(66))
+    assert [p.ts for p in w.posts] == [m(10), m(20), m(30)]
+    assert w.reposts == 2 + 1 + 4 and w.per_platform == {"x": 3}
+
+
+def test_one_outlet_twice_is_two_articles_from_one_outlet_until_one_leaves() -> None:
+    w = window()
+    w.add_post(sig(1, m(0), kind="news", outlet="o.example", text="Acme recalls kettles"))
+    w.add_post(sig(2, m(5), kind="news", outlet="o.example", text="Acme shares fall after recall"))
+    w.add_post(sig(3, m(6), kind="news", source="rss", text="Regulator opens Acme inquiry"))
+    assert w.news == 3 and w.news_outlets() == {"o.example": 2, "rss": 1}
+    w.evict(m(60))
+    assert w.news == 2 and w.news_outlets() == {"o.example": 1, "rss": 1}
+    w.evict(m(66))
+    assert w.news == 0 and w.news_outlets() == {}
+
+
+def test_remove_post_leaves_the_short_windows_too() -> None:
+    w = Window(EngineConfig(), brand="acme", baselines=Baselines())
+    for i in range(3):
+        w.add_post(sig(i, m(50 + i), author=f"a{i}", reposts=2))
+    assert w._tail(m(55))[timedelta(minutes=10)] == ({"x": 3}, 6)
+    assert w.remove_post("x:p1")
+    assert w._tail(m(55))[timedelta(minutes=10)] == ({"x": 2}, 4)
+    assert w._tail(m(61))[timedelta(minutes=10)] == ({"x": 1}, 2)  # p0 at 50 left at 60
+    assert w._tail(m(56))[timedelta(minutes=15)] == ({"x": 2}, 4)  # the past: scanned, not slid
+
+
+def test_remove_post_by_key() -> None:
+    w = window()
+    w.add_post(sig(1, m(0), reposts=4, kind="news", outlet="o.example"))
+    w.add_post(sig(2, m(1), reposts=3))
+    assert w.remove_post("x:p1") is True and w.remove_post("x:p1") is False
+    assert w.reposts == 3 and w.news == 0 and w.per_platform == {"x": 1}
+
+
+def test_trends_and_quotes_leave_the_window_too() -> None:
+    w = window()
+    w.add_trend(TrendSignal(m(0), "t1", "weibo_hot", "Acme leak", 3, True))
+    w.add_quote(QuoteSignal(m(10), "q1", "market", "ACME", 90.0, 100.0))
+    assert w.next_expiry() == m(60)
+    w.evict(m(60))
+    assert not w.trends and len(w.quotes) == 1 and w.next_expiry() == m(70)
+
+
+# -- the manual's floors (fixed detection) ------------------------------------------------------
+def test_blue_floor_is_more_than_ten_voices_on_one_platform() -> None:
+    w = window()
+    for i in range(10):
+        w.add_post(sig(i, m(i)))
+    w.add_post(sig(99, m(10), source="reddit"))
+    assert w.active(m(11)) == [] and w.holding is False
+    w.add_post(sig(10, m(11)))
+    assert w.active(m(11)) == [("blue", "blue.platform_posts")] and w.holding is True
+    assert w.level_now() == "blue"
+
+
+def test_yellow_reposts_floor_and_news_pickup() -> None:
+    w = window()
+    w.add_post(sig(1, m(0), reposts=50))
+    assert w.active(m(1)) == []
+    w.add_post(sig(2, m(1), reposts=1, source="reddit"))
+    assert w.active(m(1)) == [("yellow", "yellow.reposts")]
+    w.add_post(sig(3, m(2), kind="news", outlet="daily.example"))
+    assert w.active(m(2)) == [("yellow", "yellow.reposts"), ("yellow", "yellow.news")]
+    media = window(yellow={"media_outlets": ["Blog.Example"]})
+    media.add_post(sig(4, m(0), outlet="blog.example"))
+    assert media.active(m(0)) == [("yellow", "yellow.news")]
+    off = window(yellow={"news_pickup": False})
+    off.add_post(sig(5, m(0), kind="news"))
+    assert off.active(m(0)) == []
+
+
+def test_trending_is_red_only_with_negative_context() -> None:
+    w = window()
+    w.add_trend(TrendSignal(m(0), "t1", "weibo_hot", "Acme launch", 1, False))
+    assert w.active(m(0)) == []  # a launch: no complaint in sight
+    for i in range(11):
+        w.add_post(sig(i, m(i)))
+    assert w.active(m(11))[0] == ("red", "red.trending")  # complaints surprising at the time: red after all
+    marked = window()
+    marked.add_trend(TrendSignal(m(0), "t2", "weibo_hot", "Acme leak", 1, True))
+    assert marked.active(m(0)) == [("red", "red.trending")]
+    assert window(red={"trending": False}).active(m(0)) == []
+
+
+@pytest.mark.parametrize(("price", "direction", "fires"), [
+    (95.0, "any", False), (94.9, "any", True), (105.1, "any", True), (105.1, "down", False), (94.9, "up", False),
+    (105.1, "up", True), (94.9, "down", True)])
+def test_stock_threshold_is_strictly_more_than_the_move(price: float, direction: str, fires: bool) -> None:
+    w = window(red={"stock_direction": direction})
+    w.add_quote(QuoteSignal(m(0), "q", "market", "ACME", price, 100.0))
+    assert (("red", "red.stock") in w.active(m(0))) is fires
+
+
+def test_stock_move_is_net_of_the_benchmark_while_its_quote_is_fresh() -> None:
+    bench = {"SPX": QuoteSignal(m(0), "b", "market", "SPX", 94.0, 100.0)}
+    w = Window(EngineConfig.model_validate({"detection": "fixed", "brands": {"acme": {"benchmark": "$spx"}}}),
+               brand="acme", bench=bench.get)
+    w.add_quote(QuoteSignal(m(1), "q", "market", "ACME", 93.5, 100.0))
+    assert w.active(m(1)) == []  # -6.5% against a -6% market: -0.5% net
+    w.evict(m(60.5))  # the benchmark's quote is an hour old: the raw move counts again
+    assert w.active(m(60.5)) == [("red", "red.stock")]
+    f = w.evaluate()
+    assert f is not None and f.evidence.observed == -6.5 and "benchmark" not in f.evidence.detail
+
+
+# -- the baseline ------------------------------------------------------------------------------
+def test_negative_binomial_tail() -> None:
+    assert nb_sf(0, 3.0, 8) == 1.0 and nb_sf(3, 0.0, 8) == 0.0
+    assert nb_sf(1, 1.0, 1e9) == pytest.approx(1 - math.exp(-1), rel=1e-6)  # Poisson limit
+    assert nb_sf(2, 1.0, 1e9) == pytest.approx(1 - 2 * math.exp(-1), rel=1e-6)
+    assert nb_sf(30, 10.0, 1.0) > nb_sf(30, 10.0, 100.0)  # over-dispersion fattens the tail
+    thr = nb_threshold(10.0, 8.0, 1e-4)
+    assert nb_sf(thr, 10.0, 8.0) < 1e-4 <= nb_sf(thr - 1, 10.0, 8.0)
+    assert nb_threshold(0.0, 8.0, 1e-4) == 1
+
+
+def test_series_ring_learns_hours_and_forgets_after_four_weeks() -> None:
+    h0 = hour_of(T0)
+    s = Series(first=h0, last=h0)
+    s.add(h0, 3)
+    s.add(h0 + 2, 5)
+    assert [s.counts[(h0 + i) % HOURS] for i in range(3)] == [3, 0, 5]
+    s.add(h0 - 1)  # before the series began: ignored
+    assert s.counts[(h0 - 1) % HOURS] == 0
+    s.add(h0 + 1, 2)  # a late signal for an hour already held
+    assert s.counts[(h0 + 1) % HOURS] == 2
+    assert s.history_hours(h0 + 3) == 3 and s.history_hours(h0 + 1) == 1
+    s.roll(h0 + HOURS + 1)
+    assert s.counts[h0 % HOURS] == 0 and s.counts[(h0 + 1) % HOURS] == 0  # four weeks on: zeroed
+    assert s.counts[(h0 + 2) % HOURS] == 5  # still inside the last four weeks
+    back = Series.from_text(s.to_text())
+    assert (back.first, back.last, list(back.counts)) == (s.first, s.last, list(s.counts))
+
+
+def test_expectation_moves_from_recent_hours_to_hour_of_day_to_hour_of_week() -> None:
+    h0 = hour_of(T0) - hour_of(T0) % 168  # a week boundary
+    s = Series(first=h0, last=h0)
+    for h in range(h0, h0 + 3 * 168):
+        s.add(h, 10 if (h - h0) % 24 == 12 else 2)
+    s.add(h0 + 3 * 168 - 24 + 12, 500)  # yesterday's burst does not move the median
+    young = Series(first=h0, last=h0)
+    for h in range(h0, h0 + 5):
+        young.add(h, 4)
+    assert young.expected(h0 + 5) == (4.0, "recent hours")
+    day = Series(first=h0, last=h0)
+    for h in range(h0, h0 + 30):
+        day.add(h, 10 if (h - h0) % 24 in (11, 12, 13) else 2)
+    assert day.expected(h0 + 24 + 12) == (10.0, "hour of day")
+    assert s.expected(h0 + 3 * 168 + 12) == (10.0, "hour of week")
+    assert s.expected(h0 + 3 * 168 + 3) == (2.0, "hour of week")
+
+
+def test_baselines_wait_for_warmup_and_judge_surprise() -> None:
+    b = Baselines()
+    start = T0 - timedelta(hours=8)
+    assert b.test("acme|x|neg", T0, 5, timedelta(hours=1), r=8, p_value=1e-4, warmup=timedelta(hours=6)) is None
+    b.add("acme|*|all", start)  # the brand has been watched for eight hours
+    for k in range(8):
+        b.add("acme|x|neg", start + timedelta(hours=k, minutes=5), 3)
+    assert b.get("acme|x|neg").first == hour_of(start)  # type: ignore[union-attr]
+    calm = b.test("acme|x|neg", T0, 5, timedelta(hours=1), r=8, p_value=1e-4, warmup=timedelta(hours=6))
+    assert calm is not None and not calm.surprising and calm.expected == 3.0 and calm.basis == "recent hours"
+    hot = b.test("acme|x|neg", T0, 30, timedelta(minutes=10), r=8, p_value=1e-4, warmup=timedelta(hours=6))
+    assert hot is not None and hot.surprising and hot.expected == pytest.approx(0.5)
+    data = hot.as_data()
+    assert data["observed"] == 30 and data["ratio"] == 60.0 and data["window_minutes"] == 10 and data["tail_p"] < 1e-4
+    assert b.test("acme|x|neg", T0, 5, timedelta(hours=1), r=8, p_value=1e-4, warmup=timedelta(hours=9)) is None
+    assert 0 < b.size_bytes("acme") <= 100_000 and b.size_bytes("zeta") == 0
+
+
+def test_adaptive_window_needs_floor_and_surprise_and_says_so() -> None:
+    b = Baselines()
+    start = T0 - timedelta(hours=8)
+    for k in range(8):
+        for j in range(15):
+            b.add("acme|x|neg", start + timedelta(hours=k, minutes=j * 4))
+    w = Window(EngineConfig(), brand="acme", baselines=b)
+    for i in range(16):  # 16 an hour: busy as usual
+        w.add_post(sig(i, T0 + timedelta(minutes=i * 3.5), author=f"u{i}"))
+    assert w.active(m(56)) == []
+    for i in range(16, 30):  # fourteen more in five minutes
+        w.add_post(sig(i, m(56) + timedelta(seconds=20 * (i - 16)), author=f"u{i}", reposts=max(0, i - 26)))
+    w.evict(m(61))
+    assert w.active(m(61)) == [("blue", "blue.platform_posts")]
+    f = w.evaluate()
+    assert f is not None and f.evidence.observed == 29  # the window's true count of voices after eviction
+    test = f.evidence.detail["test"]
+    assert test["window_minutes"] == 10 and test["observed"] >= test["surprising_at"] and test["expected"] == 2.5
+    assert "in the last 10 min against 2.5 expected from recent hours" in f.reason
+    assert w.next_expiry() == m(62.5)  # fired by the 10-minute window: re-judged as its oldest post leaves
+    assert f.evidence.detail["detection"] == "both" and f.evidence.detail["voices"] == {"x": 29}
+    # examples: most reposted first; top rules counted
+    assert [e.reposts for e in f.evidence.examples] == [3, 2, 1]
+    assert f.evidence.rules == {"acme-service": 29}
+    lines = evidence_lines(f.evidence.detail)
+    assert lines[0].startswith("Test: ") and "expected from recent hours" in lines[0]
+    assert any(line.startswith("Top stories: ") for line in lines)
+    # the same burst under fixed detection: the floor alone, no test
+    fixed = Window(EngineConfig(detection="fixed"), brand="acme", baselines=b)
+    for p in w.posts:
+        fixed.add_post(p)
+    ff = fixed.evaluate()
+    assert ff is not None and "test" not in ff.evidence.detail and ff.reason.endswith("(threshold: more than 10)")
+
+
+def test_evidence_lists_news_first_and_voices_against_posts() -> None:
+    w = window(examples=2, blue={"platform_posts": 2})
+    w.add_post(sig(1, m(0), author="ann", reposts=9, text="the lid of my Acme kettle snapped off"))
+    w.add_post(sig(2, m(1), author="ann", reposts=2, text="Acme support hung up on me twice today"))
+    w.add_post(sig(3, m(2), kind="news", outlet="a.example", reposts=2))
+    w.add_post(sig(4, m(3), kind="news", outlet="b.example", text="complaint number 3 about the Acme kettle lid"))
+    f = w.evaluate()
+    assert f is not None and f.trigger == "yellow.news"
+    assert [e.id for e in f.evidence.examples] == ["p3", "p4"]
+    d = f.evidence.detail
+    assert (d["articles"], d["outlets"], d["outlet_names"]) == (2, 2, ["a.example", "b.example"])
+    assert f.reason == "yellow: a news outlet picked the story up: a.example (2 articles from 2 outlets)"
+    assert d["voices"] == {"x": 3} and d["posts"] == {"x": 4}
+    assert d["stories"][0]["articles"] == 2 and d["stories"][0]["posts"] == 2  # the copy folded into p3's story
+    blue = w.evaluate("blue.platform_posts")
+    assert blue is not None and blue.reason.startswith("blue: 3 negative voices (4 posts) on x")
+    assert "Distinct voices by platform: x 3 (4 posts)" in evidence_lines(blue.evidence.detail)
+
+
+# -- stories -----------------------------------------------------------------------------------
+def test_stories_fold_copies_and_near_copies_and_forget_evicted_posts() -> None:
+    st = Stories()
+    base = "Acme recalls 40,000 kettles after reports of electric shocks in three countries"
+    a = sig(1, m(0), text=base)
+    b = sig(2, m(1), text=base + " https://t.co/x @someone")  # links and handles are noise
+    c = sig(3, m(2), text="LONDON (Wire) - " + base)
+    d = sig(4, m(3), text="my toaster from Acme burnt the bread again, cheap plastic")
+    for p in (a, b, c, d):
+        st.add(p)
+    born = st.refresh()
+    assert [s.id for s in born] == ["x:p1", "x:p4"]
+    top = st.top(5)
+    assert [s.posts for s in top] == [3, 1] and top[0].representative().key == "x:p1"
+    st.remove(a)
+    assert st.top(5)[0].posts == 2 and st.story_of["x:p2"].id == "x:p1"
+    e = sig(5, m(4), text=base)
+    st.add(e)
+    assert st.refresh() == [] and st.story_of["x:p5"].posts == 3
+    for p in (b, c, e, d):
+        st.remove(p)
+    assert st.stories == {} and st.top(3) == []
+    assert shingles("Acme") == {b"acme"} and shingles("") == {b""}
+
+
+def test_describe_thresholds_in_words() -> None:
+    assert describe_thresholds(EngineConfig()) == [
+        "blue: one platform carries more than 10 negative matching posts in 1h (voices: at most 1 per author)",
+        "yellow: negative matching posts reach more than 50 reposts across platforms in 1h, or a news outlet "
+        "publishes one",
+        "red: the brand enters a trending list with negative context, or its stock moves more than 5% (any) against "
+        "the previous close (net of its benchmark index when one is set)",
+        "detection: both (adaptive: improbable at p < 0.0001 under the brand's seasonal baseline, in 1h or 10m, 15m)",
+    ]
+    custom = EngineConfig.model_validate({
+        "window": "30m", "per_author": 2, "detection": "fixed", "blue": {"platform_posts": 4},
+        "yellow": {"reposts": 9, "news_pickup": False}, "red": {"trending": False, "stock_move_pct": 2.5,
+                                                                "stock_direction": "down"},
+        "baseline": {"p_value": 0.001, "short_windows": []}})
+    assert describe_thresholds(custom) == [
+        "blue: one platform carries more than 4 negative matching posts in 30m (voices: at most 2 per author)",
+        "yellow: negative matching posts reach more than 9 reposts across platforms in 30m",
+        "red: its stock moves more than 2.5% (down) against the previous close (net of its benchmark index when one "
+        "is set)",
+        "detection: fixed (adaptive: improbable at p < 0.001 under the brand's seasonal baseline, in 30m)",
+    ]
+
+
+def test_empty_means_no_signal_of_any_kind() -> None:
+    w = window()
+    assert w.empty()
+    w.add_trend(TrendSignal(m(0), "t", "weibo_hot", "Acme", 1, False))
+    assert not w.empty()
+    q = window()
+    q.add_quote(QuoteSignal(m(0), "q", "market", "ACME", 99.0, 100.0))
+    assert not q.empty()
+
+
+def test_other_triggers_holding_are_listed_as_also() -> None:
+    w = window()
+    w.add_trend(TrendSignal(m(0), "t", "weibo_hot", "Acme leak", 1, True))
+    w.add_post(sig(1, m(0), kind="news", outlet="o.example"))
+    f = w.evaluate()
+    assert f is not None and f.trigger == "red.trending" and f.evidence.detail["also"] == ["yellow.news"]
+    f2 = w.evaluate("yellow.news")
+    assert f2 is not None and f2.trigger == "yellow.news" and f2.evidence.detail["also"] == ["red.trending"]
+    only = window()
+    only.add_post(sig(2, m(0), kind="news"))
+    f3 = only.evaluate()
+    assert f3 is not None and "also" not in f3.evidence.detail
+
+
+def test_short_windows_are_visited_only_when_they_can_change_a_level() -> None:
+    hour_end = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
+    b = Baselines()
+    quiet = Window(EngineConfig(), brand="acme", baselines=b)
+    for i in range(10):  # at the floor, not above it: short windows cannot matter under 'both'
+        quiet.add_post(sig(i, m(30 + i), author=f"a{i}"))
+    quiet.active(m(40))
+    assert quiet.next_expiry() == m(90)
+    quiet.add_post(sig(10, m(41), author="a10"))  # above the floor: the hour's end re-judges (no baseline yet)
+    quiet.active(m(41))
+    assert quiet.next_expiry() == hour_end
+    reposts = Window(EngineConfig(), brand="acme", baselines=b)
+    reposts.add_post(sig(1, m(40), reposts=50))
+    reposts.active(m(40))
+    assert reposts.next_expiry() == m(100)  # 50 reposts is not more than 50
+    reposts.add_post(sig(2, m(41), reposts=1))
+    reposts.active(m(41))
+    assert reposts.next_expiry() == hour_end
+    adaptive = Window(EngineConfig(detection="adaptive"), brand="acme", baselines=b)
+    adaptive.add_post(sig(1, m(40)))
+    adaptive.active(m(40))
+    assert adaptive.next_expiry() == hour_end
+    fixed = Window(EngineConfig(detection="fixed"), brand="acme", baselines=b)
+    for i in range(12):
+        fixed.add_post(sig(i, m(40 + i), author=f"a{i}"))
+    fixed.active(m(52))
+    assert fixed.next_expiry() == m(100)
