@@ -98,3 +98,11 @@ def test_postgres_a_replica_that_died_mid_send_is_settled_when_its_claim_runs_ou
         finally:
             dead.close()
             live.close()
+
+
+def test_the_instance_id_is_one_per_database(open_store: Open) -> None:
+    from monitor.alerts.dispatch import instance_id
+
+    a, b = open_store(), open_store()
+    first = instance_id(a)
+    assert instance_id(b) == first and len(first) == 12
