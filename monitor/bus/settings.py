@@ -13,7 +13,7 @@ from monitor.durations import Duration
 class BusConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    backend: Literal["redis"] = "redis"
+    backend: Literal["redis"] = Field(default="redis", description="redis (Redis Streams; the only one)")
     url: str = Field(description="redis://host:6379/0 (${MONITOR_REDIS_URL})")
     prefix: str = Field(default="monitor", description="key prefix of the streams (one per deployment)")
     retention: Duration = Field(default=timedelta(hours=24), description="entries older than this are trimmed")
