@@ -198,7 +198,7 @@ def table(results: list[dict[str, Any]]) -> str:
 def backfill(loaded: Loaded, feed: Path, *, scorer: Scorer | None = None, chunk: int = 500) -> dict[str, Any]:
     """Learn the brands' baselines from a recording into the configured store; nothing is alerted."""
     from monitor.alerts.engine import Engine
-    from monitor.store import Store
+    from monitor.store import open_store
 
     if not feed.is_file():
         raise MonitorError(f"{feed}: recording not found")
@@ -206,7 +206,7 @@ def backfill(loaded: Loaded, feed: Path, *, scorer: Scorer | None = None, chunk:
         from monitor.runtime import load_scorer
 
         scorer = load_scorer(loaded)
-    store = Store(loaded.config.store.path)
+    store = open_store(loaded.config.store)  # SQLite or PostgreSQL
     engine = Engine(loaded.config.engine, loaded.playbooks, store, lambda _a: None)
     engine.load()
     seen = learnt = bad = 0

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -23,6 +23,7 @@ from monitor.alerts.dispatch import DispatchConfig
 from monitor.alerts.levels import EngineConfig
 from monitor.alerts.notifiers.base import NOTIFIERS, NotifierConfig
 from monitor.alerts.playbooks import PlaybookSet, load_playbooks
+from monitor.bus.settings import BusConfig
 from monitor.defaults import bundled, resolve
 from monitor.defaults.environment import environment_overrides
 from monitor.durations import Duration, parse_duration
@@ -30,6 +31,7 @@ from monitor.errors import ConfigError, Problem
 from monitor.models import LEVELS, TRANSITIONS
 from monitor.nlp.sentiment import SentimentConfig
 from monitor.plugins import PluginConfig, Registry
+from monitor.replicas.settings import ReplicaConfig
 from monitor.safejson import JsonLimits
 from monitor.sources.base import SOURCES, SourceConfig
 from monitor.timezones import ZoneName
@@ -59,6 +61,15 @@ class StoreConfig(_Strict):
     path: Path = Field(default=Path("monitor.db"), description="SQLite file (relative to "
                       "$MONITOR_DATA_DIR when set, else to the config file)")
     retention: Duration = Field(default=timedelta(days=30), description="forget seen ids and posts older than this")
+    backend: Literal["sqlite", "postgres"] = Field(default="sqlite", description="sqlite: one process on one "
+                                                   "file; postgres: replicas on one database (issue 14)")
+    dsn: str | None = Field(default=None, description="PostgreSQL DSN for backend postgres (${MONITOR_PG_DSN})")
+
+    @model_validator(mode="after")
+    def _dsn(self) -> StoreConfig:
+        if self.backend == "postgres" and not self.dsn:
+            raise ValueError("backend postgres needs dsn (e.g. dsn: ${MONITOR_PG_DSN})")
+        return self
 
 
 class ServerConfig(_Strict):
@@ -129,6 +140,8 @@ class Config(_Strict):
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
     notifiers: list[NotifierConfig] = Field(default_factory=list)
+    replica: ReplicaConfig = Field(default_factory=ReplicaConfig)
+    bus: BusConfig | None = Field(default=None, description="Redis Streams event bus; absent: in-process")
     timezone: ZoneName = Field(default="UTC", description="time zone alerts show times in (UTC is shown beside "
                                "it), e.g. Asia/Shanghai; detection always runs on UTC event time")
     brand_timezones: dict[str, ZoneName] = Field(default_factory=dict, description="a brand's own display zone, "

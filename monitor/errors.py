@@ -52,6 +52,10 @@ class StoreError(MonitorError):
     """The SQLite store could not be opened or written."""
 
 
+class LeaseLost(StoreError):
+    """This replica no longer holds the lease its work depends on (another replica took over)."""
+
+
 class SourceError(MonitorError):
     """A collector failed to fetch or parse; ``retryable`` says whether trying later can help."""
 

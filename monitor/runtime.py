@@ -24,7 +24,7 @@ from monitor.health import HealthTracker
 from monitor.metrics import Metrics
 from monitor.pipeline import Pipeline, Scorer
 from monitor.sources.base import SOURCES, Source, SourceConfig, SourceContext
-from monitor.store import Store
+from monitor.store import Store, open_store
 from monitor.timezones import configure as configure_zones
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class Runtime:
         return out
 
     def source_context(self) -> SourceContext:
-        store = Path(self.store.path)
+        store = Path(self.store.path if self.store.backend == "sqlite" else self.loaded.config.store.path)
         return SourceContext(clock=self.clock, session=self.session, user_agent=self.loaded.config.runtime.user_agent,
                              state_dir=store.parent / f"{store.stem}.state")
 
@@ -132,7 +132,7 @@ async def build_runtime(loaded: Loaded, clock: Clock, *, notifier_configs: list[
     """Assemble the parts. ``notifier_configs`` overrides the config's (drills are dry by default)."""
     cfg = loaded.config
     configure_zones(cfg.timezone, cfg.brand_timezones)  # how alerts show times; logic stays UTC
-    store = Store(cfg.store.path)
+    store = open_store(cfg.store, **_replica_store_options(cfg))
     metrics = Metrics()
     session = None
     if http:
@@ -151,3 +151,12 @@ async def build_runtime(loaded: Loaded, clock: Clock, *, notifier_configs: list[
     return Runtime(loaded=loaded, clock=clock, store=store, scorer=scorer, engine=engine, outbox=outbox,
                    dispatcher=dispatcher, pipeline=pipeline, notifiers=notifiers, health=HealthTracker(metrics),
                    metrics=metrics, executor=executor, session=session)
+
+
+def _replica_store_options(cfg: Any) -> dict[str, Any]:
+    """PostgreSQL only: who this replica is in outbox claims, and how long a claim lasts."""
+    if cfg.store.backend != "postgres":
+        return {}
+    from monitor.replicas.hooks import replica_id
+
+    return {"holder": replica_id(cfg), "claim_ttl": cfg.replica.claim_ttl.total_seconds()}

@@ -27,11 +27,13 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from monitor.bus import hooks as bus_hooks
 from monitor.clock import Clock
 from monitor.config import Loaded, load_config
 from monitor.errors import ConfigError, MonitorError, SourceError
 from monitor.http_api import start_http
 from monitor.pipeline import Scorer
+from monitor.replicas import hooks as replica_hooks
 from monitor.runtime import Runtime, build_notifiers, build_runtime
 from monitor.sources.base import Source, SourceConfig
 from monitor.supervisor import Supervisor
@@ -62,6 +64,10 @@ class Service:
         self.supervisor: Supervisor | None = None
         self._retired: dict[str, Source] = {}  # push sources replaced by a reload: their routes stay bound
         self.restart_backoff = (1.0, 60.0)  # seconds: first restart, longest wait
+        self.replicas: Any = None  # LeaseKeeper when replicas share a PostgreSQL store (monitor.replicas)
+        self.bus: Any = None  # BusSide when bus: is configured (monitor.bus): collectors append, leader consumes
+        self._lease_task: asyncio.Task[None] | None = None
+        self._bus_task: asyncio.Task[None] | None = None
         self.socket_mode: Any = None  # Slack Socket Mode connections (monitor.interact.slack)
 
     # -- start ----------------------------------------------------------------------------------
@@ -69,12 +75,23 @@ class Service:
         await _start_socket_mode_for(self)
 
     async def start(self) -> None:
+        if self.scorer is None and self.loaded.config.bus is not None:
+            self.scorer = bus_hooks.NoScorer()  # workers score; no model in the replica's memory
         self.rt = rt = await build_runtime(self.loaded, self.clock, scorer=self.scorer, color=self.color)
         self.scorer = rt.scorer
+        self.replicas = replica_hooks.attach(self)
         # live time starts now: what collectors bring from before the window is history, not a crisis
-        rt.pipeline.tick()
+        if replica_hooks.leader(self):
+            rt.pipeline.tick()
         self.supervisor = Supervisor(rt.health, self.clock, self.stop_event, initial=self.restart_backoff[0],
                                      maximum=self.restart_backoff[1])
+        if self.replicas is not None:
+            self._lease_task = asyncio.create_task(
+                self.supervisor.run("leases", lambda task: replica_hooks.renew(self, task)), name="leases")
+        self.bus = bus_hooks.attach(self)
+        if self.bus is not None:
+            self._bus_task = asyncio.create_task(self.supervisor.run("bus-engine", self.bus.consume),
+                                                 name="bus-engine")
         rt.health.probes["store"] = rt.store_health
         rt.health.probes["notifiers"] = lambda: self.rt.dispatcher.health()
         self._dispatcher_task = asyncio.create_task(
@@ -138,6 +155,8 @@ class Service:
         self.rt.health.register(source.name, cfg.kind, cfg.silence_limit(), cfg.failure_threshold, self.clock.now(),
                                 streaming=source.streaming, probe=getattr(source, "health_problem", None))
         if source.streaming:
+            if self.replicas is not None and source.name in self.replicas.sources:
+                source = replica_hooks.LeasedSource(source, self)  # type: ignore[assignment]
             self.streams[source.name] = asyncio.create_task(self._stream(source), name=f"stream:{source.name}")
         else:
             self.scheduler.add_job(self._poll, "interval", args=[source.name], id=f"source:{source.name}",
@@ -169,6 +188,8 @@ class Service:
         rt = self.rt
         if rt is None or self.stop_event.is_set() or name not in rt.sources:
             return
+        if not replica_hooks.may_run(self, name):
+            return  # another replica holds this source's lease
         self._track()
         source = rt.sources[name]
         try:
@@ -195,6 +216,10 @@ class Service:
 
     async def _process(self, source: Source, batch: Any) -> None:
         assert self.rt is not None
+        if self.bus is not None:  # scoring happens in `monitor worker`s; the engine leader consumes the result
+            await self.bus.collect(source.name, batch)
+            self.rt.health.success(source.name, len(batch.events), batch.skipped, self.clock.now(), done=batch.done)
+            return
         stats = await self.rt.pipeline.process(source.name, batch)
         self.rt.health.success(source.name, len(batch.events), batch.skipped, self.clock.now(), done=batch.done)
         if stats.events:
@@ -258,7 +283,7 @@ class Service:
             task.progress(self.clock.now())
 
     async def _tick(self) -> None:
-        if self.rt is not None and not self.stop_event.is_set():
+        if self.rt is not None and not self.stop_event.is_set() and replica_hooks.leader(self):
             self.rt.pipeline.tick()
 
     async def _check_health(self) -> None:
@@ -282,7 +307,7 @@ class Service:
                 raise
 
     async def _prune(self) -> None:
-        if self.rt is not None:
+        if self.rt is not None and replica_hooks.leader(self):
             n = self.rt.store.prune(self.clock.now() - self.loaded.config.store.retention)
             from monitor.store_actions import ActionStore
 
@@ -366,6 +391,15 @@ class Service:
                 log.exception("outbox drain failed")
         if self._dispatcher_task is not None:
             await self._dispatcher_task
+        if self.bus is not None:
+            if self._bus_task is not None:
+                await self._bus_task
+            await self.bus.bus.close()
+        if self.replicas is not None:
+            if self._lease_task is not None:
+                await self._lease_task
+            with contextlib.suppress(Exception):
+                self.replicas.release_all()  # successors start now instead of after lease_ttl
         if self.http_runner is not None:
             await self.http_runner.cleanup()
         if self.socket_mode is not None:

@@ -1,10 +1,11 @@
 """The tables behind human response: silences, the audit log, people's API tokens, chat thread
 references, single-use nonces and incident marks ("Not a crisis").
 
-All DDL lives in :data:`DDL`, in portable SQL (TEXT / INTEGER / REAL, explicit ids, no
-SQLite-only features) so the PostgreSQL backend can create the same tables. The module
-reaches the database only through :meth:`Store.query`, :meth:`Store.execute` and
-:meth:`Store.transaction`: a small, explicit hook rather than another god object.
+The tables are created by migration 0004_actions of each backend
+(monitor/store/migrations/<backend>/0004_actions.sql). The module reaches the database only
+through the store's ``query``, ``execute`` and ``transaction``: a small, explicit hook rather
+than another god object. Its SQL is portable with ``?`` placeholders; the PostgreSQL store
+converts them to ``%s``.
 """
 
 from __future__ import annotations
@@ -20,20 +21,6 @@ from monitor.errors import MonitorError
 from monitor.models import Alert, format_ts
 from monitor.store import Store, from_epoch, to_epoch
 
-DDL = (
-    "CREATE TABLE IF NOT EXISTS silences (id TEXT PRIMARY KEY, brand TEXT NOT NULL, level TEXT, category TEXT, "
-    "story TEXT, incident_id TEXT, starts_at REAL NOT NULL, ends_at REAL NOT NULL, created_by TEXT NOT NULL, "
-    "reason TEXT NOT NULL, include_red INTEGER NOT NULL, expired_at REAL)",
-    "CREATE TABLE IF NOT EXISTS audit_log (id TEXT PRIMARY KEY, ts REAL NOT NULL, actor TEXT NOT NULL, "
-    "channel TEXT NOT NULL, action TEXT NOT NULL, incident_id TEXT, detail TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS api_tokens (id TEXT PRIMARY KEY, person TEXT NOT NULL, role TEXT NOT NULL, "
-    "token_hash TEXT NOT NULL UNIQUE, created_at REAL NOT NULL, revoked_at REAL)",
-    "CREATE TABLE IF NOT EXISTS chat_threads (incident_id TEXT NOT NULL, notifier TEXT NOT NULL, "
-    "channel TEXT NOT NULL, ref TEXT NOT NULL, PRIMARY KEY (incident_id, notifier))",
-    "CREATE TABLE IF NOT EXISTS used_nonces (nonce TEXT PRIMARY KEY, used_at REAL NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS incident_marks (incident_id TEXT NOT NULL, mark TEXT NOT NULL, "
-    "actor TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (incident_id, mark))",
-)
 ROLES = ("viewer", "responder", "admin")
 LEVELS = ("blue", "yellow", "red", "system")
 
@@ -86,16 +73,10 @@ def hash_token(token: str) -> str:
 
 
 class ActionStore:
-    """Companion tables of one :class:`Store`; created on first use."""
+    """Companion tables of one store (SQLite or PostgreSQL; created by migration 0004)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        if getattr(store, "_actions_ready", False):
-            return
-        with store.transaction():
-            for stmt in DDL:
-                store.execute(stmt)
-        store._actions_ready = True  # type: ignore[attr-defined]
 
     # -- silences ---------------------------------------------------------------------------
     def add_silence(self, *, brand: str, starts_at: datetime, ends_at: datetime, created_by: str, reason: str,

@@ -16,10 +16,12 @@ Three conditions are caught before SQLite can make them worse:
 - a ``-shm`` file that becomes unwritable while running: SQLite keeps it mapped into memory,
   and a store to a mapped page of an immutable file is answered by the kernel with SIGBUS,
   which kills the process outright. So before every transaction and every statement outside
-  one the store checks that the file still opens for writing (a few microseconds), and while
-  it does not, it raises instead of touching SQLite. Closing the connection would write to
-  it as well, so a store closed in that state leaves the connection open on purpose; the
-  WAL stays intact and is recovered at the next start.
+  one the store checks that the file is still writable (``access(2)``, a few microseconds: opening
+  and closing it would silently drop SQLite's POSIX locks on it, and another process could then
+  reset the file under this one's mapping — SIGBUS again), and while it is not, it raises
+  instead of touching SQLite. Closing the connection would write to it as well, so a store
+  closed in that state leaves the connection open on purpose; the WAL stays intact and is
+  recovered at the next start.
 """
 
 from __future__ import annotations
@@ -88,10 +90,10 @@ class StoreFaults:
     # -- while running -------------------------------------------------------------------------
     def guard(self) -> None:
         """Raise instead of letting SQLite write to an unwritable shared-memory file (SIGBUS)."""
-        if self.path == ":memory:":
-            return
+        if self.path == ":memory:" or os.access(self.shm, os.W_OK):
+            return  # access(2), not open(2): closing a descriptor would drop SQLite's POSIX locks on the file
         try:
-            fd = os.open(self.shm, os.O_RDWR)
+            fd = os.open(self.shm, os.O_RDWR)  # only to learn why: it fails, so no descriptor is closed
         except FileNotFoundError:
             return
         except OSError as exc:
@@ -134,6 +136,8 @@ class StoreFaults:
         if self.path == ":memory:":
             return None
         for name in self.files():
+            if os.access(name, os.W_OK):
+                continue  # as in guard(): never open and close a file SQLite holds locks on
             try:
                 fd = os.open(name, os.O_RDWR)
             except FileNotFoundError:

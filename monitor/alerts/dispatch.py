@@ -75,9 +75,11 @@ def instance_id(store: Store) -> str:
     restarts, yet unique across installs and drills that reuse the same incident ids.
     """
     value = store.get_meta("instance_id")
-    if value is None:
-        value = secrets.token_hex(6)
-        store.set_meta("instance_id", value)
+    if value is None:  # replicas starting together on one database agree on the first id written
+        store.execute("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO NOTHING",
+                      ("instance_id", secrets.token_hex(6)))
+        value = store.get_meta("instance_id")
+        assert value is not None
     return value
 
 

@@ -154,6 +154,7 @@ class Engine(Lifecycle):
             self.baselines.add(f"{brand}|*|all", ts)
         if not negative:
             return
+        late = self.now is not None and ts < self.now
         for brand in sp.brands:
             ms = [m for m in sp.matches if m.brand == brand]
             voice = False
@@ -173,6 +174,8 @@ class Engine(Lifecycle):
                 self.baselines.add(f"{brand}|{post.source}|neg", ts)
             if post.reposts:
                 self.baselines.add(f"{brand}|*|reposts", ts, post.reposts)
+        if late:  # arrived after its moment (a live poll, a bus batch): judged now, post by post, so
+            self._evaluate_dirty()  # the levels it passes through do not depend on how arrivals were grouped
         if not self._in_batch:
             self._evaluate_dirty()
 

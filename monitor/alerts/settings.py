@@ -102,10 +102,10 @@ class EngineConfig(_Strict):
                                                              "AND surprising")
     per_author: int = Field(default=1, ge=1, description="posts one author can add to a platform's count in the "
                                                          "window (voices, not posts)")
-    baseline: BaselineConfig = Field(default_factory=BaselineConfig,
-                                     description="what is normal per brand and platform: seasonal baseline, test")
-    stories: StoriesConfig = Field(default_factory=StoriesConfig,
-                                   description="near-duplicate posts folded into stories (MinHash LSH)")
+    baseline: BaselineConfig = Field(default_factory=BaselineConfig, description="each brand's seasonal "
+                                     "baseline (hour-of-week expectation) the tail test judges against")
+    stories: StoriesConfig = Field(default_factory=StoriesConfig, description="near-duplicate posts fold into "
+                                   "stories (MinHash)")
     brands: dict[str, BrandEngineConfig] = Field(default_factory=dict, description="per-brand overrides")
 
     def detection_for(self, brand: str) -> Detection:

@@ -17,7 +17,7 @@ from monitor.cli.progress import announce_model_builds
 from monitor.errors import ConfigError, MonitorError
 
 COMMANDS = ["run", "demo", "drill", "record", "check", "rules", "sentiment", "sources", "incidents", "backtest",
-            "backfill", "silence"]
+            "backfill", "silence", "store", "worker"]
 COMMANDS += ["brands", "init", "notifiers", "completion", "reference", "healthcheck"]
 
 

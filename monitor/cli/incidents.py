@@ -18,7 +18,7 @@ from monitor.clock import SystemClock
 from monitor.config import Loaded, load_for_cli
 from monitor.http_api import LABELS, incident_json
 from monitor.runtime import build_notifiers
-from monitor.store import Store
+from monitor.store import Store, open_store
 from monitor.store_actions import ActionStore
 
 
@@ -50,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _engine(loaded: Loaded) -> tuple[Engine, Store, Outbox]:
-    store = Store(loaded.config.store.path)
+    store = open_store(loaded.config.store)
     from monitor.alerts.notifiers.base import NotifierContext
 
     notifiers = build_notifiers(loaded.config.notifiers, NotifierContext(clock=SystemClock()))
@@ -63,7 +63,7 @@ def _engine(loaded: Loaded) -> tuple[Engine, Store, Outbox]:
 
 def list_incidents(args: argparse.Namespace) -> int:
     loaded = load_for_cli(args.config)
-    store = Store(loaded.config.store.path)
+    store = open_store(loaded.config.store)
     items = [incident_json(i) for i in store.list_incidents(None if args.status == "all" else args.status)]
     store.close()
     if args.json:

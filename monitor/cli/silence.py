@@ -15,7 +15,7 @@ from monitor.clock import SystemClock
 from monitor.config import load_for_cli
 from monitor.durations import parse_duration
 from monitor.errors import MonitorError
-from monitor.store import Store
+from monitor.store import Store, open_store
 from monitor.store_actions import LEVELS, ROLES, ActionStore
 
 
@@ -70,7 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _open(args: argparse.Namespace) -> tuple[Store, ActionStore]:
-    store = Store(load_for_cli(args.config).config.store.path)
+    store = open_store(load_for_cli(args.config).config.store)  # SQLite or PostgreSQL
     return store, ActionStore(store)
 
 

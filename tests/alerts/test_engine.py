@@ -265,3 +265,20 @@ def test_a_post_stamped_in_the_future_does_not_move_time(h: Harness) -> None:
     assert h.engine.now == minutes(0)
     h.post(*[sp(i, minutes(i / 10)) for i in range(2, 12)])
     assert h.seq() == [("opened", "blue", "acme")] and h.alerts[0].ts == minutes(1.1)
+
+
+@pytest.mark.parametrize("group", [1, 5, 40])
+def test_late_posts_pass_through_the_same_levels_however_their_arrival_is_grouped(tmp_path: Path, group: int) -> None:
+    """Live time already stands at T0+40m (a daemon started, a bus batch, a slow poll): posts stamped
+    earlier arrive late, in groups of any size, and are judged post by post on arrival."""
+    h = Harness(tmp_path)
+    with h.engine.batch():
+        h.engine.advance(minutes(40))
+    posts = [sp(i, minutes(i), reposts=4) for i in range(30)]  # blue at 11 voices, yellow past 50 reposts
+    for start in range(0, len(posts), group):
+        with h.engine.batch():
+            for item in posts[start:start + group]:
+                h.engine.advance(min(item.post.ts, minutes(40)))
+                h.engine.on_post(item)
+            h.engine.advance(minutes(40))
+    assert [(a.level, a.transition) for a in h.alerts] == [("blue", "opened"), ("yellow", "escalated")]

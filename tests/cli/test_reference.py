@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import get_args
 
 from pydantic import BaseModel
 
@@ -30,7 +31,8 @@ def test_every_kind_and_section_is_there_and_no_field_lacks_a_description() -> N
     for section, info in Config.model_fields.items():
         if section in ("sources", "notifiers"):
             continue
-        if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
+        models = (info.annotation, *get_args(info.annotation))  # a model, or an optional one (bus)
+        if any(isinstance(a, type) and issubclass(a, BaseModel) for a in models):
             assert f"\n### `{section}`\n" in text, section
         else:
             assert f"\n| `{section}` | " in text, section

@@ -28,39 +28,11 @@ from typing import Any
 
 from monitor.errors import StoreError
 from monitor.models import Incident
+from monitor.store.migrate import latest, statements, to_apply
+from monitor.store.sqlite_replicas import SqliteReplicaMixin
 from monitor.store_faults import StoreFaults
 
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, ts REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS seen_ts ON seen(ts);
-CREATE TABLE IF NOT EXISTS cursors (source TEXT PRIMARY KEY, value TEXT, updated REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS posts (
-    key TEXT PRIMARY KEY, ts REAL NOT NULL, source TEXT NOT NULL, brands TEXT NOT NULL,
-    label TEXT NOT NULL, score REAL NOT NULL, model TEXT NOT NULL,
-    human_label TEXT, post TEXT NOT NULL, matches TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS posts_ts ON posts(ts);
-CREATE TABLE IF NOT EXISTS signals (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL, brand TEXT NOT NULL, ts REAL NOT NULL,
-    kind TEXT NOT NULL, ref TEXT NOT NULL, data TEXT NOT NULL, UNIQUE(scope, kind, ref));
-CREATE INDEX IF NOT EXISTS signals_ts ON signals(ts);
-CREATE TABLE IF NOT EXISTS incidents (
-    id TEXT PRIMARY KEY, scope TEXT NOT NULL, brand TEXT NOT NULL, status TEXT NOT NULL,
-    opened REAL NOT NULL, data TEXT NOT NULL, evidence TEXT);
-CREATE INDEX IF NOT EXISTS incidents_open ON incidents(status, scope);
-CREATE TABLE IF NOT EXISTS notifications (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, incident_id TEXT, ts REAL NOT NULL,
-    brand TEXT, level TEXT, transition TEXT NOT NULL, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS deliveries (
-    notification_id TEXT NOT NULL, notifier TEXT NOT NULL, status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0, next_attempt REAL NOT NULL DEFAULT 0, last_error TEXT,
-    sent REAL, seq INTEGER NOT NULL, PRIMARY KEY (notification_id, notifier));
-CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries(status, notifier, seq);
-CREATE TABLE IF NOT EXISTS relabels (
-    key TEXT PRIMARY KEY, label TEXT NOT NULL, by TEXT NOT NULL, at REAL NOT NULL, note TEXT);
-"""
+SCHEMA_VERSION = latest("sqlite")
 
 
 def to_epoch(ts: datetime) -> float:
@@ -92,7 +64,7 @@ def loads(text: str) -> Any:
     return json.loads(text, object_hook=_dt_hook)
 
 
-class Store:
+class Store(SqliteReplicaMixin):
     """One SQLite database file. Thread-safe for the daemon's few threads via a lock."""
 
     def __init__(self, path: str | Path) -> None:
@@ -107,7 +79,6 @@ class Store:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA busy_timeout=30000")
             self.faults.integrity(db)
-            db.executescript(_SCHEMA)
         except (sqlite3.Error, StoreError) as exc:
             if db is not None:
                 db.close()
@@ -117,11 +88,20 @@ class Store:
         self._db = db
         self._lock = threading.RLock()
         self._depth = 0
-        version = self.get_meta("schema_version")
-        if version is None:
-            self.set_meta("schema_version", str(SCHEMA_VERSION))
-        elif int(version) > SCHEMA_VERSION:
-            raise StoreError(f"store {self.path} was written by a newer Brand Monitor (schema {version}); upgrade")
+        self.migrate()
+
+    def migrate(self) -> list[int]:
+        """Apply the numbered migrations this file lacks (:mod:`monitor.store.migrate`); returns them."""
+        has_meta = self._q("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'")
+        current = int(self.get_meta("schema_version") or 0) if has_meta else 0
+        done = []
+        for m in to_apply("sqlite", current, self.path):
+            with self.transaction():
+                for stmt in statements(m.sql):
+                    self._db.execute(stmt)
+                self.set_meta("schema_version", str(m.version))
+            done.append(m.version)
+        return done
 
     @property
     def problem(self) -> str | None:
@@ -446,30 +426,19 @@ class Store:
         return [{"notifier": r[0], "status": r[1], "attempts": r[2], "last_error": r[3]} for r in rows]
 
 
-# -- baselines (issue 10): appended, additive -------------------------------------------------
-_BASELINE_SCHEMA = "CREATE TABLE IF NOT EXISTS baselines (key TEXT PRIMARY KEY, data TEXT NOT NULL, updated REAL)"
+    # -- baselines (issue 10; table from migration 0003) ------------------------------------
+    def save_baselines(self, items: Iterable[tuple[str, str]], now: datetime | None) -> None:
+        """Write changed baseline series (``key -> Series.to_text()``), inside the caller's transaction."""
+        with self._lock:
+            try:
+                self._db.executemany("INSERT INTO baselines(key, data, updated) VALUES(?, ?, ?) ON CONFLICT(key) DO "
+                                     "UPDATE SET data=excluded.data, updated=excluded.updated",
+                                     [(k, v, to_epoch(now) if now else None) for k, v in items])
+            except sqlite3.Error as exc:
+                raise self.faults.error("a write failed", exc) from exc
 
-
-def _ensure_baselines(store: Store) -> None:
-    """Created on first use (cheap when it exists; safe inside a transaction that may roll back)."""
-    store._x(_BASELINE_SCHEMA)
-
-
-def save_baselines(store: Store, items: Iterable[tuple[str, str]], now: datetime | None) -> None:
-    """Write changed baseline series (``key -> Series.to_text()``), inside the caller's transaction."""
-    _ensure_baselines(store)
-    with store._lock:
-        try:
-            store._db.executemany("INSERT INTO baselines(key, data, updated) VALUES(?, ?, ?) ON CONFLICT(key) DO "
-                                  "UPDATE SET data=excluded.data, updated=excluded.updated",
-                                  [(k, v, to_epoch(now) if now else None) for k, v in items])
-        except sqlite3.Error as exc:
-            raise StoreError(f"store {store.path}: {exc}") from exc
-
-
-def load_baselines(store: Store, prefix: str = "") -> dict[str, str]:
-    """Every stored baseline series (optionally of one brand: ``prefix='acme|'``)."""
-    _ensure_baselines(store)
-    rows = store._q("SELECT key, data FROM baselines WHERE key >= ? AND key < ? ORDER BY key",
-                    (prefix, prefix + "\uffff"))
-    return {r[0]: r[1] for r in rows}
+    def load_baselines(self, prefix: str = "") -> dict[str, str]:
+        """Every stored baseline series (optionally of one brand: ``prefix='acme|'``)."""
+        rows = self._q("SELECT key, data FROM baselines WHERE key >= ? AND key < ? ORDER BY key",
+                       (prefix, prefix + "\uffff"))
+        return {r[0]: r[1] for r in rows}

@@ -1,0 +1,28 @@
+-- The same tables as SQLite's 0001; times are epoch seconds (DOUBLE PRECISION), JSON is text.
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, ts DOUBLE PRECISION NOT NULL);
+CREATE INDEX IF NOT EXISTS seen_ts ON seen(ts);
+CREATE TABLE IF NOT EXISTS cursors (source TEXT PRIMARY KEY, value TEXT, updated DOUBLE PRECISION NOT NULL);
+CREATE TABLE IF NOT EXISTS posts (
+    key TEXT PRIMARY KEY, ts DOUBLE PRECISION NOT NULL, source TEXT NOT NULL, brands TEXT NOT NULL,
+    label TEXT NOT NULL, score DOUBLE PRECISION NOT NULL, model TEXT NOT NULL,
+    human_label TEXT, post TEXT NOT NULL, matches TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS posts_ts ON posts(ts);
+CREATE TABLE IF NOT EXISTS signals (
+    id BIGSERIAL PRIMARY KEY, scope TEXT NOT NULL, brand TEXT NOT NULL, ts DOUBLE PRECISION NOT NULL,
+    kind TEXT NOT NULL, ref TEXT NOT NULL, data TEXT NOT NULL, UNIQUE(scope, kind, ref));
+CREATE INDEX IF NOT EXISTS signals_ts ON signals(ts);
+CREATE TABLE IF NOT EXISTS incidents (
+    id TEXT PRIMARY KEY, scope TEXT NOT NULL, brand TEXT NOT NULL, status TEXT NOT NULL,
+    opened DOUBLE PRECISION NOT NULL, data TEXT NOT NULL, evidence TEXT);
+CREATE INDEX IF NOT EXISTS incidents_open ON incidents(status, scope);
+CREATE TABLE IF NOT EXISTS notifications (
+    seq BIGSERIAL PRIMARY KEY, id TEXT UNIQUE NOT NULL, incident_id TEXT, ts DOUBLE PRECISION NOT NULL,
+    brand TEXT, level TEXT, transition TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deliveries (
+    notification_id TEXT NOT NULL, notifier TEXT NOT NULL, status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, next_attempt DOUBLE PRECISION NOT NULL DEFAULT 0, last_error TEXT,
+    sent DOUBLE PRECISION, seq BIGINT NOT NULL, PRIMARY KEY (notification_id, notifier));
+CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries(status, notifier, seq);
+CREATE TABLE IF NOT EXISTS relabels (
+    key TEXT PRIMARY KEY, label TEXT NOT NULL, by TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, note TEXT);

@@ -1,0 +1,4 @@
+-- Replicas: named leases (source pollers, the engine writer) and outbox claims.
+CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires REAL NOT NULL, acquired REAL NOT NULL);
+ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+ALTER TABLE deliveries ADD COLUMN claimed_until REAL;
