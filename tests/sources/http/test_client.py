@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from monitor.clock import SystemClock
+from monitor.clock import SystemClock, VirtualClock
 from monitor.errors import SourceError
 from monitor.sources.base import SourceContext
 from monitor.sources.http import HttpClient, RetryPolicy, Validators
@@ -18,7 +18,8 @@ from tests.sources.conftest import FakeChannel, SleepRecorder, json_reply, text_
 
 
 def make_client(session: aiohttp.ClientSession, sleep: SleepRecorder, **kwargs) -> HttpClient:
-    ctx = SourceContext(clock=SystemClock(), session=session, user_agent="BrandMonitorTest/1.0 (+tests)")
+    ctx = SourceContext(clock=kwargs.pop("clock", None) or SystemClock(), session=session,
+                        user_agent="BrandMonitorTest/1.0 (+tests)")
     kwargs.setdefault("retry", RetryPolicy(max_retries=3, backoff=0.01, backoff_max=1.0, max_wait=60))
     kwargs.setdefault("requests_per_minute", 6_000_000)
     return HttpClient("probe", ctx, channel=kwargs.pop("channel", "probe"), sleep=sleep,
@@ -47,11 +48,13 @@ async def test_429_with_retry_after_seconds_waits_then_succeeds(channel: FakeCha
 async def test_429_with_retry_after_http_date(channel: FakeChannel, session) -> None:
     from datetime import UTC, datetime, timedelta
 
-    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    now = datetime(2026, 3, 2, 8, 0, 0, tzinfo=UTC)  # the client reads the date against its injected clock
+    when = format_datetime(now + timedelta(seconds=30), usegmt=True)
     channel.script("/api", json_reply({}, 429, {"Retry-After": when}), json_reply({"n": 2}))
     sleep = SleepRecorder()
-    assert await make_client(session, sleep).get_json(f"{channel.url}/api") == {"n": 2}
-    assert 28 <= sleep.calls[0] <= 31
+    client = make_client(session, sleep, clock=VirtualClock(now))
+    assert await client.get_json(f"{channel.url}/api") == {"n": 2}
+    assert sleep.calls == [pytest.approx(30, abs=0.5)]
 
 
 async def test_429_longer_than_max_wait_fails_fast_with_retry_after(channel: FakeChannel, session) -> None:
