@@ -16,7 +16,7 @@ from monitor.config import load_config
 from monitor.feed import BadLine, read_feed
 from monitor.models import Post
 from monitor.record import record
-from tests.support import serve, write_config
+from tests.support import serve, wait_until, write_config
 
 ITEM = "<item><guid isPermaLink='false'>{i}</guid><title>Acme item {i}</title><link>https://n.example/{i}</link>" \
        "<description>Acme &amp; kettles {i}</description><pubDate>Mon, 02 Mar 2026 08:0{i}:00 GMT</pubDate></item>"
@@ -41,9 +41,13 @@ async def test_record_writes_each_event_once_in_the_event_format(tmp_path: Path)
     loaded = load_config(cfg)
     stop = asyncio.Event()
     task = asyncio.create_task(record(loaded, out, SystemClock(), timedelta(seconds=30), stop))
-    await asyncio.sleep(1.5)
+
+    def written() -> int:
+        return len(out.read_text(encoding="utf-8").splitlines()) if out.exists() else 0
+
+    await wait_until(lambda: task.done() or written() >= 2, what="the first poll's two items")
     items.append(3)  # a new item appears between polls
-    await asyncio.sleep(1.5)
+    await wait_until(lambda: task.done() or written() >= 3, what="a later poll's new item")
     stop.set()
     assert await task == 3
     assert await record(loaded, out, SystemClock(), timedelta(seconds=1.2)) == 0  # a second run: nothing new
