@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from email.utils import format_datetime
 
@@ -95,25 +96,34 @@ async def test_503_retry_after_wins_over_backoff(channel: FakeChannel, session) 
     assert len(sleep.calls) == 1 and 3.5 <= sleep.calls[0] <= 4
 
 
-async def test_timeout_is_retried_then_reported(channel: FakeChannel, session) -> None:
+def held_reply(release: asyncio.Event):
+    """A handler that answers only once ``release`` is set (or after a minute): a timeout always fires first."""
     async def slow(request: web.Request) -> web.Response:
-        await asyncio.sleep(0.5)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(release.wait(), timeout=60)
         return json_reply({})
+    return slow
 
-    channel.script("/slow", slow)
+
+async def test_timeout_is_retried_then_reported(channel: FakeChannel, session) -> None:
+    release = asyncio.Event()
+    channel.script("/slow", held_reply(release))
     client = make_client(session, SleepRecorder(), timeout=0.05, retry=RetryPolicy(max_retries=1, backoff=0.001))
-    with pytest.raises(SourceError, match=r"failed after 2 attempt\(s\): timed out after 0.05s"):
-        await client.get(f"{channel.url}/slow")
+    try:
+        with pytest.raises(SourceError, match=r"failed after 2 attempt\(s\): timed out after 0.05s"):
+            await client.get(f"{channel.url}/slow")
+    finally:
+        release.set()
 
 
 async def test_timeout_then_recovery(channel: FakeChannel, session) -> None:
-    async def slow(request: web.Request) -> web.Response:
-        await asyncio.sleep(0.5)
-        return json_reply({})
-
-    channel.script("/api", slow, json_reply({"fast": True}))
-    client = make_client(session, SleepRecorder(), timeout=0.05)
-    assert await client.get_json(f"{channel.url}/api") == {"fast": True}
+    release = asyncio.Event()
+    channel.script("/api", held_reply(release), json_reply({"fast": True}))
+    client = make_client(session, SleepRecorder(), timeout=1.0)  # room for the fast reply on a loaded machine
+    try:
+        assert await client.get_json(f"{channel.url}/api") == {"fast": True}
+    finally:
+        release.set()
 
 
 async def test_connection_refused_is_a_retryable_source_error(session) -> None:
