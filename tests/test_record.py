@@ -118,11 +118,24 @@ def _check_wild_recording(out: Path) -> None:
 
 async def test_record_writes_feeds_as_they_are_in_the_wild_once_each(tmp_path: Path, caplog) -> None:
     routes, sources = _wild_routes()
-    server = await serve(routes)
+    polls = dict.fromkeys((path for _, path in sources), 0)
+
+    def counted(handler):
+        async def wrapper(request: web.Request) -> web.StreamResponse:
+            polls[request.path] += 1
+            return await handler(request)
+        return wrapper
+
+    server = await serve({route: counted(handler) for route, handler in routes.items()})
     try:
         loaded = load_config(_wild_config(tmp_path, server, sources))
         out = tmp_path / "wild.jsonl"
-        assert await record(loaded, out, SystemClock(), timedelta(seconds=2.5)) == 7 * 2 * 2 + 10
+        stop = asyncio.Event()
+        task = asyncio.create_task(record(loaded, out, SystemClock(), timedelta(minutes=5), stop))
+        # a source's third request starts only after its second poll was written: every source polled twice
+        await wait_until(lambda: task.done() or min(polls.values()) >= 3, timeout=60, what="three polls a source")
+        stop.set()
+        assert await task == 7 * 2 * 2 + 10
         assert await record(loaded, out, SystemClock(), timedelta(seconds=1.2)) == 0  # a second run: nothing new
     finally:
         await server.close()
