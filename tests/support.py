@@ -85,3 +85,20 @@ class Recorder:
         except ValueError:
             self.bodies.append(raw.decode("utf-8", "replace"))
         return web.Response(text="ok")
+
+
+async def wait_until(predicate: Callable[[], object], timeout: float = 30.0, interval: float = 0.02,
+                     what: str = "the condition") -> None:
+    """Poll ``predicate`` until it is true; fail after ``timeout`` real seconds.
+
+    For the few tests that must run against real time (processes, live polling): wait on what the test
+    needs to have happened, with a deadline generous enough for a loaded machine, never a fixed sleep.
+    """
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+        await asyncio.sleep(interval)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -24,11 +25,14 @@ RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
 async def test_sigterm_lets_the_in_flight_poll_finish_and_exits_cleanly(tmp_path: Path) -> None:
     polls: list[float] = []
     started = asyncio.Event()
+    release = asyncio.Event()
 
     async def slow_feed(request: web.Request) -> web.Response:
         polls.append(asyncio.get_running_loop().time())
         started.set()
-        await asyncio.sleep(1.5)  # the daemon is told to stop while this poll is in flight
+        # the daemon is told to stop while this poll is in flight: held until the daemon says it waits for it
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(release.wait(), timeout=90)
         return web.Response(text=RSS, content_type="application/rss+xml")
 
     server = await serve({("GET", "/feed.xml"): slow_feed})
@@ -45,7 +49,13 @@ async def test_sigterm_lets_the_in_flight_poll_finish_and_exits_cleanly(tmp_path
     try:
         await asyncio.wait_for(started.wait(), timeout=120)
         proc.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+        head = b""
+        async with asyncio.timeout(60):
+            while b"in-flight poll" not in head and (line := await proc.stderr.readline()):
+                head += line
+        release.set()
+        _, rest = await asyncio.wait_for(proc.communicate(), timeout=60)
+        err = head + rest
     finally:
         if proc.returncode is None:
             proc.kill()

@@ -16,7 +16,7 @@ from monitor.config import load_config
 from monitor.feed import BadLine, read_feed
 from monitor.models import Post
 from monitor.record import record
-from tests.support import serve, write_config
+from tests.support import serve, wait_until, write_config
 
 ITEM = "<item><guid isPermaLink='false'>{i}</guid><title>Acme item {i}</title><link>https://n.example/{i}</link>" \
        "<description>Acme &amp; kettles {i}</description><pubDate>Mon, 02 Mar 2026 08:0{i}:00 GMT</pubDate></item>"
@@ -41,9 +41,13 @@ async def test_record_writes_each_event_once_in_the_event_format(tmp_path: Path)
     loaded = load_config(cfg)
     stop = asyncio.Event()
     task = asyncio.create_task(record(loaded, out, SystemClock(), timedelta(seconds=30), stop))
-    await asyncio.sleep(1.5)
+
+    def written() -> int:
+        return len(out.read_text(encoding="utf-8").splitlines()) if out.exists() else 0
+
+    await wait_until(lambda: task.done() or written() >= 2, what="the first poll's two items")
     items.append(3)  # a new item appears between polls
-    await asyncio.sleep(1.5)
+    await wait_until(lambda: task.done() or written() >= 3, what="a later poll's new item")
     stop.set()
     assert await task == 3
     assert await record(loaded, out, SystemClock(), timedelta(seconds=1.2)) == 0  # a second run: nothing new
@@ -114,11 +118,24 @@ def _check_wild_recording(out: Path) -> None:
 
 async def test_record_writes_feeds_as_they_are_in_the_wild_once_each(tmp_path: Path, caplog) -> None:
     routes, sources = _wild_routes()
-    server = await serve(routes)
+    polls = dict.fromkeys((path for _, path in sources), 0)
+
+    def counted(handler):
+        async def wrapper(request: web.Request) -> web.StreamResponse:
+            polls[request.path] += 1
+            return await handler(request)
+        return wrapper
+
+    server = await serve({route: counted(handler) for route, handler in routes.items()})
     try:
         loaded = load_config(_wild_config(tmp_path, server, sources))
         out = tmp_path / "wild.jsonl"
-        assert await record(loaded, out, SystemClock(), timedelta(seconds=2.5)) == 7 * 2 * 2 + 10
+        stop = asyncio.Event()
+        task = asyncio.create_task(record(loaded, out, SystemClock(), timedelta(minutes=5), stop))
+        # a source's third request starts only after its second poll was written: every source polled twice
+        await wait_until(lambda: task.done() or min(polls.values()) >= 3, timeout=60, what="three polls a source")
+        stop.set()
+        assert await task == 7 * 2 * 2 + 10
         assert await record(loaded, out, SystemClock(), timedelta(seconds=1.2)) == 0  # a second run: nothing new
     finally:
         await server.close()

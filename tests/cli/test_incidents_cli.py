@@ -11,15 +11,23 @@ import pytest
 from monitor.alerts.dispatch import Outbox
 from monitor.alerts.engine import Engine
 from monitor.cli import main
+from monitor.clock import VirtualClock
 from monitor.config import load_config
 from monitor.models import Post, RuleMatch, ScoredPost, Sentiment
 from monitor.store import Store
 from tests.support import write_config
 
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
 
 @pytest.fixture
-def open_incident(tmp_path: Path) -> tuple[Path, str, list[str]]:
-    """A daemon's store with an open blue incident, 11 negative posts from a few minutes ago."""
+def open_incident(tmp_path: Path, monkeypatch) -> tuple[Path, str, list[str]]:
+    """A daemon's store with an open blue incident, 11 negative posts from a few minutes ago.
+
+    Fixed dates: the command reads its clock at the edge (``SystemClock`` in monitor.cli.incidents), here
+    replaced by a clock standing at NOW, so nothing depends on the real date.
+    """
+    monkeypatch.setattr("monitor.cli.incidents.SystemClock", lambda: VirtualClock(NOW))
     cfg = write_config(tmp_path, """\
         store: {path: state.db}
         playbooks: @PLAYBOOKS@
@@ -30,7 +38,7 @@ def open_incident(tmp_path: Path) -> tuple[Path, str, list[str]]:
     store = Store(loaded.config.store.path)
     engine = Engine(loaded.config.engine, loaded.playbooks, store, Outbox(store, []).enqueue, {"acme": "Acme"})
     engine.load()
-    start = datetime.now(UTC) - timedelta(minutes=15)
+    start = NOW - timedelta(minutes=15)
     keys = []
     with engine.batch():
         for i in range(11):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from email.utils import format_datetime
 
@@ -10,7 +11,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from monitor.clock import SystemClock
+from monitor.clock import SystemClock, VirtualClock
 from monitor.errors import SourceError
 from monitor.sources.base import SourceContext
 from monitor.sources.http import HttpClient, RetryPolicy, Validators
@@ -18,7 +19,8 @@ from tests.sources.conftest import FakeChannel, SleepRecorder, json_reply, text_
 
 
 def make_client(session: aiohttp.ClientSession, sleep: SleepRecorder, **kwargs) -> HttpClient:
-    ctx = SourceContext(clock=SystemClock(), session=session, user_agent="BrandMonitorTest/1.0 (+tests)")
+    ctx = SourceContext(clock=kwargs.pop("clock", None) or SystemClock(), session=session,
+                        user_agent="BrandMonitorTest/1.0 (+tests)")
     kwargs.setdefault("retry", RetryPolicy(max_retries=3, backoff=0.01, backoff_max=1.0, max_wait=60))
     kwargs.setdefault("requests_per_minute", 6_000_000)
     return HttpClient("probe", ctx, channel=kwargs.pop("channel", "probe"), sleep=sleep,
@@ -47,11 +49,13 @@ async def test_429_with_retry_after_seconds_waits_then_succeeds(channel: FakeCha
 async def test_429_with_retry_after_http_date(channel: FakeChannel, session) -> None:
     from datetime import UTC, datetime, timedelta
 
-    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    now = datetime(2026, 3, 2, 8, 0, 0, tzinfo=UTC)  # the client reads the date against its injected clock
+    when = format_datetime(now + timedelta(seconds=30), usegmt=True)
     channel.script("/api", json_reply({}, 429, {"Retry-After": when}), json_reply({"n": 2}))
     sleep = SleepRecorder()
-    assert await make_client(session, sleep).get_json(f"{channel.url}/api") == {"n": 2}
-    assert 28 <= sleep.calls[0] <= 31
+    client = make_client(session, sleep, clock=VirtualClock(now))
+    assert await client.get_json(f"{channel.url}/api") == {"n": 2}
+    assert sleep.calls == [pytest.approx(30, abs=0.5)]
 
 
 async def test_429_longer_than_max_wait_fails_fast_with_retry_after(channel: FakeChannel, session) -> None:
@@ -92,25 +96,34 @@ async def test_503_retry_after_wins_over_backoff(channel: FakeChannel, session) 
     assert len(sleep.calls) == 1 and 3.5 <= sleep.calls[0] <= 4
 
 
-async def test_timeout_is_retried_then_reported(channel: FakeChannel, session) -> None:
+def held_reply(release: asyncio.Event):
+    """A handler that answers only once ``release`` is set (or after a minute): a timeout always fires first."""
     async def slow(request: web.Request) -> web.Response:
-        await asyncio.sleep(0.5)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(release.wait(), timeout=60)
         return json_reply({})
+    return slow
 
-    channel.script("/slow", slow)
+
+async def test_timeout_is_retried_then_reported(channel: FakeChannel, session) -> None:
+    release = asyncio.Event()
+    channel.script("/slow", held_reply(release))
     client = make_client(session, SleepRecorder(), timeout=0.05, retry=RetryPolicy(max_retries=1, backoff=0.001))
-    with pytest.raises(SourceError, match=r"failed after 2 attempt\(s\): timed out after 0.05s"):
-        await client.get(f"{channel.url}/slow")
+    try:
+        with pytest.raises(SourceError, match=r"failed after 2 attempt\(s\): timed out after 0.05s"):
+            await client.get(f"{channel.url}/slow")
+    finally:
+        release.set()
 
 
 async def test_timeout_then_recovery(channel: FakeChannel, session) -> None:
-    async def slow(request: web.Request) -> web.Response:
-        await asyncio.sleep(0.5)
-        return json_reply({})
-
-    channel.script("/api", slow, json_reply({"fast": True}))
-    client = make_client(session, SleepRecorder(), timeout=0.05)
-    assert await client.get_json(f"{channel.url}/api") == {"fast": True}
+    release = asyncio.Event()
+    channel.script("/api", held_reply(release), json_reply({"fast": True}))
+    client = make_client(session, SleepRecorder(), timeout=1.0)  # room for the fast reply on a loaded machine
+    try:
+        assert await client.get_json(f"{channel.url}/api") == {"fast": True}
+    finally:
+        release.set()
 
 
 async def test_connection_refused_is_a_retryable_source_error(session) -> None:
