@@ -45,7 +45,7 @@ class ConfigError(MonitorError):
 
 
 class EventFormatError(MonitorError):
-    """An event does not follow DESIGN.md's event contract (missing/invalid field)."""
+    """An event does not follow the event contract (README, "Drills and recordings")."""
 
 
 class StoreError(MonitorError):

@@ -1,4 +1,4 @@
-"""Recorded feeds: one event per JSONL line (DESIGN.md's event contract).
+"""Recorded feeds: one event per JSONL line.
 
 A line that breaks the contract is reported with its line number and skipped; it
 never stops a replay. ``monitor record`` writes with :class:`FeedWriter`.

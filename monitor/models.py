@@ -1,4 +1,4 @@
-"""The event contract (DESIGN.md) and the records that flow after it.
+"""The event contract and the records that flow after it.
 
 Events are plain slotted dataclasses rather than pydantic models: the keyword stage
 must handle tens of thousands of posts a second, and validation happens once, in

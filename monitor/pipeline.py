@@ -1,4 +1,4 @@
-"""The flow from a source's batch to queued notifications (DESIGN.md, "The flow").
+"""The flow from a source's batch to queued notifications.
 
 dedup -> keyword rules -> sentiment (batched, off the event loop) -> engine -> outbox,
 with everything a batch changes (seen ids, scored posts, signals, incidents,

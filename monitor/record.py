@@ -1,6 +1,6 @@
 """`monitor record`: run the configured live sources and write what they produce as a recording.
 
-The output is DESIGN.md's event format, one JSON object per line, so a real day can be
+The output is the event format, one JSON object per line, so a real day can be
 replayed in a drill. Recording keeps its own cursors and seen ids (``<out>.state.db``)
 and never touches the daemon's store.
 """

@@ -1,4 +1,4 @@
-"""Drill reports: report.json (a stable contract, DESIGN.md) and a readable report.html."""
+"""Drill reports: report.json (a stable contract: fields are added, never renamed) and a readable report.html."""
 
 from __future__ import annotations
 

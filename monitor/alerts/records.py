@@ -1,6 +1,6 @@
 """Alerts as JSON records: what the outbox stores and what report.json lists.
 
-A record carries the contract fields (DESIGN.md: ts, brand, level, transition,
+A record carries the contract fields (ts, brand, level, transition,
 incident_id, playbook, reason) plus everything needed to rebuild the exact Alert for a
 delivery retried after a restart — the evidence and the playbook as rendered when the
 alert fired, so a retry never shows different text than the first attempt.

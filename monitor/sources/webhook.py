@@ -1,4 +1,4 @@
-"""Push ingestion: other systems POST events (DESIGN.md format) to the daemon's HTTP server.
+"""Push ingestion: other systems POST events (the event format) to the daemon's HTTP server.
 
 For channels we have no collector for — a vendor firehose, an internal tool. A request
 carries one JSON object, a JSON array of objects, or JSON lines. It must prove who sent
