@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from monitor.store.sqlite import SCHEMA_VERSION, Store, dumps, from_epoch, loads, to_epoch
+from monitor.store.codec import dumps, from_epoch, loads, to_epoch
+from monitor.store.sqlite import SCHEMA_VERSION, Store
 
 __all__ = ["SCHEMA_VERSION", "Store", "StoreLike", "dumps", "from_epoch", "load_baselines", "loads", "open_store",
            "open_url", "save_baselines", "to_epoch"]

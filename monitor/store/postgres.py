@@ -20,7 +20,6 @@ import socket
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -29,10 +28,10 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from monitor.errors import StoreError
-from monitor.models import Incident
+from monitor.store.codec import dumps, from_epoch, loads, to_epoch
+from monitor.store.incidents import IncidentRows
 from monitor.store.migrate import statements, to_apply
 from monitor.store.postgres_replicas import PgReplicaMixin
-from monitor.store.sqlite import dumps, from_epoch, loads, to_epoch
 
 
 def describe(dsn: str) -> str:
@@ -85,7 +84,7 @@ def _hint(exc: BaseException) -> str:
     return ""
 
 
-class PostgresStore(PgReplicaMixin):
+class PostgresStore(IncidentRows, PgReplicaMixin):
     """One PostgreSQL database (or schema, via ``options=-csearch_path=...`` in the DSN)."""
 
     backend = "postgres"
@@ -327,36 +326,3 @@ class PostgresStore(PgReplicaMixin):
         rows = self._q("SELECT scope, brand, ts, kind, ref, data FROM signals WHERE ts >= %s ORDER BY ts, id",
                        (to_epoch(since),))
         return [(r[0], r[1], from_epoch(r[2]), r[3], r[4], loads(r[5])) for r in rows]
-
-    # -- incidents ------------------------------------------------------------------------------------
-    def save_incident(self, scope: str, incident: Incident, evidence: Any = None) -> None:
-        self._x("INSERT INTO incidents(id, scope, brand, status, opened, data, evidence) "
-                "VALUES(%s, %s, %s, %s, %s, %s, %s) ON CONFLICT(id) DO UPDATE SET status=excluded.status, "
-                "data=excluded.data, evidence=COALESCE(excluded.evidence, incidents.evidence)",
-                (incident.id, scope, incident.brand, incident.status, to_epoch(incident.opened_at),
-                 dumps(asdict(incident)), None if evidence is None else dumps(evidence)))
-
-    def _incident(self, row: tuple[Any, ...]) -> tuple[str, Incident]:
-        return row[0], Incident(**loads(row[1]))
-
-    def open_incidents(self) -> dict[str, Incident]:
-        return dict(self._incident(r) for r in self._q(
-            "SELECT scope, data FROM incidents WHERE status='open' ORDER BY opened"))
-
-    def get_incident(self, incident_id: str) -> tuple[str, Incident] | None:
-        rows = self._q("SELECT scope, data FROM incidents WHERE id=%s", (incident_id,))
-        return self._incident(rows[0]) if rows else None
-
-    def incident_evidence(self, incident_id: str) -> Any:
-        rows = self._q("SELECT evidence FROM incidents WHERE id=%s", (incident_id,))
-        return loads(rows[0][0]) if rows and rows[0][0] else None
-
-    def list_incidents(self, status: str | None = None, limit: int = 100) -> list[Incident]:
-        sql, args = "SELECT scope, data FROM incidents", []
-        if status:
-            sql, args = sql + " WHERE status=%s", [status]
-        rows = self._q(sql + " ORDER BY opened DESC LIMIT %s", [*args, limit])
-        return [self._incident(r)[1] for r in rows]
-
-    def incident_id_taken(self, incident_id: str) -> bool:
-        return bool(self._q("SELECT 1 FROM incidents WHERE id=%s", (incident_id,)))

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.errors import LeaseLost
-from monitor.store.sqlite import dumps, from_epoch, loads, to_epoch
+from monitor.store.codec import dumps, from_epoch, loads, to_epoch
 
 NOW = "EXTRACT(EPOCH FROM clock_timestamp())::double precision"
 

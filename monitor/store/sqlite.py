@@ -16,18 +16,17 @@ because SQLite maps that file into memory and a write to it then kills the proce
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from monitor.errors import StoreError
-from monitor.models import Incident
+from monitor.store.codec import dumps, from_epoch, loads, to_epoch
+from monitor.store.incidents import IncidentRows
 from monitor.store.migrate import latest, statements, to_apply
 from monitor.store.sqlite_replicas import SqliteReplicaMixin
 from monitor.store_faults import StoreFaults
@@ -35,36 +34,9 @@ from monitor.store_faults import StoreFaults
 SCHEMA_VERSION = latest("sqlite")
 
 
-def to_epoch(ts: datetime) -> float:
-    return ts.timestamp()
 
 
-def from_epoch(value: float) -> datetime:
-    return datetime.fromtimestamp(value, UTC)
-
-
-def _dt_json(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return {"$dt": value.timestamp()}
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def _dt_hook(obj: dict[str, Any]) -> Any:
-    if len(obj) == 1 and "$dt" in obj:
-        return from_epoch(obj["$dt"])
-    return obj
-
-
-def dumps(value: Any) -> str:
-    """JSON with datetimes preserved (round-trips through :func:`loads`)."""
-    return json.dumps(value, default=_dt_json, ensure_ascii=False, separators=(",", ":"))
-
-
-def loads(text: str) -> Any:
-    return json.loads(text, object_hook=_dt_hook)
-
-
-class Store(SqliteReplicaMixin):
+class Store(IncidentRows, SqliteReplicaMixin):
     """One SQLite database file. Thread-safe for the daemon's few threads via a lock."""
 
     def __init__(self, path: str | Path) -> None:
@@ -285,41 +257,6 @@ class Store(SqliteReplicaMixin):
         rows = self._q("SELECT scope, brand, ts, kind, ref, data FROM signals WHERE ts >= ? ORDER BY ts, id",
                        (to_epoch(since),))
         return [(r[0], r[1], from_epoch(r[2]), r[3], r[4], loads(r[5])) for r in rows]
-
-    # -- incidents ----------------------------------------------------------------------------
-    def save_incident(self, scope: str, incident: Incident, evidence: Any = None) -> None:
-        data = asdict(incident)
-        self._x("INSERT INTO incidents(id, scope, brand, status, opened, data, evidence) VALUES(?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET status=excluded.status, data=excluded.data, "
-                "evidence=COALESCE(excluded.evidence, incidents.evidence)",
-                (incident.id, scope, incident.brand, incident.status, to_epoch(incident.opened_at), dumps(data),
-                 None if evidence is None else dumps(evidence)))
-
-    def _incident(self, row: tuple[Any, ...]) -> tuple[str, Incident]:
-        return row[0], Incident(**loads(row[1]))
-
-    def open_incidents(self) -> dict[str, Incident]:
-        """scope -> open incident."""
-        return dict(self._incident(r) for r in self._q(
-            "SELECT scope, data FROM incidents WHERE status='open' ORDER BY opened"))
-
-    def get_incident(self, incident_id: str) -> tuple[str, Incident] | None:
-        rows = self._q("SELECT scope, data FROM incidents WHERE id=?", (incident_id,))
-        return self._incident(rows[0]) if rows else None
-
-    def incident_evidence(self, incident_id: str) -> Any:
-        rows = self._q("SELECT evidence FROM incidents WHERE id=?", (incident_id,))
-        return loads(rows[0][0]) if rows and rows[0][0] else None
-
-    def list_incidents(self, status: str | None = None, limit: int = 100) -> list[Incident]:
-        sql, args = "SELECT scope, data FROM incidents", []
-        if status:
-            sql, args = sql + " WHERE status=?", [status]
-        rows = self._q(sql + " ORDER BY opened DESC LIMIT ?", [*args, limit])
-        return [self._incident(r)[1] for r in rows]
-
-    def incident_id_taken(self, incident_id: str) -> bool:
-        return bool(self._q("SELECT 1 FROM incidents WHERE id=?", (incident_id,)))
 
     # -- notifications and the outbox ---------------------------------------------------------
     def add_notification(self, record: dict[str, Any], ts: datetime, notifiers: list[str]) -> bool:
