@@ -6,9 +6,11 @@ same parts here, so a drill runs exactly the code the daemon runs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,10 +64,38 @@ class Runtime:
     executor: ThreadPoolExecutor
     session: aiohttp.ClientSession | None = None
     sources: dict[str, Source] = field(default_factory=dict)
+    notifier_ctx: NotifierContext | None = None  # what a reload builds changed notifiers with (same instance id)
 
     @property
     def rules(self) -> Any:
         return self.loaded.rules
+
+    def gauges(self, now: datetime) -> list[tuple[str, dict[str, str], float]]:
+        """Scrape-time state for /metrics: open incidents by level, store and outbox, channels, tasks, sources."""
+        rt = self
+        out: list[tuple[str, dict[str, str], float]] = []
+        levels = [i.level for i in rt.engine.incidents.values()]
+        for level in ("blue", "yellow", "red"):
+            out.append(("open_incidents", {"level": level}, float(levels.count(level))))
+        store = rt.store_health()
+        out.append(("store_healthy", {}, 1.0 if store["status"] == "ok" else 0.0))
+        if store.get("outbox_oldest_pending_age_seconds") is not None:
+            out.append(("outbox_oldest_pending_age_seconds", {}, float(store["outbox_oldest_pending_age_seconds"])))
+        with contextlib.suppress(MonitorError):  # a broken store shows as store_healthy 0, not a failed scrape
+            for (notifier, status), n in rt.store.delivery_counts().items():
+                if status != "sent":
+                    out.append(("outbox_deliveries", {"notifier": notifier, "status": status}, float(n)))
+        for name, ch in rt.dispatcher.health()["channels"].items():  # type: ignore[union-attr]
+            out.append(("notifier_consecutive_failures", {"notifier": name}, float(ch["consecutive_failures"])))
+        for name, t in rt.health.tasks.items():
+            out.append(("task_restarts", {"task": name}, float(t.restarts)))
+            out.append(("task_healthy", {"task": name}, 0.0 if t.problem() else 1.0))
+        for name, h in rt.health.sources.items():
+            out.append(("source_healthy", {"source": name}, 0.0 if h.problem(now) else 1.0))
+            if h.last_event_at is not None:
+                out.append(("source_last_event_age_seconds", {"source": name},
+                            (now - h.last_event_at).total_seconds()))
+        return out
 
     def store_health(self) -> dict[str, Any]:
         """The store as /healthz shows it: its last problem, error count and the outbox backlog."""
@@ -150,7 +180,7 @@ async def build_runtime(loaded: Loaded, clock: Clock, *, notifier_configs: list[
     dispatcher = Dispatcher(store, notifiers, delivery_clock or SystemClock(), cfg.dispatch, wake=outbox.wake)
     return Runtime(loaded=loaded, clock=clock, store=store, scorer=scorer, engine=engine, outbox=outbox,
                    dispatcher=dispatcher, pipeline=pipeline, notifiers=notifiers, health=HealthTracker(metrics),
-                   metrics=metrics, executor=executor, session=session)
+                   metrics=metrics, executor=executor, session=session, notifier_ctx=nctx)
 
 
 def _replica_store_options(cfg: Any) -> dict[str, Any]:

@@ -118,33 +118,7 @@ class Service:
 
     def _gauges(self) -> list[tuple[str, dict[str, str], float]]:
         """Scrape-time state: open incidents by level, outbox backlog, each source's health and age."""
-        rt = self.rt
-        if rt is None:
-            return []
-        now = self.clock.now()
-        out: list[tuple[str, dict[str, str], float]] = []
-        levels = [i.level for i in rt.engine.incidents.values()]
-        for level in ("blue", "yellow", "red"):
-            out.append(("open_incidents", {"level": level}, float(levels.count(level))))
-        store = rt.store_health()
-        out.append(("store_healthy", {}, 1.0 if store["status"] == "ok" else 0.0))
-        if store.get("outbox_oldest_pending_age_seconds") is not None:
-            out.append(("outbox_oldest_pending_age_seconds", {}, float(store["outbox_oldest_pending_age_seconds"])))
-        with contextlib.suppress(MonitorError):  # a broken store shows as store_healthy 0, not a failed scrape
-            for (notifier, status), n in rt.store.delivery_counts().items():
-                if status != "sent":
-                    out.append(("outbox_deliveries", {"notifier": notifier, "status": status}, float(n)))
-        for name, ch in rt.dispatcher.health()["channels"].items():  # type: ignore[union-attr]
-            out.append(("notifier_consecutive_failures", {"notifier": name}, float(ch["consecutive_failures"])))
-        for name, t in rt.health.tasks.items():
-            out.append(("task_restarts", {"task": name}, float(t.restarts)))
-            out.append(("task_healthy", {"task": name}, 0.0 if t.problem() else 1.0))
-        for name, h in rt.health.sources.items():
-            out.append(("source_healthy", {"source": name}, 0.0 if h.problem(now) else 1.0))
-            if h.last_event_at is not None:
-                out.append(("source_last_event_age_seconds", {"source": name},
-                            (now - h.last_event_at).total_seconds()))
-        return out
+        return self.rt.gauges(self.clock.now()) if self.rt is not None else []
 
     def _add_source(self, cfg: SourceConfig) -> None:
         assert self.rt is not None and self.scheduler is not None
@@ -338,8 +312,8 @@ class Service:
             if old_src.get(name) != cfg and cfg.enabled:
                 self._add_source(cfg)
         if [c.model_dump() for c in old.config.notifiers] != [c.model_dump() for c in new.config.notifiers]:
-            notifiers = build_notifiers(new.config.notifiers, rt.notifiers[0].ctx if rt.notifiers else
-                                        _notifier_ctx(rt, self.color))
+            assert rt.notifier_ctx is not None
+            notifiers = build_notifiers(new.config.notifiers, rt.notifier_ctx)
             rt.notifiers = notifiers
             rt.outbox.notifiers = notifiers
             rt.dispatcher.by_name = {n.name: n for n in notifiers}
@@ -411,12 +385,6 @@ class Service:
             await self.rt.close()
             self.rt = None
         log.info("brand monitor stopped")
-
-
-def _notifier_ctx(rt: Runtime, color: bool | None) -> Any:
-    from monitor.alerts.notifiers.base import NotifierContext
-
-    return NotifierContext(clock=rt.clock, session=rt.session, color=color, store=rt.store)
 
 
 async def _start_socket_mode_for(service: Service) -> None:

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from monitor.alerts.dispatch import instance_id
 from monitor.clock import SystemClock
 from monitor.config import load_config
 from monitor.service import Service
@@ -146,6 +147,25 @@ async def test_reload_keeps_the_last_good_config(tmp_path: Path, feed_server) ->
         kw.write_text(kw.read_text().replace("query: '{brand}'", "query: '{brand} NEAR/ kettle'"))
         assert svc.reload() is False  # a bad rule: the last good rule set stays in force
         assert svc.rt.pipeline.rules is rules_before
+    finally:
+        await svc.shutdown()
+
+
+async def test_notifiers_rebuilt_by_a_reload_keep_the_install_id(tmp_path: Path, feed_server) -> None:
+    """Message-IDs and delivery keys carry the store's instance id; a reload must not drop it."""
+    server, _, _ = feed_server
+    path = config(tmp_path, server)
+    svc = Service(load_config(path), SystemClock(), config_path=path, scorer=WordScorer())
+    await svc.start()
+    try:
+        assert svc.rt is not None
+        before = svc.rt.notifiers[0]
+        assert before.ctx.instance == instance_id(svc.rt.store) != ""
+        path.write_text(path.read_text().replace("name: hook", "name: hook2"))
+        assert svc.reload() is True
+        after = svc.rt.notifiers[0]
+        assert after is not before and after.name == "hook2"
+        assert after.ctx.instance == before.ctx.instance and after.ctx.store is svc.rt.store
     finally:
         await svc.shutdown()
 
