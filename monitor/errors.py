@@ -83,4 +83,16 @@ class ModelError(MonitorError):
 
 
 class IncidentError(MonitorError):
-    """An incident operation (ack, resolve, relabel) refers to something that does not exist."""
+    """An incident operation (ack, resolve, relabel) cannot be done."""
+
+
+class UnknownIncident(IncidentError):
+    """The incident an operation names does not exist (the API answers 404)."""
+
+
+class UnknownPost(UnknownIncident):
+    """The post a relabel names was never stored (only posts that matched a rule are)."""
+
+
+class IncidentStateError(IncidentError):
+    """The incident is not in a state that allows the operation: already resolved or acknowledged (409)."""

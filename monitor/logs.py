@@ -53,3 +53,29 @@ def setup_logging(verbose: int = 0, json_logs: bool | None = None) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+
+
+class DemoteInfo(logging.Filter):
+    """Turns a logger's INFO records into DEBUG ones (dropped unless DEBUG is on for that logger).
+
+    APScheduler logs two INFO lines for every job run ("Running job ...", "... executed
+    successfully"): with polls every few seconds they were most of the daemon's log.
+    Its warnings and errors (a missed run, a job that raised) are left as they are.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO:
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
+SCHEDULER_LOGGERS = ("apscheduler.scheduler", "apscheduler.executors.default", "apscheduler.jobstores.default")
+
+
+def demote_scheduler_logs() -> None:
+    """Install :class:`DemoteInfo` on APScheduler's loggers (once; safe to call again)."""
+    for name in SCHEDULER_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, DemoteInfo) for f in logger.filters):
+            logger.addFilter(DemoteInfo())

@@ -20,11 +20,12 @@ from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from monitor.alerts.engine import Engine
 from monitor.clock import Clock
-from monitor.metrics import Metrics
+from monitor.metrics import Instruments, Metrics
 from monitor.models import Event, Post, Quote, RuleMatch, ScoredPost, Sentiment, Trend, event_to_dict
 from monitor.sources.base import Batch
 from monitor.store import Store
@@ -75,7 +76,8 @@ class Pipeline:
     """Composes the stages; owns no state beyond what is passed in."""
 
     def __init__(self, store: Store, rules: Rules, scorer: Scorer, engine: Engine, clock: Clock,
-                 executor: Executor | None = None, metrics: Metrics | None = None) -> None:
+                 executor: Executor | None = None, metrics: Metrics | None = None,
+                 instruments: Instruments | None = None) -> None:
         self.store = store
         self.rules = rules
         self.scorer = scorer
@@ -83,6 +85,7 @@ class Pipeline:
         self.clock = clock
         self.executor = executor
         self.metrics = metrics or Metrics()
+        self.instruments = instruments or Instruments(self.metrics, clock)
         self._engine_stale = False  # a transaction failed: the engine's memory is ahead of the store
 
     def _fresh(self, events: list[Event]) -> tuple[list[Event], int]:
@@ -96,7 +99,7 @@ class Pipeline:
         return out, len(events) - len(out)
 
     async def process(self, source: str, batch: Batch) -> BatchStats:
-        started = time.perf_counter()
+        started, received = time.perf_counter(), self.clock.now()
         stats = BatchStats(events=len(batch.events))
         events, stats.duplicates = self._fresh(batch.events)
         posts = [e for e in events if isinstance(e, Post)]
@@ -112,14 +115,15 @@ class Pipeline:
             texts = [sentiment_text(p) for p, _ in items]
             langs = [p.lang for p, _ in items]
             loop = asyncio.get_running_loop()
-            sentiments = await loop.run_in_executor(self.executor, self.scorer.score, texts, langs)
+            sentiments, seconds = await loop.run_in_executor(self.executor, _timed, self.scorer, texts, langs)
+            self.instruments.scored(seconds)
             for (post, ms), sent in zip(items, sentiments, strict=True):
                 scored[post.key] = ScoredPost(post, ms, sent)
                 stats.labels[sent.label] = stats.labels.get(sent.label, 0) + 1
         human = self.store.relabel_for(list(scored))
         self._resync()
         # no awaits below: the whole batch is one transaction
-        with self._guarded():
+        with self._guarded(received):
             self.store.mark_seen((e.key, e.ts) for e in events)
             for event in sorted(events, key=lambda e: e.ts):
                 if isinstance(event, Post) and event.key not in scored and self.engine.now is not None:
@@ -162,10 +166,14 @@ class Pipeline:
             self._engine_stale = False
 
     @contextmanager
-    def _guarded(self) -> Iterator[None]:
-        """The engine's batch transaction; a failure marks the engine's memory for a rebuild."""
+    def _guarded(self, received_at: datetime | None = None) -> Iterator[None]:
+        """The engine's batch transaction; a failure marks the engine's memory for a rebuild.
+
+        ``received_at`` (the pipeline clock) is when the batch's posts arrived: the alerts it
+        queues are timed from then once the transaction commits.
+        """
         try:
-            with self.engine.batch():
+            with self.instruments.batch(received_at), self.engine.batch():
                 yield
         except BaseException:
             self._engine_stale = True
@@ -183,7 +191,14 @@ class Pipeline:
         m.inc("duplicates_total", s.duplicates, source=source)
         m.inc("posts_matched_total", s.matched, source=source)
         m.inc("posts_negative_total", s.negative, source=source)
-        m.inc("batch_seconds_total", s.seconds)
+        self.instruments.processed(s.seconds)
+
+
+def _timed(scorer: Scorer, texts: list[str], langs: list[str | None]) -> tuple[list[Sentiment], float]:
+    """Score in the executor's thread, timing only the model (not the wait for the thread)."""
+    started = time.perf_counter()
+    out = scorer.score(texts, langs)
+    return out, time.perf_counter() - started
 
 
 def _match_json(m: RuleMatch) -> dict[str, Any]:

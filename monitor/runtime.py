@@ -23,7 +23,7 @@ from monitor.clock import Clock, SystemClock
 from monitor.config import Loaded
 from monitor.errors import ConfigError, MonitorError, Problem
 from monitor.health import HealthTracker
-from monitor.metrics import Metrics
+from monitor.metrics import Instruments, Metrics
 from monitor.pipeline import Pipeline, Scorer
 from monitor.sources.base import SOURCES, Source, SourceConfig, SourceContext
 from monitor.store import Store, open_store
@@ -176,8 +176,11 @@ async def build_runtime(loaded: Loaded, clock: Clock, *, notifier_configs: list[
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentiment")
     if scorer is None:
         scorer = load_scorer(loaded)
-    pipeline = Pipeline(store, loaded.rules, scorer, engine, clock, executor, metrics)
-    dispatcher = Dispatcher(store, notifiers, delivery_clock or SystemClock(), cfg.dispatch, wake=outbox.wake)
+    delivery_clock = delivery_clock or SystemClock()
+    instruments = Instruments(metrics, clock, delivery_clock)
+    outbox.on_queued = instruments.queued
+    pipeline = Pipeline(store, loaded.rules, scorer, engine, clock, executor, metrics, instruments)
+    dispatcher = Dispatcher(store, notifiers, delivery_clock, cfg.dispatch, wake=outbox.wake, observer=instruments)
     return Runtime(loaded=loaded, clock=clock, store=store, scorer=scorer, engine=engine, outbox=outbox,
                    dispatcher=dispatcher, pipeline=pipeline, notifiers=notifiers, health=HealthTracker(metrics),
                    metrics=metrics, executor=executor, session=session, notifier_ctx=nctx)

@@ -32,6 +32,7 @@ from monitor.clock import Clock
 from monitor.config import Loaded, load_config
 from monitor.errors import ConfigError, MonitorError, SourceError
 from monitor.http_api import start_http
+from monitor.logs import demote_scheduler_logs
 from monitor.pipeline import Scorer
 from monitor.replicas import hooks as replica_hooks
 from monitor.runtime import Runtime, build_notifiers, build_runtime
@@ -96,6 +97,7 @@ class Service:
         rt.health.probes["notifiers"] = lambda: self.rt.dispatcher.health()
         self._dispatcher_task = asyncio.create_task(
             self.supervisor.run("dispatcher", lambda task: rt.dispatcher.run(self.stop_event)), name="dispatcher")
+        demote_scheduler_logs()  # two INFO lines per job run would drown the log
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         for cfg in self.loaded.config.sources:
             if cfg.enabled:

@@ -14,8 +14,9 @@ import asyncio
 import logging
 import random
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +30,14 @@ from monitor.models import Alert
 from monitor.store import Store
 
 log = logging.getLogger(__name__)
+
+
+class DeliveryObserver(Protocol):
+    """What /metrics learns from the dispatcher (:class:`monitor.metrics.Instruments`)."""
+
+    def delivered(self, notification_id: str, notifier: str) -> None: ...
+    def retry(self, notifier: str) -> None: ...
+    def failed(self, notifier: str) -> None: ...
 
 
 class DispatchConfig(BaseModel):
@@ -54,6 +63,7 @@ class Outbox:
         self.notifiers = list(notifiers)
         self.wake = asyncio.Event()
         self.queued = 0
+        self.on_queued: Callable[[Alert, bool], None] | None = None  # (alert, added): metrics
 
     def enqueue(self, alert: Alert) -> bool:
         names = [n.name for n in self.notifiers if n.wants(alert)]
@@ -66,6 +76,8 @@ class Outbox:
         if added:
             self.queued += 1
             self.wake.set()
+        if self.on_queued is not None:
+            self.on_queued(alert, added)
         return added
 
 
@@ -96,7 +108,8 @@ class Dispatcher:
     MAX_HINT = timedelta(days=1)  # the longest Retry-After a channel may impose
 
     def __init__(self, store: Store, notifiers: Sequence[Notifier], clock: Clock, config: DispatchConfig | None = None,
-                 wake: asyncio.Event | None = None, rng: random.Random | None = None) -> None:
+                 wake: asyncio.Event | None = None, rng: random.Random | None = None,
+                 observer: DeliveryObserver | None = None) -> None:
         self.store = store
         self.by_name = {n.name: n for n in notifiers}
         self.clock = clock
@@ -105,6 +118,7 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self.sent = 0
         self.failed = 0
+        self.observer = observer
         self._reconciled = False
         self.channels = ChannelHealthBook(self.config.unhealthy_after, self.config.stuck_after)
         self._lock = asyncio.Lock()  # run() and drain() may overlap: one delivery round at a time
@@ -122,6 +136,8 @@ class Dispatcher:
     def _give_up(self, notification_id: str, notifier_name: str, why: str, attempts: int) -> None:
         self.store.mark_failed(notification_id, notifier_name, why, None)
         self.failed += 1
+        if self.observer is not None:
+            self.observer.failed(notifier_name)
         if notifier_name in self.by_name:  # a removed notifier is no channel to judge
             self.channels.failed(notifier_name, why, self.clock.now(), permanent=True)
         log.error("delivery of %s to %s failed permanently after %d attempt(s): %s", notification_id,
@@ -139,6 +155,8 @@ class Dispatcher:
         retry_at = self.clock.now() + delay
         self.store.mark_failed(notification_id, notifier_name, why, retry_at)
         self.channels.failed(notifier_name, why, self.clock.now(), permanent=False)
+        if self.observer is not None:
+            self.observer.retry(notifier_name)
         log.warning("delivery of %s to %s failed (attempt %d), retrying at %s: %s", notification_id,
                     notifier_name, attempts, retry_at.isoformat(timespec="seconds"), why,
                     extra={"notifier": notifier_name, "notification": notification_id})
@@ -180,6 +198,8 @@ class Dispatcher:
             self.store.mark_delivered(notification_id, notifier_name, self.clock.now())
             self.sent += 1
             self.channels.ok(notifier_name, self.clock.now())
+            if self.observer is not None:
+                self.observer.delivered(notification_id, notifier_name)
 
     async def run_once(self) -> int:
         """Deliver every delivery that is due now; returns how many were attempted."""

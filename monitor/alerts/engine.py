@@ -29,7 +29,7 @@ from monitor.alerts.levels import RANK, EngineConfig, PostSignal, QuoteSignal, T
 from monitor.alerts.lifecycle import Lifecycle
 from monitor.alerts.playbooks import PlaybookSet
 from monitor.alerts.records import scored_post_from_record
-from monitor.errors import IncidentError
+from monitor.errors import IncidentStateError, UnknownIncident, UnknownPost
 from monitor.models import Alert, Incident, Quote, RuleMatch, ScoredPost, Trend
 from monitor.store import Store, from_epoch, load_baselines, save_baselines, to_epoch
 
@@ -365,10 +365,10 @@ class Engine(Lifecycle):
     def _find(self, incident_id: str) -> tuple[str, Incident]:
         found = self.store.get_incident(incident_id)
         if found is None:
-            raise IncidentError(f"no incident {incident_id!r} (see `monitor incidents list`)")
+            raise UnknownIncident(f"no incident {incident_id!r} (see `monitor incidents list`)")
         scope, inc = found
         if inc.status != "open":
-            raise IncidentError(f"incident {incident_id} is already {inc.status}")
+            raise IncidentStateError(f"incident {incident_id} is already {inc.status}")
         return scope, self.incidents.get(scope, inc)
 
     def acknowledge(self, incident_id: str, by: str, at: datetime) -> Incident:
@@ -376,7 +376,7 @@ class Engine(Lifecycle):
         self.advance(at)
         scope, inc = self._find(incident_id)
         if inc.acked_at is not None:
-            raise IncidentError(f"incident {incident_id} was already acknowledged by {inc.acked_by}")
+            raise IncidentStateError(f"incident {incident_id} was already acknowledged by {inc.acked_by}")
         inc.acked_at, inc.acked_by = self.now, by
         inc.ack_due_at = inc.next_repeat_at = None
         self.incidents[scope] = inc
@@ -395,7 +395,7 @@ class Engine(Lifecycle):
         """A human corrects a post's sentiment; windows and open incidents are re-judged."""
         stored = self.store.get_post(key)
         if stored is None:
-            raise IncidentError(f"no stored post {key!r} (only posts that matched a rule are stored)")
+            raise UnknownPost(f"no stored post {key!r} (only posts that matched a rule are stored)")
         self.advance(at)
         self.store.save_relabel(key, label, by, at, note)
         touched = {scope for scope, w in self.windows.items() if w.remove_post(key)}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitor.errors import IncidentError
+from monitor.errors import IncidentError, IncidentStateError, UnknownIncident
 from monitor.store_actions import ActionError, ActionStore
 
 ACTIONS = ("ack", "resolve", "snooze_1h", "false_alarm")
@@ -50,7 +50,7 @@ def _do(rt: Any, actions: ActionStore, action: str, incident_id: str, actor: str
         return f"Resolved by {actor}"
     found = rt.store.get_incident(incident_id)
     if found is None:
-        raise IncidentError(f"no incident {incident_id!r} (see `monitor incidents list`)")
+        raise UnknownIncident(f"no incident {incident_id!r} (see `monitor incidents list`)")
     inc = found[1]
     if action == "false_alarm":
         actions.mark(incident_id, "false_alarm", actor, now)
@@ -58,7 +58,7 @@ def _do(rt: Any, actions: ActionStore, action: str, incident_id: str, actor: str
             rt.engine.resolve(incident_id, actor, now)
         return f"Marked not a crisis by {actor}"
     if inc.status != "open":
-        raise IncidentError(f"incident {incident_id} is already {inc.status}")
+        raise IncidentStateError(f"incident {incident_id} is already {inc.status}")
     if inc.level == "red":
         raise ActionError("a red incident cannot be snoozed from a button (executives must decide); "
                           "acknowledge it, or add a silence with --include-red")

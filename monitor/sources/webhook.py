@@ -50,7 +50,7 @@ from monitor.sources.spool import JournalError, Spool
 log = logging.getLogger(__name__)
 
 MIN_SECRET_LEN = 16
-RESERVED_PATHS = ("/healthz", "/metrics", "/incidents", "/posts/", "/-/")  # the daemon's own API
+RESERVED_PATHS = ("/healthz", "/metrics", "/openapi.json", "/incidents", "/posts/", "/-/")  # the daemon's own API
 MAX_REPORTED_ERRORS = 100
 
 
