@@ -122,8 +122,8 @@ def check_request(request: web.Request, cfg: ServerConfig,
     if host and not host_allowed(host, cfg.allowed_hosts):
         raise MisdirectedRequest(f"Host {host_name(host)!r} is not served here (DNS rebinding is refused); "
                                  f"add it to server.allowed_hosts if this name is yours")
-    if request.method in SAFE_METHODS:
-        return
+    if request.method in SAFE_METHODS or getattr(request.match_info, "http_exception", None) is not None:
+        return  # a read, or no route to protect: the router answers 404 or 405
     origin = request.headers.get("Origin")
     if origin is not None and not origin_allowed(origin, host, cfg.allowed_origins):
         raise Forbidden(f"cross-site request from origin {origin[:100]!r} refused; "

@@ -78,7 +78,10 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 
 
 def _object(required: list[str], **props: Any) -> dict[str, Any]:
-    return {"type": "object", "required": required, "properties": props}
+    out: dict[str, Any] = {"type": "object", "properties": props}
+    if required:  # OpenAPI 3.0: a required list is never empty
+        out["required"] = required
+    return out
 
 
 _STR, _INT, _BOOL, _OBJ = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "object"}
@@ -161,8 +164,9 @@ PATHS: dict[str, dict[str, Any]] = {
         "post": _op("addSilence", "Silence a brand's alerts for a while", {
             "201": _json(_ref("Silence"), "added"), **_errors(*_MUTATION)}, tag="silences", auth=True,
             body_required=True, body=_object(
-                ["brand", "for", "reason"], brand=_STR, reason=_STR,
-                **{"for": {**_STR, "description": "a duration such as 2h"}}, level=_STR, category=_STR, story=_STR,
+                ["brand", "for", "reason"], brand={**_STR, "minLength": 1}, reason={**_STR, "minLength": 1},
+                **{"for": {**_STR, "pattern": "^[1-9][0-9]{0,2}[smhd]$", "description": "a duration such as 2h"}},
+                level={"type": "string", "enum": ["blue", "yellow", "red"]}, category=_STR, story=_STR,
                 include_red={**_BOOL, "description": "also hide red alerts (executives must decide)"}, **_BY))},
     "/silences/{id}/expire": {"post": _op("expireSilence", "End a silence now", {
         "200": _json(_ref("Silence"), "expired"), **_errors(404, *_MUTATION)}, tag="silences", auth=True,
@@ -193,8 +197,10 @@ def push_path(name: str) -> dict[str, Any]:
     return {"post": _op(f"push_{name}", f"Push events to source {name!r} (the event format)", {
         "202": _json(_ref("PushResult"), "accepted (bad items reported)"),
         "422": _json(_ref("PushResult"), "no item was a valid event"),
-        **_errors(400, 401, 413, 503)}, tag="push", description="One JSON object, a JSON array of objects, or "
-        "JSON lines. Authenticated by the source's bearer token or HMAC signature, not the API token.")}
+        **_errors(400, 401, 413, 503)}, tag="push", body_required=True,
+        body={"oneOf": [_OBJ, {"type": "array", "items": _OBJ}]}, description="One JSON object, a JSON array of "
+        "objects, or JSON lines (the event format). Authenticated by the source's bearer token or HMAC "
+        "signature, not the API token.")}
 
 
 def document(service: Any = None) -> dict[str, Any]:

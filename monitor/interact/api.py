@@ -53,6 +53,7 @@ def actor(request: web.Request, data: dict[str, Any]) -> str:
 
 
 def routes(service: Service) -> list[web.RouteDef]:
+    from monitor.api.errors import query_choice, query_text
     from monitor.http_api import read_json_body
 
     def rt() -> Any:
@@ -65,7 +66,7 @@ def routes(service: Service) -> list[web.RouteDef]:
 
     async def list_silences(request: web.Request) -> web.Response:
         now = service.clock.now()
-        active_only = request.query.get("active") in ("1", "true")
+        active_only = query_choice(request, "active", ("0", "1", "true", "false"), default="0") in ("1", "true")
         items = ActionStore(rt().store).silences(now if active_only else None)
         return web.json_response([{**s.to_json(), "active": s.active(now)} for s in items])
 
@@ -108,7 +109,7 @@ def routes(service: Service) -> list[web.RouteDef]:
         return web.json_response({**s.to_json(), "active": False})
 
     async def audit(request: web.Request) -> web.Response:
-        return web.json_response(ActionStore(rt().store).audit_log(request.query.get("incident")))
+        return web.json_response(ActionStore(rt().store).audit_log(query_text(request, "incident", 200)))
 
     return [web.get("/silences", list_silences), web.post("/silences", add_silence),
             web.post("/silences/{id}/expire", expire_silence), web.get("/audit", audit)]
