@@ -75,7 +75,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(tmp_path: P
     for path, item in doc["paths"].items():
         for method, op in item.items():
             assert op["summary"] and op["responses"], (method, path)
-            mutation = method != "get" and not op["tags"] == ["callbacks"] and not op["tags"] == ["push"]
+            mutation = method != "get" and op["tags"][0] not in ("callbacks", "push")
             assert (op["security"] == [{"bearer": []}]) == mutation, (method, path)
 
 
