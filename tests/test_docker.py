@@ -87,7 +87,7 @@ async def test_healthcheck_reads_the_configured_port(tmp_path: Path) -> None:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     cfg = tmp_path / "monitor.yaml"
     cfg.write_text(f"server:\n  port: {port}\n")
     try:

@@ -52,7 +52,7 @@ async def start(state_dir: Path | None = None, **cfg: object) -> AsyncIterator[S
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     async with aiohttp.ClientSession() as session:
         yield Server(source, f"http://127.0.0.1:{port}{config.path}", session)
     await runner.cleanup()
