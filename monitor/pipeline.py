@@ -71,6 +71,18 @@ def sentiment_text(post: Post, limit: int = 1000) -> str:
     return text[:limit]
 
 
+def score_posts(scorer: Scorer, posts: list[Post]) -> list[Sentiment]:
+    """Score posts as the model should read them. A review takes a side (it is rarely neutral),
+    so posts of kind ``review`` are asked the two-sided question (``polar``); the flags are
+    passed only when a batch holds a review, so scorers without that parameter keep working."""
+    texts = [sentiment_text(p) for p in posts]
+    langs = [p.lang for p in posts]
+    polar = [p.kind == "review" for p in posts]
+    if any(polar):
+        return scorer.score(texts, langs, polar=polar)  # type: ignore[call-arg]
+    return scorer.score(texts, langs)
+
+
 class Pipeline:
     """Composes the stages; owns no state beyond what is passed in."""
 
@@ -109,10 +121,8 @@ class Pipeline:
         scored: dict[str, ScoredPost] = {}
         if matched:
             items = list(matched.values())
-            texts = [sentiment_text(p) for p, _ in items]
-            langs = [p.lang for p, _ in items]
             loop = asyncio.get_running_loop()
-            sentiments = await loop.run_in_executor(self.executor, self.scorer.score, texts, langs)
+            sentiments = await loop.run_in_executor(self.executor, score_posts, self.scorer, [p for p, _ in items])
             for (post, ms), sent in zip(items, sentiments, strict=True):
                 scored[post.key] = ScoredPost(post, ms, sent)
                 stats.labels[sent.label] = stats.labels.get(sent.label, 0) + 1
