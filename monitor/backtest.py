@@ -31,7 +31,7 @@ from monitor.drill import run_drill
 from monitor.errors import ConfigError, MonitorError, Problem
 from monitor.feed import BadLine, read_feed
 from monitor.models import Post, ScoredPost, format_ts, parse_ts
-from monitor.pipeline import Scorer, sentiment_text
+from monitor.pipeline import Scorer, score_posts
 
 LEVEL_ORDER = ("blue", "yellow", "red")
 ALERTING = ("opened", "escalated", "updated")
@@ -238,7 +238,7 @@ def _learn(engine: Any, loaded: Loaded, scorer: Scorer, posts: list[Post]) -> in
     matched = [(p, ms) for p, ms in zip(posts, loaded.rules.match_many(posts), strict=True) if ms]
     if not matched:
         return 0
-    sentiments = scorer.score([sentiment_text(p) for p, _ in matched], [p.lang for p, _ in matched])
+    sentiments = score_posts(scorer, [p for p, _ in matched])
     for (post, ms), sent in sorted(zip(matched, sentiments, strict=True), key=lambda x: x[0][0].ts):
         engine.learn(ScoredPost(post, ms, sent))
     return len(matched)

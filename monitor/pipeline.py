@@ -72,6 +72,18 @@ def sentiment_text(post: Post, limit: int = 1000) -> str:
     return text[:limit]
 
 
+def score_posts(scorer: Scorer, posts: list[Post]) -> list[Sentiment]:
+    """Score posts as the model should read them. A review takes a side (it is rarely neutral),
+    so posts of kind ``review`` are asked the two-sided question (``polar``); the flags are
+    passed only when a batch holds a review, so scorers without that parameter keep working."""
+    texts = [sentiment_text(p) for p in posts]
+    langs = [p.lang for p in posts]
+    polar = [p.kind == "review" for p in posts]
+    if any(polar):
+        return scorer.score(texts, langs, polar=polar)  # type: ignore[call-arg]
+    return scorer.score(texts, langs)
+
+
 class Pipeline:
     """Composes the stages; owns no state beyond what is passed in."""
 
@@ -112,10 +124,9 @@ class Pipeline:
         scored: dict[str, ScoredPost] = {}
         if matched:
             items = list(matched.values())
-            texts = [sentiment_text(p) for p, _ in items]
-            langs = [p.lang for p, _ in items]
             loop = asyncio.get_running_loop()
-            sentiments, seconds = await loop.run_in_executor(self.executor, _timed, self.scorer, texts, langs)
+            sentiments, seconds = await loop.run_in_executor(self.executor, _timed, self.scorer,
+                                                             [p for p, _ in items])
             self.instruments.scored(seconds)
             for (post, ms), sent in zip(items, sentiments, strict=True):
                 scored[post.key] = ScoredPost(post, ms, sent)
@@ -194,10 +205,10 @@ class Pipeline:
         self.instruments.processed(s.seconds)
 
 
-def _timed(scorer: Scorer, texts: list[str], langs: list[str | None]) -> tuple[list[Sentiment], float]:
+def _timed(scorer: Scorer, posts: list[Post]) -> tuple[list[Sentiment], float]:
     """Score in the executor's thread, timing only the model (not the wait for the thread)."""
     started = time.perf_counter()
-    out = scorer.score(texts, langs)
+    out = score_posts(scorer, posts)
     return out, time.perf_counter() - started
 
 

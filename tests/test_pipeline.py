@@ -12,8 +12,8 @@ from monitor.alerts.engine import Engine
 from monitor.clock import VirtualClock
 from monitor.config import load_config
 from monitor.errors import StoreError
-from monitor.models import Post
-from monitor.pipeline import Pipeline
+from monitor.models import Post, Sentiment
+from monitor.pipeline import Pipeline, score_posts
 from monitor.sources.base import Batch
 from monitor.store import Store
 from tests.support import WordScorer, write_config
@@ -61,3 +61,43 @@ async def test_a_failed_tick_leaves_the_engine_to_be_rebuilt(pipeline: Pipeline)
     pipeline.store._q("PRAGMA query_only=0")
     pipeline.tick()
     assert not pipeline._engine_stale and pipeline.store.problem is None
+
+
+class PolarRecorder(WordScorer):
+    """Records the polar flags it is asked with; a polar text is never neutral (as the model's two-sided answer)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flags: list[list[bool] | None] = []
+
+    def score(self, texts: list[str], langs: list[str | None] | None = None,  # type: ignore[override]
+              polar: list[bool] | None = None) -> list[Sentiment]:
+        self.flags.append(polar)
+        out = super().score(texts, langs)
+        return [Sentiment("positive", 0.8, s.model) if polar and polar[i] and s.label == "neutral" else s
+                for i, s in enumerate(out)]
+
+
+async def test_reviews_are_scored_as_taking_a_side_and_other_posts_are_not(tmp_path: Path) -> None:
+    loaded = load_config(write_config(tmp_path, "store: {path: state.db}\nplaybooks: @PLAYBOOKS@\n"))
+    store = Store(tmp_path / "state.db")
+    engine = Engine(loaded.config.engine, loaded.playbooks, store, Outbox(store, []).enqueue, {"acme": "Acme"})
+    engine.load()
+    scorer = PolarRecorder()
+    pipe = Pipeline(store, loaded.rules, scorer, engine, VirtualClock(T0 + timedelta(minutes=1)))
+    social = Post(ts=T0, source="reddit", id="s1", text="my Acme kettle arrived today")
+    review = Post(ts=T0, source="shop", id="r1", text="my Acme kettle arrived today", kind="review")
+    stats = await pipe.process("mixed", Batch(events=[social, review]))
+    assert scorer.flags == [[False, True]]
+    assert stats.labels == {"neutral": 1, "positive": 1}
+    await pipe.process("reddit", Batch(events=[Post(ts=T0, source="reddit", id="s2", text="Acme kettle ok")]))
+    assert scorer.flags[-1] is None  # no review in the batch: a scorer without `polar` keeps working
+
+
+def test_score_posts_passes_texts_languages_and_flags_in_order() -> None:
+    scorer = PolarRecorder()
+    posts_ = [Post(ts=T0, source="x", id="a", text="Acme broken", lang="en", kind="review"),
+              Post(ts=T0, source="x", id="b", text="Acme fine", title="Acme news", lang="zh")]
+    result = score_posts(scorer, posts_)
+    assert [s.label for s in result] == ["negative", "neutral"]
+    assert scorer.flags == [[True, False]]

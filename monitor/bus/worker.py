@@ -19,7 +19,7 @@ from typing import Any
 from monitor.bus.streams import RAW, SCORED, WORKERS, RedisBus
 from monitor.errors import MonitorError
 from monitor.models import Post, parse_event
-from monitor.pipeline import sentiment_text
+from monitor.pipeline import score_posts
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,7 @@ class Worker:
                 out.append({"event": raw})
         matched = [(p, ms) for p, ms in zip(posts, self.rules.match_many(posts), strict=True) if ms] if posts else []
         if matched:
-            texts = [sentiment_text(p) for p, _ in matched]
-            sentiments = await asyncio.to_thread(self.scorer.score, texts, [p.lang for p, _ in matched])
+            sentiments = await asyncio.to_thread(score_posts, self.scorer, [p for p, _ in matched])
             for (post, ms), sent in zip(matched, sentiments, strict=True):
                 brands = list(dict.fromkeys(m.brand for m in ms))
                 out.append({"post": _post_dict(post), "key": post.key, "brands": brands, "label": sent.label,
