@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from monitor.alerts.dispatch import DispatchConfig, Dispatcher
-from monitor.alerts.notifiers.webhook import WebhookConfig, WebhookNotifier
 from monitor.alerts.notifiers.base import NotifierContext
+from monitor.alerts.notifiers.webhook import WebhookConfig, WebhookNotifier
 from monitor.clock import VirtualClock
 from monitor.store import Store
 from monitor.store_actions import ActionStore
