@@ -128,3 +128,13 @@ async def test_an_undeliverable_reminder_waits_in_the_outbox_and_is_not_repeated
     assert store.query("SELECT COUNT(*) FROM notifications WHERE transition='task_overdue'")[0][0] == 1
     assert inc in alert.id
     store.close()
+
+
+def test_a_pagerduty_reminder_pages_apart_from_its_incident(c: Checklist) -> None:
+    from monitor.alerts.notifiers.pagerduty import PagerDutyConfig, pagerduty_event
+
+    _open_blue(c)
+    [alert] = remind(c.store, TEAM, NOTIFIERS, BRANDS, FIRST_DUE + timedelta(seconds=1))
+    event = pagerduty_event(alert, PagerDutyConfig(kind="pagerduty", routing_key="k"))  # type: ignore[arg-type]
+    assert event["dedup_key"] == alert.id != alert.incident_id and event["event_action"] == "trigger"
+    assert event["payload"]["summary"].startswith("[TASK OVERDUE] Acme")

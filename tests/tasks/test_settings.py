@@ -9,7 +9,7 @@ import pytest
 from monitor.config import load_config
 from monitor.errors import ConfigError
 from monitor.tasks import TasksConfig
-from tests.support import write_config
+from tests.support import ROOT, write_config
 
 
 def _problems(tmp_path: Path, tasks: str) -> list[str]:
@@ -50,3 +50,12 @@ def test_roles_match_without_case_or_spacing_and_may_not_repeat() -> None:
         TasksConfig.model_validate({"people": {"a": {}}, "roles": {"PR": ["a"], "pr": ["a"]}})
     with pytest.raises(ValueError, match="Extra inputs are not permitted"):
         TasksConfig.model_validate({"people": {"a": {"email": "x"}}})
+
+
+def test_the_documented_example_is_valid(tmp_path: Path) -> None:
+    doc = (ROOT / "docs" / "tasks.md").read_text(encoding="utf-8")
+    example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    cfg = write_config(tmp_path, example.replace("playbooks: playbooks", "playbooks: @PLAYBOOKS@"))
+    tasks = load_config(cfg).config.tasks
+    assert tasks.owners("regional teams") == ["chen"] and tasks.may_approve("bob")
+    assert tasks.people["alice"].notifier == "slack-alice"
