@@ -141,7 +141,13 @@ async def test_statement_edit_approve_and_an_edit_clears_the_approval(room: Room
     assert st["versions"][1]["approved_by"] == "bob"  # the history keeps who approved which text
     async with room.http.post(url + "/approve", json={}, headers=room.auth("ada")) as r:
         assert r.status == 200 and (await r.json())["approved_by"] == "ada"  # an admin may approve
-    async with room.http.put(url, json={"text": "  "}, headers=room.auth("rita")) as r:
+    for hostile in ({"text": "  "}, {"text": 42}, {"text": ["a"]}, {"text": "x" * 20_001}):
+        async with room.http.put(url, json=hostile, headers=room.auth("rita")) as r:
+            assert r.status == 400, hostile
+    async with room.http.put(url, data=b'{"text": "' + b"x" * 3_000_000 + b'"}',
+                             headers={**room.auth("rita"), "Content-Type": "application/json"}) as r:
+        assert r.status == 413
+    async with room.http.post(url + "/approve", json={"version": "2"}, headers=room.auth("bob")) as r:
         assert r.status == 400
     async with room.http.put(url, json={"text": "x"}, headers=room.auth("vic")) as r:
         assert r.status == 403

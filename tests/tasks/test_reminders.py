@@ -138,3 +138,24 @@ def test_a_pagerduty_reminder_pages_apart_from_its_incident(c: Checklist) -> Non
     event = pagerduty_event(alert, PagerDutyConfig(kind="pagerduty", routing_key="k"))  # type: ignore[arg-type]
     assert event["dedup_key"] == alert.id != alert.incident_id and event["event_action"] == "trigger"
     assert event["payload"]["summary"].startswith("[TASK OVERDUE] Acme")
+
+
+def test_a_store_failure_while_queueing_loses_no_reminder(c: Checklist, monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.errors import StoreError
+
+    inc = _open_blue(c)
+    late = FIRST_DUE + timedelta(seconds=1)
+    real = c.store.add_notification
+
+    def full(*args: object, **kw: object) -> bool:
+        raise StoreError("database or disk is full (injected)")
+
+    monkeypatch.setattr(c.store, "add_notification", full)
+    with pytest.raises(StoreError):
+        remind(c.store, TEAM, NOTIFIERS, BRANDS, late)  # the daemon's job records the failure and runs again
+    [view] = c.book.tasks(late, inc, overdue=True)
+    assert view.task.reminded_at is None  # the mark was rolled back with the failed queueing
+    monkeypatch.setattr(c.store, "add_notification", real)
+    [alert] = remind(c.store, TEAM, NOTIFIERS, BRANDS, late + timedelta(minutes=1))
+    assert alert.id == f"{inc}#task-{view.task.id}"
+    assert c.store.delivery_counts() == {("alice-hook", "pending"): 1}
