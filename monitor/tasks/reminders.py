@@ -52,16 +52,19 @@ def remind(store: Any, config: TasksConfig, notifier_names: set[str], brand_name
     rows, marks = TaskStore(store), ActionStore(store)
     false_alarms = {m["incident_id"] for m in marks.marks() if m["mark"] == "false_alarm"}
     sent: list[Alert] = []
+    incidents: dict[str, Any] = {}
     for task in rows.due_unreminded(at):
-        found = store.get_incident(task.incident_id)
-        if found is None or task.incident_id in false_alarms:
+        owners = config.owners(task.role)
+        targets = sorted({n for o in owners if (n := config.people[o].notifier) and n in notifier_names})
+        if not targets or task.incident_id in false_alarms:
+            continue  # checked before reading the incident: unowned tasks pile up and are skipped cheaply
+        if task.incident_id not in incidents:
+            incidents[task.incident_id] = store.get_incident(task.incident_id)
+        found = incidents[task.incident_id]
+        if found is None:
             continue
         incident = found[1]
         if incident.status != "open" and task.kind != "follow_up":
-            continue
-        owners = config.owners(task.role)
-        targets = sorted({n for o in owners if (n := config.people[o].notifier) and n in notifier_names})
-        if not targets:
             continue
         alert = reminder_alert(task, incident, brand_names.get(incident.brand, incident.brand), owners, at)
         with store.transaction():
