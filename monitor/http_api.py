@@ -23,6 +23,7 @@ from monitor.api.incidents import LABELS, incident_handle, incident_json
 from monitor.interact import open_paths as signed_path
 from monitor.interact import routes as interact_routes
 from monitor.interact.api import person_for
+from monitor.tasks.api import routes as task_routes
 
 if TYPE_CHECKING:
     from monitor.service import Service
@@ -44,6 +45,7 @@ ROUTE_PROVIDERS: list[RouteProvider] = [
     ops.routes,
     incidents.routes,
     interact_routes,
+    task_routes,  # the playbook as a checklist (monitor.tasks.api)
     push_routes,
 ]
 

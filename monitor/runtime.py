@@ -27,6 +27,7 @@ from monitor.metrics import Instruments, Metrics
 from monitor.pipeline import Pipeline, Scorer
 from monitor.sources.base import SOURCES, Source, SourceConfig, SourceContext
 from monitor.store import Store, open_store
+from monitor.tasks.track import attach as track_tasks
 from monitor.timezones import configure as configure_zones
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,10 @@ class Runtime:
     @property
     def rules(self) -> Any:
         return self.loaded.rules
+
+    def __post_init__(self) -> None:
+        # the playbook as a checklist: each level's tasks are recorded as its alert is queued (monitor.tasks)
+        track_tasks(self.engine, lambda: self.loaded.config.tasks)
 
     def gauges(self, now: datetime) -> list[tuple[str, dict[str, str], float]]:
         """Scrape-time state for /metrics: open incidents by level, store and outbox, channels, tasks, sources."""

@@ -114,6 +114,18 @@ SCHEMAS: dict[str, Any] = {
                        created_by=_STR, reason=_STR, include_red=_BOOL, expired_at=_TS, active=_BOOL),
     "AuditEntry": _object(["ts", "actor", "channel", "action", "incident_id", "detail"], ts=_STR, actor=_STR,
                           channel=_STR, action=_STR, incident_id=_nullable("string"), detail=_OBJ),
+    "Task": _object(
+        ["id", "incident_id", "level", "kind", "role", "text", "owners", "level_at", "due_at", "done", "done_at",
+         "done_by", "overdue", "outcome", "reminded_at"],
+        id=_STR, incident_id=_STR, level=_STR, kind=_STR, role=_STR, text=_STR,
+        owners={"type": "array", "items": _STR}, level_at=_STR, due_at=_STR, done=_BOOL, done_at=_TS,
+        done_by=_nullable("string"), overdue=_BOOL, outcome=_STR, reminded_at=_TS),
+    "Statement": _object(
+        ["incident_id", "state", "approved", "text", "version", "level", "author", "edited_at", "approved_by",
+         "approved_at", "numbers", "versions"],
+        incident_id=_STR, state={"type": "string", "enum": ["draft", "edited", "approved"]}, approved=_BOOL,
+        text=_STR, version=_INT, level=_STR, author=_STR, edited_at=_STR, approved_by=_nullable("string"),
+        approved_at=_TS, numbers=_OBJ, versions={"type": "array", "items": _OBJ}),
     "PushResult": _object(["accepted", "rejected", "errors"], accepted=_INT, rejected=_INT,
                           errors={"type": "array", "items": _object(["index", "reason"], index=_INT,
                                                                      reason=_STR)}),
@@ -174,6 +186,26 @@ PATHS: dict[str, dict[str, Any]] = {
     "/audit": {"get": _op("auditLog", "Every human action: who, through which channel, when, what", {
         "200": _json({"type": "array", "items": _ref("AuditEntry")}, "the audit log"), **_errors(400, *_READ)},
         tag="silences", params=[_query("incident", {"type": "string", "maxLength": 200}, "one incident's entries")])},
+    "/tasks": {"get": _op("listTasks", "The playbook's tasks of every incident (or one), with deadlines", {
+        "200": _json({"type": "array", "items": _ref("Task")}, "tasks"), **_errors(*_READ)}, tag="tasks",
+        params=[_query("incident", _STR, "one incident's tasks (handle or id)"),
+                _query("overdue", _STR, "1 or true: only tasks past their deadline and not done")])},
+    "/incidents/{id}/tasks": {"get": _op("incidentTasks", "One incident's tasks", {
+        "200": _json({"type": "array", "items": _ref("Task")}, "tasks"), **_errors(404, *_READ)}, tag="tasks",
+        params=[_INCIDENT_REF, _query("overdue", _STR, "1 or true: only overdue tasks")])},
+    "/tasks/{id}/done": {"post": _op("taskDone", "Tick a task (or untick it with done: false)", {
+        "200": _json(_ref("Task"), "the task"), **_errors(404, 409, *_MUTATION)}, tag="tasks", auth=True,
+        params=[_path_param("id", "the task's id")], body=_object([], done=_BOOL, **_BY))},
+    "/incidents/{id}/statement": {
+        "get": _op("getStatement", "The holding statement: draft, edited or approved", {
+            "200": _json(_ref("Statement"), "the statement"), **_errors(400, 404, 409, *_READ)}, tag="tasks",
+            params=[_INCIDENT_REF]),
+        "put": _op("editStatement", "Replace the statement's text (clears an approval)", {
+            "200": _json(_ref("Statement"), "the new version"), **_errors(404, 409, *_MUTATION)}, tag="tasks",
+            auth=True, params=[_INCIDENT_REF], body_required=True, body=_object(["text"], text=_STR, **_BY))},
+    "/incidents/{id}/statement/approve": {"post": _op("approveStatement", "Approve the current text (approver role)", {
+        "200": _json(_ref("Statement"), "approved"), **_errors(404, 409, *_MUTATION)}, tag="tasks", auth=True,
+        params=[_INCIDENT_REF], body=_object([], version={**_INT, "description": "the version you read"}, **_BY))},
     "/slack/interactivity": {"post": _op("slackInteractivity", "Slack button clicks (signed, X-Slack-Signature)", {
         "200": {"description": "handled"}, **_errors(400, 401, 404, 413)}, tag="callbacks",
         description=_SIGNED)},
