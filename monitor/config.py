@@ -26,6 +26,7 @@ from monitor.alerts.playbooks import PlaybookSet, load_playbooks
 from monitor.bus.settings import BusConfig
 from monitor.defaults import bundled, resolve
 from monitor.defaults.environment import environment_overrides
+from monitor.drills.settings import DrillsConfig
 from monitor.durations import Duration, parse_duration
 from monitor.errors import ConfigError, Problem
 from monitor.models import LEVELS, TRANSITIONS
@@ -146,6 +147,7 @@ class Config(_Strict):
                                "it), e.g. Asia/Shanghai; detection always runs on UTC event time")
     brand_timezones: dict[str, ZoneName] = Field(default_factory=dict, description="a brand's own display zone, "
                                                  "by brand id, e.g. {acme-cn: Asia/Shanghai}")
+    drills: DrillsConfig = Field(default_factory=DrillsConfig, description="scheduled drills (docs/scenarios.md)")
 
 
 @dataclass
