@@ -30,6 +30,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from monitor.bus import hooks as bus_hooks
 from monitor.clock import Clock
 from monitor.config import Loaded, load_config
+from monitor.drills import schedule as drill_hooks
 from monitor.errors import ConfigError, MonitorError, SourceError
 from monitor.http_api import start_http
 from monitor.pipeline import Scorer
@@ -108,6 +109,7 @@ class Service:
                                coalesce=True)
         self.scheduler.add_job(self._job, "interval", args=["prune", self._prune], hours=6, id="_prune",
                                max_instances=1, coalesce=True)
+        drill_hooks.attach(self)  # scheduled live drills (drills: in monitor.yaml), unannounced
         self.scheduler.start()
         rt.metrics.gauge_callback(self._gauges)
         if cfg.server.enabled:
@@ -356,6 +358,7 @@ class Service:
         await asyncio.gather(*self.streams.values(), return_exceptions=True)
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        await drill_hooks.stop(self, timeout)
         if self.rt is not None:
             try:
                 drained = await self.rt.dispatcher.drain(timeout=timeout)

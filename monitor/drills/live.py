@@ -133,11 +133,21 @@ def apply_queued(drill: LiveDrill) -> int:
     return len(items)
 
 
-async def pace(drill: LiveDrill, until: Any, tick: float, stop: asyncio.Event | None = None) -> None:
-    """Wait (real time) until drill time ``until``, ticking the engine and applying queued actions."""
+def tick_seconds(speed: float) -> float:
+    """Real seconds between timer checks: a drill minute, kept between 20 ms and 1 s."""
+    return min(1.0, max(0.02, 60.0 / speed))
+
+
+async def pace(drill: LiveDrill, until: Any, stop: asyncio.Event | None = None) -> None:
+    """Wait (real time) until drill time ``until``, ticking the engine and applying queued actions.
+
+    With no open incident nothing can fall due between events, so the wait is one step (at most a
+    real second, to stay responsive to people and to stop)."""
     while drill.clock.now() < until and not (stop and stop.is_set()):
         left = (until - drill.clock.now()).total_seconds() / drill.clock.speed
-        await asyncio.sleep(max(0.0, min(tick, left)))
+        step = tick_seconds(drill.clock.speed) if drill.rt.engine.incidents else 1.0
+        await drill.wall.sleep(max(1e-6, min(step, left)))  # clocks keep microseconds: never a zero step
+        await asyncio.sleep(0)  # a virtual wall clock (tests) sleeps without yielding: let others run
         between(drill)
 
 

@@ -22,7 +22,6 @@ from monitor.sources.base import Batch
 from monitor.store import Store, open_store
 
 log = logging.getLogger(__name__)
-TICK = 0.05  # real seconds between timer checks while waiting for the next event
 MAX_BATCH = 500
 
 
@@ -79,7 +78,7 @@ async def run_live_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed:
                 run.bad_lines.append(f"{feed.name}: line {lineno}: {item.reason}")
                 pending = next(lines, None)
                 continue
-            await live.pace(drill, item.ts, TICK, stop)
+            await live.pace(drill, item.ts, stop)
             batch = Batch(cursor=lineno)
             now = clock.now()
             while pending is not None and len(batch.events) < MAX_BATCH:
@@ -101,7 +100,7 @@ async def run_live_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed:
         cfg = loaded.config.engine
         tail = clock.now() + cfg.window + cfg.quiet_period
         while rt.engine.incidents and clock.now() < tail and not (stop and stop.is_set()):
-            await live.pace(drill, min(tail, clock.now() + timedelta(minutes=5)), TICK, stop)
+            await live.pace(drill, min(tail, clock.now() + timedelta(minutes=5)), stop)
         live.between(drill)
         await rt.dispatcher.drain(timeout=loaded.config.runtime.drain_timeout.total_seconds())
     finally:

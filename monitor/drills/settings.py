@@ -7,9 +7,10 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from monitor.durations import Duration, parse_duration
+from monitor.errors import ConfigError, Problem
 from monitor.timezones import ZoneName
 
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$")
@@ -56,6 +57,13 @@ class DrillsConfig(_Strict):
     handover: Duration = Field(default=timedelta(minutes=30), description="how long a handover takes "
                                "(the manual: 30 minutes)")
 
+    @model_validator(mode="after")
+    def _scenario(self) -> DrillsConfig:
+        if self.enabled and self.scenario is None:
+            raise ValueError("drills.enabled needs a scenario: add e.g. scenario: scenarios/data-leak.yaml "
+                             "(see docs/scenarios.md)")
+        return self
+
     @field_validator("schedule")
     @classmethod
     def _schedule(cls, v: str) -> str:
@@ -87,3 +95,25 @@ def schedule_trigger_args(value: str) -> tuple[str, dict[str, object]]:
     except ValueError as exc:
         raise ValueError(f"schedule {value!r}: {exc}") from None
     return "cron", {"crontab": text}
+
+
+def drill_problems(cfg: DrillsConfig, base_dir: Path, file: str, place: str) -> list[Problem]:
+    """Resolve the section's paths against the config's directory; an enabled drill's scenario must load."""
+    for name in ("scenario", "baseline"):
+        value = getattr(cfg, name)
+        if value is not None and not value.expanduser().is_absolute():
+            setattr(cfg, name, base_dir / value.expanduser())
+    if not cfg.enabled or cfg.scenario is None:
+        return []
+    from monitor.drills.scenario import load_scenario
+
+    out = []
+    try:
+        load_scenario(cfg.scenario)
+    except ConfigError as exc:
+        out.extend(Problem(file, place, f"scenario {p.file}: {p.place + ': ' if p.place else ''}{p.message}")
+                   for p in exc.problems)
+    if cfg.baseline is not None and not cfg.baseline.is_file():
+        out.append(Problem(file, place, f"baseline recording {cfg.baseline} not found (or leave baseline out for "
+                                        f"a generated normal period)"))
+    return out
