@@ -34,6 +34,7 @@ from monitor.interact.api import PERSON, person_for, role_allows
 from monitor.models import format_ts
 from monitor.safejson import JsonLimitError, loads
 from monitor.store_actions import ActionStore
+from monitor.tasks.api import routes as task_routes
 
 if TYPE_CHECKING:
     from monitor.config import ServerConfig
@@ -331,6 +332,7 @@ def build_app(service: Service) -> web.Application:
     app.router.add_post("/posts/{key:.+}/relabel", relabel)
     app.router.add_post("/-/reload", reload)
     app.router.add_routes(interact_routes(service))
+    app.router.add_routes(task_routes(service))  # the playbook as a checklist (monitor.tasks.api)
     if service.rt is not None:
         for source in service.rt.sources.values():
             app.router.add_routes(source.routes())

@@ -38,6 +38,7 @@ from monitor.replicas import hooks as replica_hooks
 from monitor.runtime import Runtime, build_notifiers, build_runtime
 from monitor.sources.base import Source, SourceConfig
 from monitor.supervisor import Supervisor
+from monitor.tasks.reminders import schedule as schedule_reminders
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ class Service:
         self.scheduler.add_job(self._job, "interval", args=["prune", self._prune], hours=6, id="_prune",
                                max_instances=1, coalesce=True)
         drill_hooks.attach(self)  # scheduled live drills (drills: in monitor.yaml), unannounced
+        schedule_reminders(self)  # overdue playbook tasks remind their owners (monitor.tasks)
         self.scheduler.start()
         rt.metrics.gauge_callback(self._gauges)
         if cfg.server.enabled:

@@ -20,6 +20,7 @@ COMMANDS = ["run", "demo", "drill", "record", "check", "rules", "sentiment", "so
             "backfill", "silence", "store", "worker"]
 COMMANDS += ["brands", "init", "notifiers", "completion", "reference", "healthcheck"]
 COMMANDS += ["scenario"]  # issue 17: drill scenarios
+COMMANDS += ["tasks"]
 
 
 EXIT_OK, EXIT_RUNTIME, EXIT_INVALID, EXIT_USAGE = 0, 1, 2, 64
