@@ -152,8 +152,12 @@ async def run_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed: floa
         report = build_report(rt.store, rt.loaded, feed=feed, run=_run_json(run), now=SystemClock().now(),
                               as_of=clock.now())
         report["deliveries"] = delivery_summary(rt.store)
+        from monitor.drills.tracked import done_times
+
+        tracked = done_times(rt.store)
         await rt.close()
-    report["scorecard"] = scorecard_of(report, loaded, feed, home if keep else None, drill_id, "replay", report_dir)
+    report["scorecard"] = scorecard_of(report, loaded, feed, home if keep else None, drill_id, "replay", report_dir,
+                                       tracked)
     write_report(report, report_dir)
     return report
 

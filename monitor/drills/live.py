@@ -59,6 +59,17 @@ def owner_of(incident_id: str) -> LiveDrill | None:
     return None
 
 
+def task_owner(task_id: str) -> LiveDrill | None:
+    """The live drill in this process whose task tracker holds ``task_id`` (its checklist in the console/API)."""
+    from monitor.tasks.store import TaskStore
+
+    for drill in list(LIVE.values()):
+        with contextlib.suppress(MonitorError):
+            if TaskStore(drill.rt.store).task(task_id) is not None:
+                return drill
+    return None
+
+
 def register(home: Store | None, drill: LiveDrill) -> None:
     LIVE[drill.drill_id] = drill
     if home is not None:

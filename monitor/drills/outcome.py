@@ -67,7 +67,7 @@ def handovers(roster: list[RosterShift], window: timedelta, start: datetime, end
 
 
 def score_drill(report: dict[str, Any], loaded: Loaded, feed: Path, *, drill_id: str, mode: str,
-                history_store: Store | None, done: dict[tuple[str, str], datetime] | None = None,
+                history_store: Store | None, done: list[Any] | None = None,
                 report_dir: Path | None = None, finished_at: datetime) -> dict[str, Any]:
     """The scorecard of a finished drill; recorded in ``history_store`` (the daemon's store) when given."""
     phases = scorecard.phase_marks(feed)

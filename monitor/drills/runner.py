@@ -111,7 +111,9 @@ async def run_live_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed:
         report = build_report(rt.store, run_loaded, feed=feed, run=_run_json(run), now=wall.now())
         report["deliveries"] = delivery_summary(rt.store)
         report["drill_actions"] = list(drill.done)
-        done = tracked_tasks(rt.store)
+        from monitor.drills.tracked import done_times
+
+        done = done_times(rt.store)
         await rt.close()
         if home is not None:
             home.close()
@@ -119,13 +121,4 @@ async def run_live_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed:
                                        report_dir, done)
     write_report(report, report_dir)
     return report
-
-
-def tracked_tasks(store: Store) -> Any:
-    """Task outcomes from the task tracker (monitor.tasks) when this build has one, else None."""
-    try:
-        from monitor.drills.tracked import done_times  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return done_times(store)
 

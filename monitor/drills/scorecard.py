@@ -133,30 +133,40 @@ def _acks(items: list[Stint]) -> dict[str, Any]:
 
 
 def task_outcomes(items: list[Stint], phases: list[PhaseMark], loaded: Loaded,
-                  done: dict[tuple[str, str], datetime] | None = None) -> dict[str, Any]:
+                  tracked: list[Any] | None = None) -> dict[str, Any]:
     """Role tasks: the playbook's for every level reached (deadline from the level's notification) and the
     scenario's own (deadline from its phase's start).
 
-    ``done`` maps (incident id, role) to when a task tracker recorded it done. Without a tracker, a
-    task counts as taken up when its level was acknowledged (the owner has it): on time when that
-    was before the task's deadline, late after it, missed when the level was never acknowledged."""
+    ``tracked`` are the drill's role tasks from the task tracker (monitor.tasks): done on time, late,
+    or missed (not done). A scenario task is done when the tracker shows its role's first task of
+    the incident done. Without a tracker, a task counts as taken up when its level was acknowledged
+    (the owner has it): on time before the task's deadline, late after it, missed if never."""
     rows = []
-    for s in items:
-        pb = loaded.playbooks.get(s.level, s.category)
-        for t in pb.tasks:
-            rows.append(_task(s.incident_id, s.level, t.role, t.task, s.start, s.start + t.deadline,
-                              (done or {}).get((s.incident_id, t.role), s.acked_at if done is None else None)))
+    first_done: dict[tuple[str, str], datetime] = {}
+    if tracked is not None:
+        for t in sorted(tracked, key=lambda t: (t.level_at, t.position)):
+            rows.append(_task(t.incident_id, t.level, t.role, t.text, t.level_at, t.due_at, t.done_at))
+            if t.done_at is not None:
+                key = (t.incident_id, t.role)
+                first_done[key] = min(first_done.get(key, t.done_at), t.done_at)
+    else:
+        for s in items:
+            pb = loaded.playbooks.get(s.level, s.category)
+            for pt in pb.tasks:
+                rows.append(_task(s.incident_id, s.level, pt.role, pt.task, s.start, s.start + pt.deadline,
+                                  s.acked_at))
     for p in phases:
         for t in p.tasks:
             due = p.start + timedelta(minutes=float(t.get("deadline_minutes", 0)))
             owner = next((s for s in items if s.start >= p.start), None)
             when = None
             if owner is not None:
-                when = (done or {}).get((owner.incident_id, str(t.get("role")))) if done is not None else owner.acked_at
+                when = first_done.get((owner.incident_id, str(t.get("role")))) if tracked is not None \
+                    else owner.acked_at
             rows.append(_task(owner.incident_id if owner else None, p.phase, str(t.get("role")), str(t.get("task")),
                               p.start, due, when))
     counts = Counter(r["status"] for r in rows)
-    return {"source": "task tracker" if done is not None else "playbook deadlines and acknowledgements",
+    return {"source": "task tracker" if tracked is not None else "playbook deadlines and acknowledgements",
             "on_time": counts["on_time"], "late": counts["late"], "missed": counts["missed"], "items": rows}
 
 
@@ -193,7 +203,7 @@ def blind_spots(phases: list[PhaseMark], loaded: Loaded) -> list[dict[str, Any]]
 
 def build(alerts: list[dict[str, Any]], phases: list[PhaseMark], loaded: Loaded, *, drill_id: str,
           mode: str, first_event: datetime | None, last_event: datetime | None,
-          handover: dict[str, Any] | None = None, done: dict[tuple[str, str], datetime] | None = None,
+          handover: dict[str, Any] | None = None, done: list[Any] | None = None,
           previous: dict[str, Any] | None = None) -> dict[str, Any]:
     """The scorecard dict (report.json's ``scorecard``)."""
     brand = phases[0].brand if phases else None

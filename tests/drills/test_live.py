@@ -15,7 +15,7 @@ import aiohttp
 
 from monitor.clock import ScaledClock, SystemClock
 from monitor.config import load_config
-from monitor.drills import history
+from monitor.drills import history, live
 from monitor.drills.compose import compose
 from monitor.drills.runner import run_live_drill
 from monitor.drills.scenario import load_scenario
@@ -23,12 +23,21 @@ from monitor.models import Post
 from monitor.service import Service
 from monitor.sources.base import Batch
 from monitor.store import Store
+from monitor.tasks.store import TaskStore
 from tests.alerts.notifiers.slackfake import FakeSlack, block_actions
-from tests.interact.conftest import daemon_config, sign
+from tests.interact.conftest import TOKEN, daemon_config, sign
 from tests.support import ROOT, WordScorer
 
 SPEED = 1800.0  # a drill minute every 1/30 s: the 30-minute yellow deadline passes in one real second
 YELLOW_DELAY_MIN = 45  # drill minutes the responder waits before acknowledging yellow (deadline 30 min)
+PR_LATE_MIN = 75  # drill minutes before yellow's PR task (due within 1 h) is ticked
+
+
+def checklist(level: str) -> str:
+    """The drill's PR task of ``level``, as the console's checklist shows it (the drill's own task tracker)."""
+    drill = live.LIVE["drill-q1"]
+    return next(t.id for t in TaskStore(drill.rt.store).tasks() if t.level == level and t.role == "PR"
+                and t.kind == "role")
 
 
 class Responder:
@@ -59,6 +68,12 @@ class Responder:
         async with self.http.post(self.base + "/slack/interactivity", data=body, headers=sign(body)) as r:
             assert r.status == 200
 
+    async def tick(self, level: str) -> None:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        async with self.http.post(f"{self.base}/tasks/{checklist(level)}/done", json={"by": "pr-lead"},
+                                  headers=headers) as r:
+            assert r.status == 200, await r.text()
+
     async def run(self, stop: asyncio.Event) -> None:
         pending: list[asyncio.Task[None]] = []
         while not stop.is_set():
@@ -68,11 +83,16 @@ class Responder:
                 self.seen[level] = incident
                 if level == "blue":
                     pending.append(asyncio.create_task(self.click(level, incident)))
+                    pending.append(asyncio.create_task(self.tick("blue")))
                 elif level == "yellow":
                     async def late(inc: str = incident) -> None:
                         await asyncio.sleep(YELLOW_DELAY_MIN * 60 / SPEED)
                         await self.click("yellow", inc)
-                    pending.append(asyncio.create_task(late()))
+
+                    async def late_task() -> None:
+                        await asyncio.sleep(PR_LATE_MIN * 60 / SPEED)
+                        await self.tick("yellow")
+                    pending += [asyncio.create_task(late()), asyncio.create_task(late_task())]
             await asyncio.sleep(0.01)
         await asyncio.gather(*pending)
 
@@ -114,11 +134,13 @@ async def test_live_drill_with_a_scripted_responder(tmp_path: Path) -> None:
             card["acknowledgements"]["missed"]) == (1, 1, 1)
     assert acks["blue"]["acked_by"] == "blue-responder" and acks["yellow"]["acked_by"] == "yellow-responder"
     assert YELLOW_DELAY_MIN - 1 <= acks["yellow"]["minutes_to_ack"] <= YELLOW_DELAY_MIN + 15
-    # tasks from the playbooks (no task tracker): taken up when their level was acknowledged
-    tasks = card["tasks"]["items"]
-    by_level = {lvl: [t["status"] for t in tasks if t["level"] == lvl] for lvl in ("blue", "yellow", "red")}
-    assert set(by_level["blue"]) == {"on_time"} and set(by_level["yellow"]) == {"on_time"}
-    assert set(by_level["red"]) == {"missed"} and len(by_level["red"]) == card["tasks"]["missed"] > 0
+    # role tasks from the drill's task tracker: blue's PR task ticked at once, yellow's late, the rest never
+    tasks = card["tasks"]
+    assert tasks["source"] == "task tracker"
+    done = {(t["level"], t["role"]): t["status"] for t in tasks["items"] if t["status"] != "missed"}
+    assert done == {("blue", "PR"): "on_time", ("yellow", "PR"): "late"}
+    assert (tasks["on_time"], tasks["late"], tasks["missed"]) == (1, 1, len(tasks["items"]) - 2)
+    assert {t["level"] for t in tasks["items"]} == {"blue", "yellow", "red"} and len(tasks["items"]) > 5
     # the unacknowledged yellow and red were escalated; every overdue notification is counted
     overdue = [n for n in report["notifications"] if n["transition"] == "overdue"]
     assert {n["level"] for n in overdue} == {"yellow", "red"} and card["escalations"] == len(overdue)
