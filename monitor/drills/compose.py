@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from monitor.drills.scenario import Phase, Scenario
-from monitor.errors import MonitorError
-from monitor.feed import BadLine, read_feed
-from monitor.models import event_to_dict, format_ts
+from monitor.errors import EventFormatError, MonitorError
+from monitor.models import format_ts, parse_event, parse_ts
 
 MARK = "burst"  # the recording's burst mark, shared with monitor backtest
 TAILS = {"en": ("", "", " Anyone else?", " Posting so others know.", " Please share.", " Seriously."),
@@ -34,6 +33,7 @@ CALM = {"en": ("Which {brand} kettle do you have?", "Picked up a {brand} toaster
                "大家觉得{brand}的电饭煲怎么样？", "{brand}新款水壶颜值很高。")}
 OTHER = ("Show HN: a tiny static site generator", "Weekend hiking photos", "今天天气不错", "Traffic is bad again",
          "New coffee place opened downtown", "周末去哪里玩", "Match highlights from last night")
+Line = tuple[datetime, str | dict[str, Any]]  # an event's time and its line as written (or its dict)
 CHANNELS = (("weibo", "social"), ("x", "social"), ("reddit", "forum"), ("douyin", "video"), ("mastodon", "social"))
 
 
@@ -134,27 +134,36 @@ def generate_baseline(start: datetime, hours: float, posts: int, seed: int = 0, 
                "reposts": rng.choice((0, 0, 0, 1, 2)), "likes": rng.randrange(20), "replies": rng.randrange(3)}
 
 
-def _read_baseline(path: Path, result: Composed) -> list[dict[str, Any]]:
+def _read_baseline(path: Path, result: Composed) -> list[Line]:
+    """(time, line) per valid event; a line is kept as written (unknown fields and all). Broken lines are
+    skipped and listed, as a drill would. The operator's own file: plain JSON decoding, then the contract."""
     if not path.is_file():
         raise MonitorError(f"{path}: baseline recording not found (or write --baseline generated)")
-    out = []
-    for lineno, item in read_feed(path):
-        if isinstance(item, BadLine):
-            result.bad_lines.append(f"{path.name}: line {lineno}: {item.reason}")
-        else:
-            out.append(event_to_dict(item))
+    out: list[Line] = []
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for lineno, line in enumerate(fh, 1):
+            text = line.strip()
+            if not text:
+                continue
+            try:
+                event = parse_event(json.loads(text))
+            except (ValueError, EventFormatError) as exc:
+                result.bad_lines.append(f"{path.name}: line {lineno}: {exc}")
+                continue
+            out.append((event.ts, text))
     if not out:
         raise MonitorError(f"{path}: no valid event in the baseline recording")
     return out
 
 
-def _shift(events: list[dict[str, Any]], days: int) -> None:
-    if days:
-        delta = timedelta(days=days)
-        from monitor.models import parse_ts
-
-        for e in events:
-            e["ts"] = format_ts(parse_ts(e["ts"]) + delta)
+def _shifted(base: list[Line], days: int) -> list[Line]:
+    delta = timedelta(days=days)
+    out: list[Line] = []
+    for ts, line in base:
+        obj = json.loads(line) if isinstance(line, str) else dict(line)
+        obj["ts"] = format_ts(ts + delta)
+        out.append((ts + delta, obj))
+    return out
 
 
 def compose(scenario: Scenario, at: datetime, out: Path, *, baseline: Path | None = None, seed: int = 0,
@@ -162,29 +171,28 @@ def compose(scenario: Scenario, at: datetime, out: Path, *, baseline: Path | Non
     """Write the composed drill to ``out``; ``baseline`` None means a generated normal period around ``at``.
 
     A recorded baseline that does not cover ``at`` is moved by whole days (hours of the day kept)."""
-    from monitor.models import parse_ts
-
     result = Composed()
+    base: list[Line]
     if baseline is None:
         start = at - timedelta(hours=min(6.0, generate_hours / 4))
-        base = list(generate_baseline(start, generate_hours, baseline_posts, seed, scenario.name_of_brand))
+        base = [(parse_ts(e["ts"]), e) for e in generate_baseline(start, generate_hours, baseline_posts, seed,
+                                                                  scenario.name_of_brand)]
     else:
         base = _read_baseline(baseline, result)
-        times = [parse_ts(e["ts"]) for e in base]
-        first, last = min(times), max(times)
+        first, last = min(t for t, _ in base), max(t for t, _ in base)
         if not first <= at <= last:
             result.shifted_days = math.floor((at - first).total_seconds() / 86400)
-            _shift(base, result.shifted_days)
+            base = _shifted(base, result.shifted_days)
     added = scenario_events(scenario, at, seed)
     result.baseline_events, result.scenario_events = len(base), len(added)
-    keyed = [(parse_ts(e["ts"]), 0, i, e) for i, e in enumerate(base)]
+    keyed = [(ts, 0, i, e) for i, (ts, e) in enumerate(base)]
     keyed += [(parse_ts(e["ts"]), 1, i, e) for i, e in enumerate(added)]
     keyed.sort(key=lambda k: k[:3])
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     with tmp.open("w", encoding="utf-8") as fh:
         for _, _, _, e in keyed:
-            fh.write(json.dumps(e, ensure_ascii=False) + "\n")
+            fh.write((e if isinstance(e, str) else json.dumps(e, ensure_ascii=False)) + "\n")
     tmp.replace(out)
     if keyed:
         result.first, result.last = keyed[0][0], keyed[-1][0]
