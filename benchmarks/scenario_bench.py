@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import resource
 import tempfile
 import time
@@ -43,9 +44,19 @@ class ConstantScorer:
         return [Sentiment("negative", 0.9, self.model_id) for _ in texts]
 
 
-def write_baseline(path: Path, posts: int) -> None:
+MATCHING = ["My Acme kettle lid squeaks a bit", "Acme delivery delayed by a day, oh well",
+            "艾克美的快递还没到", "Acme support never answered my email", "Acme kettle handle feels flimsy",
+            "艾克美水壶有点漏水", "Returned my Acme toaster, asked for a replacement", "Acme kettle is so loud"]
+
+
+def write_baseline(path: Path, posts: int, matched_share: float) -> None:
+    """The generated normal period, with ``matched_share`` of posts rewritten to ones the keyword rules match
+    (everyday grumbles the model must score), so the replay exercises the model as a busy brand's day would."""
+    rng = random.Random(5)
     with path.open("w", encoding="utf-8") as fh:
         for e in generate_baseline(AT - timedelta(hours=24), 48.0, posts, seed=3):
+            if rng.random() < matched_share:
+                e["text"] = rng.choice(MATCHING)
             fh.write(json.dumps(e, ensure_ascii=False) + "\n")
 
 
@@ -78,24 +89,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--skip-model", action="store_true", help="only the constant-scorer replay")
+    parser.add_argument("--matched-share", type=float, default=0.05, help="share of baseline posts a rule matches")
     args = parser.parse_args()
     setup_logging(-1)
     with tempfile.TemporaryDirectory() as tmp:
         base, out = Path(tmp) / "baseline.jsonl", Path(tmp) / "drill.jsonl"
         t = time.perf_counter()
-        write_baseline(base, args.posts)
+        write_baseline(base, args.posts, args.matched_share)
         print(f"baseline: {args.posts} posts over 48 h written in {time.perf_counter() - t:.1f} s "
               f"({base.stat().st_size / 1e6:.1f} MB)")
         scenario = load_scenario(ROOT / "examples" / "scenarios" / "product-safety-rumour.yaml")
-        tracemalloc.start()
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         result = compose(scenario, AT, out, baseline=base, seed=1)
-        seconds = time.perf_counter() - t
+        seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        tracemalloc.start()  # again, traced (slower): the peak of what compose itself holds
+        compose(scenario, AT, out, baseline=base, seed=1)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"compose: {result.baseline_events} baseline + {result.scenario_events} scenario events in "
-              f"{seconds:.2f} s; peak Python memory {peak / 1e6:.0f} MB (tracemalloc), process peak RSS {rss:.0f} MB")
+              f"{seconds:.1f} s wall, {cpu:.1f} s CPU; peak Python memory {peak / 1e6:.0f} MB (tracemalloc), "
+              f"process peak RSS {rss:.0f} MB")
         asyncio.run(replay(out, ConstantScorer(), "constant scorer"))
         if not args.skip_model:
             asyncio.run(replay(out, None, "shipped model"))

@@ -48,9 +48,9 @@ def handovers(roster: list[RosterShift], window: timedelta, start: datetime, end
         zone = ZoneInfo(shift.zone)
         day = start.astimezone(zone) - timedelta(days=1)
         while day <= end.astimezone(zone) + timedelta(days=1):
-            s, _ = _shift_span(shift, day)
-            if start <= s <= end:
-                moments.add(s.astimezone(start.tzinfo))
+            for edge in _shift_span(shift, day):  # a shift's start and its end can both change hands
+                if start <= edge <= end:
+                    moments.add(edge.astimezone(start.tzinfo))
             day += timedelta(days=1)
     rows = []
     for at in sorted(moments):

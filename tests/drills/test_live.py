@@ -184,3 +184,37 @@ def test_scaled_clock_runs_at_its_speed_and_maps_wall_moments() -> None:
     asyncio.run(clock.sleep(600))  # ten drill minutes are ten real seconds
     assert wall.t == datetime(2026, 1, 1, 0, 0, 40, tzinfo=UTC)
     assert clock.at_wall(datetime(2026, 1, 1, 0, 1, tzinfo=UTC)) == start + timedelta(hours=1)
+
+
+async def test_an_ack_from_the_command_line_reaches_a_drill_in_another_process(tmp_path: Path, capsys) -> None:
+    """`monitor incidents ack drill-...` finds the running drill through the daemon's store and queues the
+    action in the drill's store; the drill does it at the drill time it was asked."""
+    from monitor.cli import main
+
+    feed = tmp_path / "drill.jsonl"
+    compose(load_scenario(ROOT / "examples" / "scenarios" / "viral-service-complaint.yaml"),
+            datetime(2026, 3, 7, 2, 30, tzinfo=UTC), feed, seed=2, generate_hours=4, baseline_posts=40)
+    cfg = daemon_config(tmp_path, "http://127.0.0.1:9/api/")
+    drill = asyncio.create_task(run_live_drill(load_config(cfg), feed, report_dir=tmp_path / "report", speed=SPEED,
+                                               notify=False, scorer=WordScorer(), drill_id="drill-cli"))
+    while not (live.LIVE.get("drill-cli") and live.LIVE["drill-cli"].rt.engine.incidents):
+        assert not drill.done(), drill
+        await asyncio.sleep(0.01)
+    (incident,) = [i.id for i in live.LIVE["drill-cli"].rt.engine.incidents.values()]
+    held = live.LIVE.pop("drill-cli")  # as seen from another process: only the daemon store's registration
+    try:
+        assert main(["incidents", "ack", incident, "--config", str(cfg), "--by", "carol"]) == 0
+    finally:
+        live.LIVE["drill-cli"] = held
+    assert f"ack of drill incident {incident} handed to drill drill-cli" in capsys.readouterr().out
+    report = await asyncio.wait_for(drill, timeout=120)
+    (first, *_) = report["scorecard"]["acknowledgements"]["items"]
+    assert (first["incident_id"], first["acked_by"]) == (incident, "carol")  # on time or late: the CLI is slow here
+    assert first["status"] in ("on_time", "late") and first["minutes_to_ack"] is not None
+    assert any(a.startswith(f"ack {incident} by carol: Acknowledged by carol") for a in report["drill_actions"])
+    home = Store(tmp_path / "state.db")
+    try:
+        assert live.running(home) == {}  # the registration is gone with the drill
+        assert home.get_incident(incident) is None
+    finally:
+        home.close()
