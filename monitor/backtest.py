@@ -169,7 +169,7 @@ async def backtest(loaded: Loaded, feed: Path, settings: list[dict[str, Any]], *
                                                    "store": loaded.config.store.model_copy()})
             run = Loaded(config=cfg, rules=loaded.rules, playbooks=loaded.playbooks, file=loaded.file)
             report = await run_drill(run, feed, report_dir=Path(tmp) / "report", notify=True, fresh=True,
-                                     scorer=scorer, color=False)
+                                     scorer=scorer, color=False, history=False)
         results.append({"setting": label(setting), "set": setting, "events": report["run"]["events"],
                         "first_event": report["run"]["first_event"], "last_event": report["run"]["last_event"],
                         "brands": measure(report, bursts)})

@@ -73,3 +73,30 @@ class VirtualClock:
 
     async def sleep(self, seconds: float) -> None:
         await self.advance_to(self._now + timedelta(seconds=seconds))
+
+
+class ScaledClock:
+    """A drill's clock that runs on its own: drill time = ``start`` + ``speed`` x real time elapsed.
+
+    Live drills use it so people can respond while the scenario unfolds: at speed 60, a drill
+    minute is a real second. ``at_wall`` maps a real moment (a button clicked) to drill time.
+    """
+
+    def __init__(self, start: datetime, speed: float, wall: Clock | None = None) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ScaledClock needs an aware datetime")
+        if speed <= 0:
+            raise ValueError("ScaledClock needs a positive speed")
+        self.start = start.astimezone(UTC)
+        self.speed = speed
+        self.wall = wall or SystemClock()
+        self.wall_start = self.wall.now()
+
+    def at_wall(self, wall: datetime) -> datetime:
+        return self.start + timedelta(seconds=(wall - self.wall_start).total_seconds() * self.speed)
+
+    def now(self) -> datetime:
+        return self.at_wall(self.wall.now())
+
+    async def sleep(self, seconds: float) -> None:
+        await self.wall.sleep(max(0.0, seconds) / self.speed)

@@ -26,6 +26,7 @@ from monitor.alerts.playbooks import PlaybookSet, load_playbooks
 from monitor.bus.settings import BusConfig
 from monitor.defaults import bundled, resolve
 from monitor.defaults.environment import environment_overrides
+from monitor.drills.settings import DrillsConfig, drill_problems
 from monitor.durations import Duration, parse_duration
 from monitor.errors import ConfigError, Problem
 from monitor.models import LEVELS, TRANSITIONS
@@ -147,6 +148,7 @@ class Config(_Strict):
                                "it), e.g. Asia/Shanghai; detection always runs on UTC event time")
     brand_timezones: dict[str, ZoneName] = Field(default_factory=dict, description="a brand's own display zone, "
                                                  "by brand id, e.g. {acme-cn: Asia/Shanghai}")
+    drills: DrillsConfig = Field(default_factory=DrillsConfig, description="scheduled drills (docs/scenarios.md)")
     tasks: TasksConfig = Field(default_factory=TasksConfig, description="playbook roles -> people, task reminders, "
                                "statement approvers (monitor.tasks)")
 
@@ -341,6 +343,8 @@ def validate(data: Any, doc: Located, base_dir: Path, env: dict[str, str] | None
             if not src.path.is_file():  # type: ignore[attr-defined]
                 problems.append(Problem(doc.file, f"source {src.display_name()}",
                                         f"recording {src.path} not found"))  # type: ignore[attr-defined]
+    if config is not None:  # scheduled drills: scenario and baseline relative to the config, checked now
+        problems.extend(drill_problems(config.drills, base_dir, doc.file, doc.place(("drills",))))
     if rules is not None and isinstance(rest.get("brand_timezones"), dict):
         unknown = [b for b in rest["brand_timezones"] if b not in rules.brands]
         if unknown:

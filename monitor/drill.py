@@ -81,10 +81,13 @@ class DrillRun:
 async def run_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed: float | None = None,
                     notify: bool = False, fresh: bool = False, state: Path | None = None,
                     scorer: Scorer | None = None, color: bool | None = None,
-                    progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+                    progress: Callable[[int], None] | None = None, drill_id: str | None = None,
+                    history: bool = True) -> dict[str, Any]:
     """Replay ``feed``; write report.json and report.html into ``report_dir``; return the report.
 
-    ``progress`` is told the line reached after each batch (the CLI's progress display)."""
+    ``progress`` is told the line reached after each batch (the CLI's progress display). The
+    report's ``scorecard`` judges the drill against the feed's phase marks; with ``history`` and
+    a config file, it is also kept in the configured store for the next drill's comparison."""
     feed = Path(feed)
     if not feed.is_file():
         raise MonitorError(f"{feed}: recording not found")
@@ -101,6 +104,8 @@ async def run_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed: floa
     if fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{state}{suffix}").unlink(missing_ok=True)
+    home = loaded.config.store.model_copy()  # the daemon's store: the drill history, never drill incidents
+    keep = history and loaded.file != "<embedded default>"
     loaded.config.store.path = state
     clock = VirtualClock(first_timestamp(feed), speed=speed)
     dry: list[NotifierConfig] | None = None
@@ -147,9 +152,31 @@ async def run_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed: floa
         report = build_report(rt.store, rt.loaded, feed=feed, run=_run_json(run), now=SystemClock().now(),
                               as_of=clock.now())
         report["deliveries"] = delivery_summary(rt.store)
+        from monitor.drills.tracked import done_times
+
+        tracked = done_times(rt.store)
         await rt.close()
+    report["scorecard"] = scorecard_of(report, loaded, feed, home if keep else None, drill_id, "replay", report_dir,
+                                       tracked)
     write_report(report, report_dir)
     return report
+
+
+def scorecard_of(report: dict[str, Any], loaded: Loaded, feed: Path, home: Any, drill_id: str | None, mode: str,
+                 report_dir: Path, done: Any = None) -> dict[str, Any]:
+    """Score the drill (monitor.drills.scorecard); record it in the daemon's store ``home`` when given."""
+    from monitor.drills.outcome import score_drill
+    from monitor.store import open_store
+
+    now = SystemClock().now()
+    drill_id = drill_id or f"{feed.stem}-{now:%Y%m%dT%H%M%S}"
+    store = open_store(home) if home is not None else None
+    try:
+        return score_drill(report, loaded, feed, drill_id=drill_id, mode=mode, history_store=store, done=done,
+                           report_dir=report_dir, finished_at=now)
+    finally:
+        if store is not None:
+            store.close()
 
 
 def delivery_summary(store: Store) -> dict[str, Any]:

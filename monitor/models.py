@@ -354,3 +354,4 @@ class Alert:
     playbook: Any = None
     escalation_step: int = 0
     acked_by: str | None = None
+    drill: str | None = None  # set on the way out of a live drill (its id): every channel marks it DRILL

@@ -12,6 +12,7 @@ from typing import Any
 from monitor.alerts.levels import describe_thresholds
 from monitor.alerts.records import public_record
 from monitor.config import Loaded
+from monitor.drills.scorecard_html import render_scorecard
 from monitor.models import Incident, format_ts
 from monitor.store import Store
 from monitor.store_actions import ActionStore
@@ -109,6 +110,7 @@ td,th{{border-bottom:1px solid #ddd;padding:6px;text-align:left;vertical-align:t
 <th>why</th></tr>{''.join(rows)}</table>
 {outcomes_html(report)}
 <h2>Broken lines</h2><ul>{bad or '<li>none</li>'}</ul>
+{render_scorecard(report.get("scorecard"))}
 </body></html>
 """
 

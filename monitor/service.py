@@ -30,6 +30,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from monitor.bus import hooks as bus_hooks
 from monitor.clock import Clock
 from monitor.config import Loaded, load_config
+from monitor.drills import schedule as drill_hooks
 from monitor.errors import ConfigError, MonitorError, SourceError
 from monitor.http_api import start_http
 from monitor.logs import demote_scheduler_logs
@@ -111,6 +112,7 @@ class Service:
                                coalesce=True)
         self.scheduler.add_job(self._job, "interval", args=["prune", self._prune], hours=6, id="_prune",
                                max_instances=1, coalesce=True)
+        drill_hooks.attach(self)  # scheduled live drills (drills: in monitor.yaml), unannounced
         schedule_reminders(self)  # overdue playbook tasks remind their owners (monitor.tasks)
         self.scheduler.start()
         rt.metrics.gauge_callback(self._gauges)
@@ -360,6 +362,7 @@ class Service:
         await asyncio.gather(*self.streams.values(), return_exceptions=True)
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        await drill_hooks.stop(self, timeout)
         if self.rt is not None:
             try:
                 drained = await self.rt.dispatcher.drain(timeout=timeout)

@@ -48,7 +48,8 @@ class Lifecycle:
     def _open(self, scope: str, f: Finding | None, active: list[tuple[str, str]]) -> None:
         assert f is not None and self.now is not None
         brand, _, cat = scope.partition("/")
-        base = f"{brand}{'-' + cat if cat else ''}-{self.now:%Y%m%d-%H%M%S}"
+        prefix = getattr(self, "id_prefix", "")  # "drill-" in a live drill: people's actions find the drill
+        base = f"{prefix}{brand}{'-' + cat if cat else ''}-{self.now:%Y%m%d-%H%M%S}"
         inc_id, n = base, 1
         while self.store.incident_id_taken(inc_id):
             n += 1

@@ -19,6 +19,7 @@ from monitor.errors import ConfigError, MonitorError
 COMMANDS = ["run", "demo", "drill", "record", "check", "rules", "sentiment", "sources", "incidents", "backtest",
             "backfill", "silence", "store", "worker"]
 COMMANDS += ["brands", "init", "notifiers", "completion", "reference", "healthcheck"]
+COMMANDS += ["scenario"]  # issue 17: drill scenarios
 COMMANDS += ["tasks"]
 
 

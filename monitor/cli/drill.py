@@ -25,15 +25,35 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("feed", type=Path, help="the recording (the event format: one JSON object per line)")
     add_config(p)
     p.add_argument("--keywords", "-k", type=Path, help="keyword rules to use instead of the config's")
-    p.add_argument("--speed", default="max", help="virtual seconds per real second, or 'max' (default)")
+    p.add_argument("--speed", default=None, help="virtual seconds per real second, or 'max' (default; with --live: 1)")
     p.add_argument("--report", type=Path, default=Path("drill-report"), help="report directory")
     p.add_argument("--notify", action="store_true", help="deliver to the configured notifiers, not just the terminal")
+    p.add_argument("--live", action="store_true", help="a drill with people: play on a scaled wall clock (--speed "
+                   "drill seconds per real second, default 1), every message marked DRILL; people respond with "
+                   "the usual buttons, links and `monitor incidents ack drill-...`")
+    p.add_argument("--drill-id", help="name of this drill in the history (default: drill-FEED-TIME)")
     p.add_argument("--fresh", action="store_true", help="forget the state of an earlier run of this drill")
     p.add_argument("--state", type=Path, help="state database (default REPORT/drill-state.db)")
     p.add_argument("--no-color", action="store_true", help="no colours in terminal alerts")
     p.add_argument("--json", action="store_true",
                    help="print the report (report.json's content) as one JSON line on stdout; alerts go to stderr")
     p.set_defaults(func=run)
+
+
+def _live(args: argparse.Namespace, loaded: Any, speed: float) -> int:
+    from monitor.drills.runner import run_live_drill
+
+    report = asyncio.run(run_live_drill(loaded, args.feed, report_dir=args.report, speed=speed, notify=args.notify,
+                                        drill_id=args.drill_id, color=color_choice(args)))
+    if args.json:
+        print_json(report)
+        return 0
+    card = report["scorecard"]
+    acks = card["acknowledgements"]
+    print(f"\nlive drill {card['drill_id']}: {report['summary']['incidents']} incident(s); acknowledgements "
+          f"{acks['on_time']} on time, {acks['late']} late, {acks['missed']} missed; {card['escalations']} "
+          f"escalation(s); report in {args.report / 'report.html'}", file=sys.stderr)
+    return 0
 
 
 def _lines(feed: Path) -> int:
@@ -45,17 +65,21 @@ def run(args: argparse.Namespace) -> int:
     if not args.feed.is_file():
         raise InputError(f"{args.feed}: recording not found")
     try:
-        speed = parse_speed(args.speed)
+        speed = parse_speed(args.speed or ("1" if args.live else "max"))
     except MonitorError as exc:
         raise InputError(str(exc)) from exc
     loaded = load_for_cli(args.config, args.keywords)
+    if args.live:
+        if speed is None:
+            raise InputError("--live needs a speed people can follow, e.g. --speed 60 (a drill minute a second)")
+        return _live(args, loaded, speed)
     progress = LineProgress(sys.stderr, _lines(args.feed)) if sys.stderr.isatty() else None
     redirect: Any = contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
     try:
         with redirect:
             report = asyncio.run(run_drill(loaded, args.feed, report_dir=args.report, speed=speed,
                                            notify=args.notify, fresh=args.fresh, state=args.state,
-                                           color=color_choice(args), progress=progress))
+                                           color=color_choice(args), progress=progress, drill_id=args.drill_id))
     finally:
         if progress is not None:
             progress.close()

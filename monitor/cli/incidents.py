@@ -91,6 +91,17 @@ def _finish(args: argparse.Namespace, store: Store, outbox: Outbox, result: Any,
 
 def act(args: argparse.Namespace) -> int:
     loaded = load_for_cli(args.config)
+    if args.id.startswith("drill-"):  # a live drill's incident: handed to the drill that holds it
+        from monitor.drills.live import route
+
+        home = open_store(loaded.config.store)
+        try:
+            outcome = route(home, args.act, args.id, args.by or getpass.getuser(), "cli", SystemClock().now())
+        finally:
+            home.close()
+        if outcome is not None:
+            print(outcome.message)
+            return 0 if outcome.ok else 1
     engine, store, outbox = _engine(loaded)
     by = args.by or getpass.getuser()
     with engine.batch():

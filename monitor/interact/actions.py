@@ -25,11 +25,20 @@ class Outcome:
     message: str  # what the person is told, in the thread or on the page
 
 
-def perform(rt: Any, action: str, incident_id: str, actor: str, channel: str, now: datetime) -> Outcome:
-    """Do ``action`` on ``incident_id`` as ``actor`` via ``channel``; never raises for a refused action."""
-    actions = ActionStore(rt.store)
+def perform(rt: Any, action: str, incident_id: str, actor: str, channel: str, now: datetime, *,
+            drill: bool = True) -> Outcome:
+    """Do ``action`` on ``incident_id`` as ``actor`` via ``channel``; never raises for a refused action.
+
+    A live drill's incident (``drill-...``) is handed to its drill (monitor.drills.live.route)."""
     if action not in ACTIONS:
         return Outcome(False, f"unknown action {action!r}")
+    if drill and incident_id.startswith("drill-"):
+        from monitor.drills.live import route
+
+        routed = route(rt.store if rt is not None else None, action, incident_id, actor, channel, now)
+        if routed is not None:
+            return routed
+    actions = ActionStore(rt.store)
     try:
         with rt.engine.batch():
             message = _do(rt, actions, action, incident_id, actor, now)

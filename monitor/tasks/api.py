@@ -87,8 +87,13 @@ def routes(service: Service) -> list[web.RouteDef]:
         if not isinstance(flag, bool):
             return _json({"error": "'done' must be true or false"}, 400)
         name, _admin = who(request, data)
+        from monitor.drills.live import task_owner
+
+        drill = task_owner(request.match_info["id"])  # a live drill's checklist: its own store, its own time
+        target = TaskBook(drill.rt.store, service.loaded.config.tasks) if drill else book()
+        when = drill.clock.at_wall(service.clock.now()) if drill else service.clock.now()
         try:
-            view = book().mark_done(request.match_info["id"], name, service.clock.now(), channel="api", done=flag)
+            view = target.mark_done(request.match_info["id"], name, when, channel="api", done=flag)
         except TaskError as exc:
             return refused(exc)
         return _json(view.to_json())

@@ -58,7 +58,8 @@ def pagerduty_event(alert: Alert, config: PagerDutyConfig) -> dict[str, Any]:
         "group": alert.category or alert.brand,
         "class": alert.transition,
         "custom_details": {"incident": alert.incident_id, "level": alert.level, "transition": alert.transition,
-                           "why": list(view.why)[:10], "notice": view.notice},
+                           "why": list(view.why)[:10], "notice": view.notice}
+        | ({"drill": True, "drill_id": alert.drill} if alert.drill else {}),
     }
     event["client"] = "Brand Monitor"
     if config.console_url:

@@ -99,7 +99,7 @@ def notification_json(alert: Alert) -> dict[str, Any]:
         "transition": alert.transition, "ts": format_ts(alert.ts), "escalation_step": alert.escalation_step,
         "acked_by": alert.acked_by, "headline": headline(alert), "reason": alert.reason,
         "evidence": evidence_json(alert.evidence), "playbook": playbook_json(alert.playbook),
-    }
+    } | ({"drill": True, "drill_id": alert.drill} if alert.drill else {})
 
 
 def delivery_key(alert: Alert, instance: str) -> str:
