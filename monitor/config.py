@@ -28,7 +28,8 @@ from monitor.defaults import bundled, resolve
 from monitor.defaults.environment import environment_overrides
 from monitor.durations import Duration, parse_duration
 from monitor.errors import ConfigError, Problem
-from monitor.models import LEVELS, TRANSITIONS
+from monitor.models import TRANSITIONS
+from monitor.names import ROUTING_LEVELS
 from monitor.nlp.sentiment import SentimentConfig
 from monitor.plugins import PluginConfig, Registry
 from monitor.replicas.settings import ReplicaConfig
@@ -207,7 +208,6 @@ def _plugins(items: Any, registry: Registry[Any], section: str, doc: Located,
 POSITIVE_DURATIONS = frozenset({"interval", "window", "tick", "check_interval", "timeout", "tolerance",
                                  "expected_update_period", "repeat_interval", "retry_base"})
 """Duration fields where 0s would spin, divide by zero or never hold anything."""
-ROUTING_LEVELS = (*LEVELS, "system")
 
 
 def _semantics(model: BaseModel, doc: Located, loc: tuple[str | int, ...], problems: list[Problem]) -> None:

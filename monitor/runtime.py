@@ -24,6 +24,7 @@ from monitor.config import Loaded
 from monitor.errors import ConfigError, MonitorError, Problem
 from monitor.health import HealthTracker
 from monitor.metrics import Metrics
+from monitor.names import LEVELS
 from monitor.pipeline import Pipeline, Scorer
 from monitor.sources.base import SOURCES, Source, SourceConfig, SourceContext
 from monitor.store import Store, open_store
@@ -75,7 +76,7 @@ class Runtime:
         rt = self
         out: list[tuple[str, dict[str, str], float]] = []
         levels = [i.level for i in rt.engine.incidents.values()]
-        for level in ("blue", "yellow", "red"):
+        for level in LEVELS:
             out.append(("open_incidents", {"level": level}, float(levels.count(level))))
         store = rt.store_health()
         out.append(("store_healthy", {}, 1.0 if store["status"] == "ok" else 0.0))

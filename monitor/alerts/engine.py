@@ -25,12 +25,13 @@ from typing import Any
 
 from monitor.alerts import announce
 from monitor.alerts.baseline import Baselines, Series
-from monitor.alerts.levels import RANK, EngineConfig, PostSignal, QuoteSignal, TrendSignal, Window
+from monitor.alerts.levels import EngineConfig, PostSignal, QuoteSignal, TrendSignal, Window
 from monitor.alerts.lifecycle import Lifecycle
 from monitor.alerts.playbooks import PlaybookSet
 from monitor.alerts.records import scored_post_from_record
 from monitor.errors import IncidentError
 from monitor.models import Alert, Incident, Quote, RuleMatch, ScoredPost, Trend
+from monitor.names import RANK
 from monitor.store import Store, from_epoch, load_baselines, save_baselines, to_epoch
 
 log = logging.getLogger(__name__)

@@ -37,7 +37,6 @@ from monitor.alerts.voices import Tally, author_of
 from monitor.durations import format_duration
 from monitor.models import Evidence
 
-RANK = {"blue": 1, "yellow": 2, "red": 3}
 Bench = Callable[[str], "QuoteSignal | None"]
 
 

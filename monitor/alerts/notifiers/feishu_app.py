@@ -30,6 +30,7 @@ from monitor.alerts.notifiers.httpbase import USER_AGENT, HttpNotifier, Reply, d
 from monitor.alerts.notifiers.slack_app import BUTTONS, state_of
 from monitor.alerts.render import build_view, fmt_time, tag_for
 from monitor.models import Alert
+from monitor.names import LEVELS
 
 TEMPLATES = {"red": "red", "yellow": "orange", "blue": "blue"}
 RETRYABLE = {99991400, 99991663, 99991661, 99991668, 1000004, 1000005}
@@ -167,7 +168,7 @@ class FeishuAppNotifier(HttpNotifier):
 
     async def send(self, alert: Alert) -> None:
         content = json.dumps(card(alert), ensure_ascii=False)
-        if alert.level not in ("blue", "yellow", "red"):
+        if alert.level not in LEVELS:
             view = build_view(alert, max_examples=0)
             await self._request("POST", "im/v1/messages?receive_id_type=chat_id",
                                 {"receive_id": self.config.chat_id, "msg_type": "text",

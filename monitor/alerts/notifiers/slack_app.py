@@ -33,6 +33,7 @@ from monitor.alerts.notifiers.slack import MAX_HEADER, _mrkdwn, fit_blocks, slac
 from monitor.alerts.render import EXAMPLES, build_view, escape_slack, fmt_time, tag_for, truncate
 from monitor.errors import NotifyError
 from monitor.models import Alert
+from monitor.names import LEVELS
 
 BUTTONS = (("ack", "Acknowledge", "primary"), ("resolve", "Resolve", None), ("snooze_1h", "Snooze 1 h", None),
            ("false_alarm", "Not a crisis", "danger"))
@@ -113,7 +114,7 @@ def root_blocks(alert: Alert) -> tuple[str, list[dict[str, Any]]]:
 def reply_blocks(alert: Alert, max_examples: int) -> tuple[str, list[dict[str, Any]]]:
     view = build_view(alert, max_examples=max_examples)
     blocks = slack_blocks(view)
-    if alert.level in ("blue", "yellow", "red") and alert.transition != "resolved":
+    if alert.level in LEVELS and alert.transition != "resolved":
         blocks = [*fit_blocks(blocks, 49), buttons(alert.incident_id)]
     return f"{view.headline}\n{view.notice}", blocks
 
@@ -197,7 +198,7 @@ class SlackAppNotifier(Notifier):
 
     async def send(self, alert: Alert) -> None:
         text, blocks = reply_blocks(alert, self.config.max_examples)
-        if alert.level not in ("blue", "yellow", "red"):  # system alerts (blind spots) have no thread
+        if alert.level not in LEVELS:  # system alerts (blind spots) have no thread
             await self._call("chat_postMessage", channel=self.config.channel, text=text, blocks=blocks)
             return
         root_text, root = root_blocks(alert)
