@@ -23,6 +23,7 @@ from monitor.clock import Clock, SystemClock
 from monitor.config import Loaded
 from monitor.errors import ConfigError, MonitorError, Problem
 from monitor.health import HealthTracker
+from monitor.httpclient import new_session
 from monitor.metrics import Metrics
 from monitor.names import LEVELS
 from monitor.pipeline import Pipeline, Scorer
@@ -167,7 +168,7 @@ async def build_runtime(loaded: Loaded, clock: Clock, *, notifier_configs: list[
     metrics = Metrics()
     session = None
     if http:
-        session = aiohttp.ClientSession(headers={"User-Agent": cfg.runtime.user_agent})
+        session = new_session(cfg.runtime.user_agent)
     nctx = NotifierContext(clock=clock, session=session, color=color, store=store, instance=instance_id(store))
     notifiers = build_notifiers(cfg.notifiers if notifier_configs is None else notifier_configs, nctx)
     outbox = Outbox(store, notifiers)

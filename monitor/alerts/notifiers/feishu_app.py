@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, SecretStr, field_validator
 
 from monitor.alerts.notifiers.base import NotifierConfig, register_notifier
-from monitor.alerts.notifiers.httpbase import USER_AGENT, HttpNotifier, Reply, dumps, retry_after
+from monitor.alerts.notifiers.httpbase import USER_AGENT, HttpNotifier, Reply, dumps
 from monitor.alerts.notifiers.slack_app import BUTTONS, state_of
 from monitor.alerts.render import build_view, fmt_time, tag_for
 from monitor.models import Alert
@@ -123,7 +123,7 @@ class FeishuAppNotifier(HttpNotifier):
     def _check(self, reply: Reply) -> dict[str, Any]:
         if reply.status == 429 or reply.status >= 500:
             raise self.error(f"HTTP {reply.status} from {self.host}", retryable=True,
-                             retry_after=retry_after(reply.headers))
+                             retry_after=self.retry_after(reply))
         data = reply.json()
         if not isinstance(data, dict):
             raise self.error(f"unexpected answer from {self.host} (HTTP {reply.status})", retryable=True)

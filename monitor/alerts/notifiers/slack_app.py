@@ -22,16 +22,17 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-import aiohttp
 from pydantic import Field, field_validator, model_validator
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from monitor.alerts.notifiers.base import Notifier, NotifierConfig, register_notifier
-from monitor.alerts.notifiers.httpbase import retry_after, retryable_status
+from monitor.alerts.notifiers.httpbase import USER_AGENT
 from monitor.alerts.notifiers.slack import MAX_HEADER, _mrkdwn, fit_blocks, slack_blocks
 from monitor.alerts.render import EXAMPLES, build_view, escape_slack, fmt_time, tag_for, truncate
+from monitor.clock import Clock, SystemClock
 from monitor.errors import NotifyError
+from monitor.httpclient import TRANSPORT_ERRORS, SessionSlot, retry_after_header, retryable_status
 from monitor.models import Alert
 from monitor.names import LEVELS
 
@@ -127,8 +128,9 @@ class SlackAppNotifier(Notifier):
     Config: ClassVar[type[NotifierConfig]] = SlackAppConfig
     config: SlackAppConfig
 
+    wall_clock: Clock = SystemClock()  # Retry-After dates are real time, also in a drill
     _client: AsyncWebClient | None = None
-    _own_session: aiohttp.ClientSession | None = None
+    _slot: SessionSlot | None = None
 
     def __init__(self, config: NotifierConfig, ctx: Any) -> None:
         super().__init__(config, ctx)
@@ -137,10 +139,9 @@ class SlackAppNotifier(Notifier):
     @property
     def client(self) -> AsyncWebClient:
         if self._client is None:
-            session = self.ctx.session
-            if session is None:
-                self._own_session = session = aiohttp.ClientSession()
-            self._client = AsyncWebClient(token=self.config.token, base_url=self.config.api_url, session=session,
+            self._slot = SessionSlot(self.ctx.session, USER_AGENT)
+            self._client = AsyncWebClient(token=self.config.token, base_url=self.config.api_url,
+                                          session=self._slot.get(),
                                           timeout=int(max(1, self.config.timeout.total_seconds())))
         return self._client
 
@@ -174,7 +175,7 @@ class SlackAppNotifier(Notifier):
         except TimeoutError:
             raise NotifyError(f"slack_app notifier '{self.name}': {method}: no answer in time",
                               retryable=True) from None
-        except (aiohttp.ClientError, OSError, SlackClientError) as exc:
+        except (*TRANSPORT_ERRORS, SlackClientError) as exc:
             raise NotifyError(f"slack_app notifier '{self.name}': {method}: cannot reach Slack: "
                               f"{type(exc).__name__}: {exc}".replace(self.config.token, "<token>"),
                               retryable=True) from None
@@ -188,7 +189,8 @@ class SlackAppNotifier(Notifier):
                                                      "service_unavailable", "request_timeout")
         hint = FATAL_HINTS.get(code, "")
         return NotifyError(f"slack_app notifier '{self.name}': {method}: {code}" + (f" ({hint})" if hint else ""),
-                           retryable=retry, retry_after=retry_after(headers) if retry else None)
+                           retryable=retry,
+                           retry_after=retry_after_header(headers, self.wall_clock.now()) if retry else None)
 
     async def say(self, incident_id: str, text: str) -> None:
         """A line in the incident's thread (who clicked what); nothing when there is no thread yet."""
@@ -216,7 +218,7 @@ class SlackAppNotifier(Notifier):
                          reply_broadcast=alert.transition in BROADCAST)
 
     async def close(self) -> None:
-        if self._own_session is not None and not self._own_session.closed:
-            await self._own_session.close()
-        self._own_session = None
+        if self._slot is not None:
+            await self._slot.close()
+        self._slot = None
         self._client = None
