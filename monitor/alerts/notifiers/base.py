@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import Field
 
@@ -60,13 +60,16 @@ class NotifierContext:
     wall_clock: Clock = field(default_factory=_system_clock)
 
 
-class Notifier(Plugin):
-    """A channel to the team. Subclasses set ``kind`` and ``Config`` and implement ``send``."""
+NC = TypeVar("NC", bound=NotifierConfig)
+
+
+class Notifier(Plugin[NC]):
+    """A channel to the team: ``class FooNotifier(Notifier[FooConfig])`` sets ``kind``, implements ``send``."""
 
     kind: ClassVar[str]
     Config: ClassVar[type[NotifierConfig]] = NotifierConfig
 
-    def __init__(self, config: NotifierConfig, ctx: NotifierContext) -> None:
+    def __init__(self, config: NC, ctx: NotifierContext) -> None:
         self.config = config
         self.ctx = ctx
 

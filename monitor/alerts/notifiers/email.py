@@ -193,12 +193,10 @@ def _smtp_error(name: str, exc: Exception) -> NotifyError:
 
 
 @register_notifier
-class EmailNotifier(Notifier):
+class EmailNotifier(Notifier[EmailConfig]):
     """E-mail through SMTP: text + HTML, one thread per incident."""
 
     kind: ClassVar[str] = "email"
-    Config: ClassVar[type[NotifierConfig]] = EmailConfig
-    config: EmailConfig
     wall_clock: Clock = SystemClock()  # action links expire in real time, even in a drill
 
     async def send(self, alert: Alert) -> None:

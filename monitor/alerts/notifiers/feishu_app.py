@@ -88,12 +88,10 @@ def card(alert: Alert) -> dict[str, Any]:
 
 
 @register_notifier
-class FeishuAppNotifier(HttpNotifier):
+class FeishuAppNotifier(HttpNotifier[FeishuAppConfig]):
     """Feishu/Lark app bot: an interactive card per incident, edited in place, with buttons."""
 
     kind: ClassVar[str] = "feishu_app"
-    Config: ClassVar[type[NotifierConfig]] = FeishuAppConfig
-    config: FeishuAppConfig  # type: ignore[assignment]
 
     _token: tuple[str, datetime] | None = None
     _cards: dict[str, str] | None = None  # without a store

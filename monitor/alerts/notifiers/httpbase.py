@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -63,7 +63,10 @@ def hmac_sha256(key: bytes, message: bytes) -> bytes:
     return hmac.new(key, message, hashlib.sha256).digest()
 
 
-class HttpNotifier(Notifier):
+HN = TypeVar("HN", bound=HttpNotifierConfig)
+
+
+class HttpNotifier(Notifier[HN]):
     """Base of the webhook-style notifiers: owns a session only when the context has none.
 
     ``wall_clock`` signs requests (Feishu, DingTalk) with real time even when the pipeline
@@ -71,7 +74,6 @@ class HttpNotifier(Notifier):
     """
 
     kind: ClassVar[str] = ""
-    config: HttpNotifierConfig
     wall_clock: Clock = SystemClock()
 
     _slot: SessionSlot | None = None

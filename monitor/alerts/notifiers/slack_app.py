@@ -26,7 +26,7 @@ from pydantic import Field, field_validator, model_validator
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from monitor.alerts.notifiers.base import Notifier, NotifierConfig, register_notifier
+from monitor.alerts.notifiers.base import Notifier, NotifierConfig, NotifierContext, register_notifier
 from monitor.alerts.notifiers.httpbase import USER_AGENT
 from monitor.alerts.notifiers.slack import MAX_HEADER, _mrkdwn, fit_blocks, slack_blocks
 from monitor.alerts.render import EXAMPLES, build_view, escape_slack, fmt_time, tag_for, truncate
@@ -121,18 +121,16 @@ def reply_blocks(alert: Alert, max_examples: int) -> tuple[str, list[dict[str, A
 
 
 @register_notifier
-class SlackAppNotifier(Notifier):
+class SlackAppNotifier(Notifier[SlackAppConfig]):
     """Slack app: one thread per incident, the root kept current, action buttons."""
 
     kind: ClassVar[str] = "slack_app"
-    Config: ClassVar[type[NotifierConfig]] = SlackAppConfig
-    config: SlackAppConfig
 
     wall_clock: Clock = SystemClock()  # Retry-After dates are real time, also in a drill
     _client: AsyncWebClient | None = None
     _slot: SessionSlot | None = None
 
-    def __init__(self, config: NotifierConfig, ctx: Any) -> None:
+    def __init__(self, config: SlackAppConfig, ctx: NotifierContext) -> None:
         super().__init__(config, ctx)
         self._threads: dict[str, tuple[str, str]] = {}  # without a store (tests, dry runs)
 

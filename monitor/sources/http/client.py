@@ -9,7 +9,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from http import HTTPStatus
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlencode
 
 import aiohttp
@@ -329,7 +329,10 @@ class HttpSourceConfig(SourceConfig):
     )
 
 
-class HttpSource(Source):
+HC = TypeVar("HC", bound=HttpSourceConfig)
+
+
+class HttpSource(Source[HC]):
     """Base for polled HTTP collectors: builds ``self.http`` from the config.
 
     Subclasses set ``requests_per_minute`` / ``burst`` to the channel's documented limit
@@ -342,9 +345,8 @@ class HttpSource(Source):
     requests_per_minute: ClassVar[float] = 60.0
     burst: ClassVar[int] = 1
 
-    def __init__(self, config: SourceConfig, ctx: SourceContext) -> None:
+    def __init__(self, config: HC, ctx: SourceContext) -> None:
         super().__init__(config, ctx)
-        assert isinstance(config, HttpSourceConfig)
         self.http = HttpClient.from_config(
             self.name, ctx, config, channel=self.channel_key(), requests_per_minute=self.default_rate(),
             burst=self.burst, **ctx.extra.get("http_options", {}),
