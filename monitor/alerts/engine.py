@@ -60,6 +60,15 @@ class Engine(Lifecycle):
         self._in_batch = False
         self._timeline: list[tuple[datetime, str]] = []  # (when a window next changes, scope)
 
+    def reconfigure(self, config: EngineConfig, playbooks: PlaybookSet, brand_names: dict[str, str]) -> None:
+        """Adopt a reloaded config's thresholds, playbooks and brand names; open incidents and every
+        window's signals are kept (each window re-derives what depends on the thresholds)."""
+        self.config = config
+        self.playbooks = playbooks
+        self.brand_names = dict(brand_names)
+        for window in self.windows.values():
+            window.reconfigure(config)
+
     # -- state ------------------------------------------------------------------------------
     def load(self) -> None:
         """Rebuild windows from stored signals and read open incidents (start-up, or after a relabel)."""

@@ -80,7 +80,16 @@ class Window(AdaptiveTests):
     stories: Stories = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        """(Re)derive what depends on the config: called again by a reload, keeps the signals."""
+        self._derive()
+
+    def reconfigure(self, config: EngineConfig) -> None:
+        """Adopt new thresholds (a reload): the signals in the window are kept, what depends on the config
+        is derived again, and cached judgements are dropped."""
+        self.config = config
+        self._derive()
+
+    def _derive(self) -> None:
+        """What depends on the config, from the config and the signals held."""
         self._outlets = frozenset(o.lower() for o in self.config.yellow.media_outlets)
         self._mode = self.config.detection_for(self.brand)
         self._spans = (self.config.window, *self.config.baseline.short_windows)
