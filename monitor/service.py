@@ -63,7 +63,6 @@ class Service:
         self.http_runner: Any = None
         self.port: int | None = None
         self._dispatcher_task: asyncio.Task[None] | None = None
-        self.reloads = 0
         self.supervisor: Supervisor | None = None
         self._retired: dict[str, Source] = {}  # push sources replaced by a reload: their routes stay bound
         self.restart_backoff = (1.0, 60.0)  # seconds: first restart, longest wait
@@ -324,7 +323,6 @@ class Service:
             if old_src.get(name) != cfg and cfg.enabled:
                 self._add_source(cfg)
         self.loaded = new
-        self.reloads += 1
         log.warning("configuration reloaded from %s", self.config_path)
         return True
 

@@ -87,7 +87,7 @@ class Engine(Lifecycle):
                 self._restore(scope, ts, kind, ref, data)
             for w in self.windows.values():
                 w.evict(self.now)
-                w.level_now()
+                w.assess()  # restores ``holding`` for the lifecycle
         self._timeline = []
         for scope in sorted(self.windows):
             self._schedule(scope)
@@ -345,7 +345,7 @@ class Engine(Lifecycle):
         assert self.now is not None
         w = self._window(scope)
         was_holding = w.holding
-        active = w.active(self.now)
+        active = w.assess(self.now)
         level = active[0][0] if active else None
         inc = self.incidents.get(scope)
         if level is not None:

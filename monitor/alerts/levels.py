@@ -261,10 +261,22 @@ class Window(AdaptiveTests):
         hit = {"any": abs(net), "down": -net, "up": net}[cfg.stock_direction]
         return (move, bq.change_pct if bq else None, bq) if hit > cfg.stock_move_pct else None
 
-    def active(self, now: datetime | None = None) -> list[tuple[str, str]]:
-        """The (level, trigger) pairs whose condition holds now, highest level first."""
+    def assess(self, now: datetime | None = None) -> list[tuple[str, str]]:
+        """Assess the window at ``now`` and remember the outcome: moves the window's clock, sets ``holding``
+        (what the lifecycle reads until the next judgement) and notes whether a short window fires (which
+        decides when a cached judgement must be recomputed). Returns :meth:`triggers`."""
         if now is not None:
             self._set_now(now)
+        out = self.triggers()
+        self.holding = bool(out)
+        self._memo["short"] = self._fires_short()
+        return out
+
+    def triggers(self) -> list[tuple[str, str]]:
+        """The (level, trigger) pairs whose condition holds at the window's time, highest level first.
+
+        A query: it changes no state the engine reads (the tests it runs are cached until the signals or the
+        hour change). Use :meth:`assess` to move the window's time and record the outcome."""
         cfg = self.config
         out: list[tuple[str, str]] = []
         if cfg.red.enabled:
@@ -279,12 +291,11 @@ class Window(AdaptiveTests):
                 out.append(("yellow", "yellow.news"))
         if self.blue() is not None:
             out.append(("blue", "blue.platform_posts"))
-        self.holding = bool(out)
-        self._memo["short"] = self._fires_short()
         return out
 
     def level_now(self) -> str | None:
-        active = self.active()
+        """The highest level holding at the window's time (a query, like :meth:`triggers`)."""
+        active = self.triggers()
         return active[0][0] if active else None
 
     def evaluate(self, trigger: str | None = None) -> Finding | None:
@@ -292,7 +303,7 @@ class Window(AdaptiveTests):
 
         Other triggers that hold too are listed in ``evidence.detail["also"]``.
         """
-        active = self.active()
+        active = self.triggers()
         if not active:
             return None
         triggers = [t for _, t in active]
