@@ -372,35 +372,6 @@ class Engine(Lifecycle):
         self._timers(scope, inc, w)
 
     # -- people -------------------------------------------------------------------------------
-    def _find(self, incident_id: str) -> tuple[str, Incident]:
-        found = self.store.get_incident(incident_id)
-        if found is None:
-            raise IncidentError(f"no incident {incident_id!r} (see `monitor incidents list`)")
-        scope, inc = found
-        if inc.status != "open":
-            raise IncidentError(f"incident {incident_id} is already {inc.status}")
-        return scope, self.incidents.get(scope, inc)
-
-    def acknowledge(self, incident_id: str, by: str, at: datetime) -> Incident:
-        """Someone owns it: stop reminders and deadline escalation for the current level."""
-        self.advance(at)
-        scope, inc = self._find(incident_id)
-        if inc.acked_at is not None:
-            raise IncidentError(f"incident {incident_id} was already acknowledged by {inc.acked_by}")
-        inc.acked_at, inc.acked_by = self.now, by
-        inc.ack_due_at = inc.next_repeat_at = None
-        self.incidents[scope] = inc
-        self._changed.add(scope)
-        self._notify(scope, inc, "acknowledged", f"{inc.level}: acknowledged by {by}", None)
-        return inc
-
-    def resolve(self, incident_id: str, by: str, at: datetime) -> Incident:
-        """Close by hand (e.g. a false alarm); a new incident opens if the conditions still hold."""
-        self.advance(at)
-        scope, inc = self._find(incident_id)
-        self._close(scope, inc, by, f"resolved by {by}")
-        return inc
-
     def relabel(self, key: str, label: str, by: str, at: datetime, note: str | None = None) -> list[str]:
         """A human corrects a post's sentiment; windows and open incidents are re-judged."""
         stored = self.store.get_post(key)
