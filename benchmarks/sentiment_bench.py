@@ -39,7 +39,7 @@ SAMPLES = {
 def _texts(data: Path, lang: str, n: int) -> list[str]:
     genre = {"en": "en_tweets", "zh": "zh_weibo"}[lang]
     try:
-        from monitor.nlp.sentiment.data import GENRES, load_genre
+        from monitor.nlp.sentiment.training.data import GENRES, load_genre
 
         _, val = load_genre(data, GENRES[genre])
         texts = [e.text for e in val]

@@ -31,9 +31,9 @@ from monitor.drill import run_drill
 from monitor.errors import ConfigError, MonitorError, Problem
 from monitor.feed import BadLine, read_feed
 from monitor.models import Post, ScoredPost, format_ts, parse_ts
+from monitor.names import LEVELS
 from monitor.pipeline import Scorer, score_posts
 
-LEVEL_ORDER = ("blue", "yellow", "red")
 ALERTING = ("opened", "escalated", "updated")
 
 
@@ -123,7 +123,7 @@ def measure(report: dict[str, Any], bursts: list[Burst]) -> dict[str, dict[str, 
     out: dict[str, dict[str, Any]] = {}
     for brand in brands:
         mine = [n for n in notes if n["brand"] == brand]
-        hours = dict.fromkeys(LEVEL_ORDER, 0.0)
+        hours = dict.fromkeys(LEVELS, 0.0)
         for inc in {n["incident_id"] for n in mine}:
             steps = sorted((parse_ts(n["ts"]), n["level"], n["transition"]) for n in mine if n["incident_id"] == inc)
             level, since, end = None, steps[0][0], steps[-1][0]

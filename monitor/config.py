@@ -29,7 +29,8 @@ from monitor.defaults.environment import environment_overrides
 from monitor.drills.settings import DrillsConfig, drill_problems
 from monitor.durations import Duration, parse_duration
 from monitor.errors import ConfigError, Problem
-from monitor.models import LEVELS, TRANSITIONS
+from monitor.models import TRANSITIONS
+from monitor.names import ROUTING_LEVELS
 from monitor.nlp.sentiment import SentimentConfig
 from monitor.plugins import PluginConfig, Registry
 from monitor.replicas.settings import ReplicaConfig
@@ -212,7 +213,6 @@ def _plugins(items: Any, registry: Registry[Any], section: str, doc: Located,
 POSITIVE_DURATIONS = frozenset({"interval", "window", "tick", "check_interval", "timeout", "tolerance",
                                  "expected_update_period", "repeat_interval", "retry_base"})
 """Duration fields where 0s would spin, divide by zero or never hold anything."""
-ROUTING_LEVELS = (*LEVELS, "system")
 
 
 def _semantics(model: BaseModel, doc: Located, loc: tuple[str | int, ...], problems: list[Problem]) -> None:

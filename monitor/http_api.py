@@ -10,7 +10,7 @@ by default). GET /openapi.json describes every route (:mod:`monitor.api.openapi`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -19,7 +19,7 @@ from monitor.api import incidents, ops
 from monitor.api.context import SERVICE
 from monitor.api.errors import error_middleware
 from monitor.api.guard import guard_middleware, host_allowed, is_loopback, origin_allowed, read_json_body
-from monitor.api.incidents import LABELS, incident_handle, incident_json
+from monitor.api.incidents import incident_handle, incident_json
 from monitor.interact import open_paths as signed_path
 from monitor.interact import routes as interact_routes
 from monitor.interact.api import person_for
@@ -28,17 +28,26 @@ from monitor.tasks.api import routes as task_routes
 if TYPE_CHECKING:
     from monitor.service import Service
 
-__all__ = ["LABELS", "ROUTE_PROVIDERS", "build_app", "host_allowed", "incident_handle", "incident_json",
+__all__ = ["ROUTE_PROVIDERS", "build_app", "host_allowed", "incident_handle", "incident_json",
            "is_loopback", "origin_allowed", "read_json_body", "start_http"]
 
 RouteProvider = Callable[[Any], Iterable[web.AbstractRouteDef]]
 MAX_CLIENT_BODY = 2 * 1024 * 1024  # aiohttp's own cap; server.max_body_bytes is checked per route
 
 
-def push_routes(service: Service) -> list[web.AbstractRouteDef]:
-    """Routes of the push sources running at start (webhook intakes)."""
-    rt = service.rt
-    return [r for s in (rt.sources.values() if rt else ()) for r in s.routes()]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def push_middleware(service: Service) -> Any:
+    """Push sources (webhook intakes) are looked up per request, not mounted at start: a reload
+    that adds, moves or replaces a webhook source routes the next push to the source running now."""
+
+    @web.middleware
+    async def push(request: web.Request, handler: Handler) -> web.StreamResponse:
+        target = service.push_target(request.method, request.path)
+        return await (target or handler)(request)
+
+    return push
 
 
 ROUTE_PROVIDERS: list[RouteProvider] = [
@@ -46,7 +55,6 @@ ROUTE_PROVIDERS: list[RouteProvider] = [
     incidents.routes,
     interact_routes,
     task_routes,  # the playbook as a checklist (monitor.tasks.api)
-    push_routes,
 ]
 
 
@@ -62,7 +70,8 @@ def build_app(service: Service, providers: Iterable[RouteProvider] | None = None
 
     guard = guard_middleware(lambda: service.loaded.config.server, is_open,
                              lambda header: person_for(service.rt.store if service.rt else None, header))
-    app = web.Application(client_max_size=MAX_CLIENT_BODY, middlewares=[error_middleware, guard])
+    app = web.Application(client_max_size=MAX_CLIENT_BODY,
+                          middlewares=[error_middleware, guard, push_middleware(service)])
     app[SERVICE] = service
     for provide in ROUTE_PROVIDERS if providers is None else providers:
         app.router.add_routes(provide(service))

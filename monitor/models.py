@@ -12,11 +12,9 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from monitor.errors import EventFormatError
+from monitor.names import Label, Level
 
 KINDS = ("social", "news", "forum", "review", "video")
-LEVELS = ("blue", "yellow", "red")
-Level = Literal["blue", "yellow", "red"]
-Label = Literal["negative", "neutral", "positive"]
 
 
 def parse_ts(value: Any, name: str = "ts") -> datetime:

@@ -100,6 +100,10 @@ class Pipeline:
         self.instruments = instruments or Instruments(self.metrics, clock)
         self._engine_stale = False  # a transaction failed: the engine's memory is ahead of the store
 
+    def reconfigure(self, rules: Rules) -> None:
+        """Match with a reloaded rule set from the next batch on."""
+        self.rules = rules
+
     def _fresh(self, events: list[Event]) -> tuple[list[Event], int]:
         """Drop what the store has seen (across restarts) and repeats inside the batch."""
         unseen = self.store.unseen([e.key for e in events])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -72,8 +72,42 @@ def describe(cls: Any) -> str:
     return doc[0].strip() if doc else ""
 
 
-class Plugin:
-    """Mixin carrying the class-level contract every plugin states."""
+C = TypeVar("C", bound=PluginConfig)
+
+
+class Plugin(Generic[C]):
+    """Base of sources and notifiers: the class-level contract every plugin states, and its typed config.
+
+    A plugin names its config model once, as the type argument: ``class RssSource(FeedSource[RssConfig])``.
+    That sets ``Config`` (the model the loader validates ``{kind: rss, ...}`` against) and types
+    ``config`` / ``cfg`` as ``RssConfig``, so no plugin repeats a cast. A class that sets ``Config``
+    itself must name a subclass of its type argument.
+    """
 
     kind: ClassVar[str]
-    Config: ClassVar[type[PluginConfig]]
+    Config: ClassVar[type[PluginConfig]] = PluginConfig
+    config: C
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        model = config_argument(cls)
+        if model is None:
+            return
+        if "Config" not in cls.__dict__:
+            cls.Config = model
+        elif not issubclass(cls.Config, model):
+            raise TypeError(f"{cls.__name__}.Config {cls.Config.__name__} is not a {model.__name__}")
+
+    @property
+    def cfg(self) -> C:
+        """The plugin's own config model (an alias of ``config`` kept for the plugins' bodies)."""
+        return self.config
+
+
+def config_argument(cls: type) -> type[PluginConfig] | None:
+    """The concrete config model ``cls`` was parametrised with (``Source[RssConfig]`` -> RssConfig), if any."""
+    for base in cls.__dict__.get("__orig_bases__", ()):
+        for arg in get_args(base):
+            if isinstance(arg, type) and issubclass(arg, PluginConfig):
+                return arg
+    return None

@@ -13,12 +13,11 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-import aiohttp
-
 from monitor.clock import Clock
 from monitor.config import Loaded
 from monitor.errors import MonitorError, SourceError
 from monitor.feed import FeedWriter
+from monitor.httpclient import new_session
 from monitor.sources.base import SOURCES, Source, SourceContext
 from monitor.store import Store
 
@@ -74,7 +73,7 @@ async def record(loaded: Loaded, out: Path, clock: Clock, duration: timedelta | 
     polled = [c for c in loaded.config.sources if c.enabled]
     store = Store(Path(f"{out}.state.db"))
     writer = FeedWriter(out)
-    async with aiohttp.ClientSession(headers={"User-Agent": loaded.config.runtime.user_agent}) as session:
+    async with new_session(loaded.config.runtime.user_agent) as session:
         ctx = SourceContext(clock=clock, session=session, user_agent=loaded.config.runtime.user_agent)
         sources = []
         for cfg in polled:

@@ -14,6 +14,7 @@ from monitor.alerts.records import public_record
 from monitor.config import Loaded
 from monitor.drills.scorecard_html import render_scorecard
 from monitor.models import Incident, format_ts
+from monitor.names import peak
 from monitor.store import Store
 from monitor.store_actions import ActionStore
 from monitor.tasks.report import add_task_outcomes, outcomes_html
@@ -55,7 +56,7 @@ def build_report(store: Store, loaded: Loaded, *, feed: Path, run: dict[str, Any
             "by_transition": dict(Counter(n["transition"] for n in notifications)),
             "by_level": dict(Counter(n["level"] for n in notifications)),
             "false_alarms": len(false_alarms & {i.id for i in incidents}),
-            "peak_level": max((i.level for i in incidents), key=("blue", "yellow", "red").index, default=None),
+            "peak_level": peak([i.level for i in incidents]),
         },
         "incidents": [{**_incident_json(i), "suppressed": sum(1 for n in notifications if n.get("suppressed")
                                                               and n["incident_id"] == i.id),

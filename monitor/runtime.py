@@ -23,7 +23,9 @@ from monitor.clock import Clock, SystemClock
 from monitor.config import Loaded
 from monitor.errors import ConfigError, MonitorError, Problem
 from monitor.health import HealthTracker
+from monitor.httpclient import new_session
 from monitor.metrics import Instruments, Metrics
+from monitor.names import LEVELS
 from monitor.pipeline import Pipeline, Scorer
 from monitor.sources.base import SOURCES, Source, SourceConfig, SourceContext
 from monitor.store import Store, open_store
@@ -66,6 +68,7 @@ class Runtime:
     session: aiohttp.ClientSession | None = None
     sources: dict[str, Source] = field(default_factory=dict)
     notifier_ctx: NotifierContext | None = None  # what a reload builds changed notifiers with (same instance id)
+    retired_notifiers: list[Notifier] = field(default_factory=list)  # replaced by a reload, closed at the end
 
     @property
     def rules(self) -> Any:
@@ -80,7 +83,7 @@ class Runtime:
         rt = self
         out: list[tuple[str, dict[str, str], float]] = []
         levels = [i.level for i in rt.engine.incidents.values()]
-        for level in ("blue", "yellow", "red"):
+        for level in LEVELS:
             out.append(("open_incidents", {"level": level}, float(levels.count(level))))
         store = rt.store_health()
         out.append(("store_healthy", {}, 1.0 if store["status"] == "ok" else 0.0))
@@ -132,17 +135,24 @@ class Runtime:
         self.sources[source.name] = source
         return source
 
-    def reconfigure(self, loaded: Loaded) -> None:
-        """Swap in a newly validated config's rules, playbooks and thresholds (reload)."""
-        self.loaded = loaded
-        configure_zones(loaded.config.timezone, loaded.config.brand_timezones)
-        self.pipeline.rules = loaded.rules
-        self.engine.config = loaded.config.engine
-        self.engine.playbooks = loaded.playbooks
-        self.engine.brand_names = {b.id: b.name for b in loaded.rules.brands.values()}
-        for w in self.engine.windows.values():
-            w.config = loaded.config.engine
-            w.__post_init__()
+    def reconfigure(self, loaded: Loaded) -> list[Notifier]:
+        """Swap in a newly validated config (reload): each stateful part adopts its own settings through its
+        ``reconfigure``; changed notifiers are rebuilt from the one notifier context (the replaced ones are
+        closed with the runtime: a delivery may still be using one). Sources are the service's: it owns
+        their schedule. Returns the notifiers replaced."""
+        old, self.loaded = self.loaded, loaded
+        cfg = loaded.config
+        configure_zones(cfg.timezone, cfg.brand_timezones)
+        self.pipeline.reconfigure(loaded.rules)
+        self.engine.reconfigure(cfg.engine, loaded.playbooks, {b.id: b.name for b in loaded.rules.brands.values()})
+        if [c.model_dump() for c in old.config.notifiers] == [c.model_dump() for c in cfg.notifiers]:
+            return []
+        assert self.notifier_ctx is not None
+        replaced, self.notifiers = self.notifiers, build_notifiers(cfg.notifiers, self.notifier_ctx)
+        self.retired_notifiers.extend(replaced)
+        self.outbox.reconfigure(self.notifiers)
+        self.dispatcher.reconfigure(self.notifiers)
+        return replaced
 
     async def close(self) -> None:
         for source in self.sources.values():
@@ -150,7 +160,7 @@ class Runtime:
                 await source.close()
             except Exception:  # closing is best effort; never mask the reason we are stopping
                 log.exception("closing source %s", source.name)
-        for notifier in self.notifiers:
+        for notifier in [*self.notifiers, *self.retired_notifiers]:
             try:
                 await notifier.close()
             except Exception:
@@ -171,7 +181,7 @@ async def build_runtime(loaded: Loaded, clock: Clock, *, notifier_configs: list[
     metrics = Metrics()
     session = None
     if http:
-        session = aiohttp.ClientSession(headers={"User-Agent": cfg.runtime.user_agent})
+        session = new_session(cfg.runtime.user_agent)
     nctx = NotifierContext(clock=clock, session=session, color=color, store=store, instance=instance_id(store))
     notifiers = build_notifiers(cfg.notifiers if notifier_configs is None else notifier_configs, nctx)
     outbox = Outbox(store, notifiers)

@@ -23,7 +23,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -36,10 +36,13 @@ from monitor.http_api import start_http
 from monitor.logs import demote_scheduler_logs
 from monitor.pipeline import Scorer
 from monitor.replicas import hooks as replica_hooks
-from monitor.runtime import Runtime, build_notifiers, build_runtime
+from monitor.runtime import Runtime, build_runtime
 from monitor.sources.base import Source, SourceConfig
 from monitor.supervisor import Supervisor
 from monitor.tasks.reminders import schedule as schedule_reminders
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +66,6 @@ class Service:
         self.http_runner: Any = None
         self.port: int | None = None
         self._dispatcher_task: asyncio.Task[None] | None = None
-        self.reloads = 0
         self.supervisor: Supervisor | None = None
         self._retired: dict[str, Source] = {}  # push sources replaced by a reload: their routes stay bound
         self.restart_backoff = (1.0, 60.0)  # seconds: first restart, longest wait
@@ -156,6 +158,15 @@ class Service:
         self.rt.health.sources.pop(name, None)
         self.rt.health.tasks.pop(f"stream:{name}", None)
 
+    def push_target(self, method: str, path: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]] | None:
+        """The handler of the push source mounted at ``path`` *now*: looked up per request, so a reload that
+        adds, moves or replaces a webhook source routes the next push to the new source (None: no such route)."""
+        for source in self.rt.sources.values() if self.rt is not None else ():
+            for route in source.routes():
+                if route.method == method and route.path == path:
+                    return route.handler
+        return None
+
     # -- work -------------------------------------------------------------------------------------
     def _track(self) -> asyncio.Task[Any] | None:
         task = asyncio.current_task()
@@ -236,7 +247,7 @@ class Service:
         finally:
             # closing hands an unfinished batch back to the source for the next life
             with contextlib.suppress(Exception):
-                await stream.aclose()  # type: ignore[attr-defined]
+                await stream.aclose()
 
     async def _finish_replay(self) -> None:
         """Demo: after the recording, let virtual time run until incidents can resolve, then stop."""
@@ -317,14 +328,7 @@ class Service:
         for name, cfg in new_src.items():
             if old_src.get(name) != cfg and cfg.enabled:
                 self._add_source(cfg)
-        if [c.model_dump() for c in old.config.notifiers] != [c.model_dump() for c in new.config.notifiers]:
-            assert rt.notifier_ctx is not None
-            notifiers = build_notifiers(new.config.notifiers, rt.notifier_ctx)
-            rt.notifiers = notifiers
-            rt.outbox.notifiers = notifiers
-            rt.dispatcher.by_name = {n.name: n for n in notifiers}
         self.loaded = new
-        self.reloads += 1
         log.warning("configuration reloaded from %s", self.config_path)
         return True
 

@@ -19,10 +19,11 @@ from typing import Any
 
 from monitor.errors import MonitorError
 from monitor.models import Alert, format_ts
+from monitor.names import ROUTING_LEVELS
 from monitor.store import Store, from_epoch, to_epoch
 
 ROLES = ("viewer", "responder", "admin")
-LEVELS = ("blue", "yellow", "red", "system")
+LEVELS = ROUTING_LEVELS  # a silence may name any level an alert can carry, system alerts included
 
 
 class ActionError(MonitorError):

@@ -95,8 +95,8 @@ def parse_yaml(text: str, name: str) -> Located:
     try:
         loader = yaml.SafeLoader(text)  # the reader refuses control characters right here
         node = loader.get_single_node()
-        if node is not None:
-            raise_if(_check_shape(node, name))
+        if node is not None and (problems := _check_shape(node, name)):
+            raise ConfigError(problems)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
@@ -222,8 +222,3 @@ def pydantic_problems(exc: ValidationError, doc: Located, prefix: Loc = ()) -> l
 def _is_tag(part: Any) -> bool:
     # pydantic inserts union/function tags like "function-after[...]" into locs
     return isinstance(part, str) and (("[" in part and "]" in part) or part.startswith("function-"))
-
-
-def raise_if(problems: list[Problem]) -> None:
-    if problems:
-        raise ConfigError(problems)

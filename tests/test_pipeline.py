@@ -101,3 +101,53 @@ def test_score_posts_passes_texts_languages_and_flags_in_order() -> None:
     result = score_posts(scorer, posts_)
     assert [s.label for s in result] == ["negative", "neutral"]
     assert scorer.flags == [[True, False]]
+
+
+class RecordingScorer:
+    """The Scorer protocol, recording what it was asked to score (only posts that matched a rule)."""
+
+    model_id = "fake/recording"
+
+    def __init__(self) -> None:
+        self.asked: list[list[str]] = []
+
+    def score(self, texts: list[str], langs: list[str | None] | None = None) -> list[Sentiment]:
+        self.asked.append(list(texts))
+        return [Sentiment("negative" if "broken" in t else "positive", 0.8, self.model_id) for t in texts]
+
+
+async def test_only_new_matching_posts_are_scored_stored_and_counted(pipeline: Pipeline) -> None:
+    scorer = pipeline.scorer = RecordingScorer()
+    other = Post(ts=T0, source="reddit", id="x1", text="nothing about the brand here")
+    happy = Post(ts=T0, source="reddit", id="x2", text="Acme kettle is lovely")
+    batch = Batch(events=[*posts(0, 2), other, happy, posts(0, 1)[0]], cursor={"n": 3})
+    stats = await pipeline.process("reddit", batch)
+    assert (stats.events, stats.duplicates, stats.posts, stats.matched, stats.negative) == (5, 1, 4, 3, 2)
+    assert stats.labels == {"negative": 2, "positive": 1}
+    assert [len(t) for t in scorer.asked] == [3]  # one batched call, the unmatched post never scored
+    assert pipeline.store.get_post("reddit:x1") is None and pipeline.store.get_post("reddit:x2")["label"] == "positive"
+    assert pipeline.store.get_cursor("reddit") == {"n": 3}
+    again = await pipeline.process("reddit", Batch(events=posts(0, 2)))
+    assert (again.duplicates, again.matched) == (2, 0) and len(scorer.asked) == 1  # seen across batches
+
+
+async def test_reconfigured_rules_match_from_the_next_batch(pipeline: Pipeline, tmp_path: Path) -> None:
+    keywords = """\
+brands:
+  acme:
+    name: Acme
+    aliases: [Acme]
+rules:
+  - id: acme-kettle-only
+    brand: acme
+    category: quality
+    query: '{brand} AND lid'
+"""
+    sub = tmp_path / "new"
+    sub.mkdir()
+    new = load_config(write_config(sub, "store: {path: state.db}\nplaybooks: @PLAYBOOKS@\n", keywords))
+    pipeline.reconfigure(new.rules)
+    stats = await pipeline.process("reddit", Batch(events=[
+        Post(ts=T0, source="reddit", id="a", text="Acme kettle broken"),
+        Post(ts=T0, source="reddit", id="b", text="Acme kettle lid broken")]))
+    assert stats.matched == 1 and pipeline.store.get_post("reddit:b")["matches"][0]["rule_id"] == "acme-kettle-only"

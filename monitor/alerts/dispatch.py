@@ -65,6 +65,10 @@ class Outbox:
         self.queued = 0
         self.on_queued: Callable[[Alert, bool], None] | None = None  # (alert, added): metrics
 
+    def reconfigure(self, notifiers: Sequence[Notifier]) -> None:
+        """Route from now on to these notifiers (a reload); what is queued stays queued, by name."""
+        self.notifiers = list(notifiers)
+
     def enqueue(self, alert: Alert) -> bool:
         names = [n.name for n in self.notifiers if n.wants(alert)]
         record = alert_to_record(alert)
@@ -122,6 +126,12 @@ class Dispatcher:
         self._reconciled = False
         self.channels = ChannelHealthBook(self.config.unhealthy_after, self.config.stuck_after)
         self._lock = asyncio.Lock()  # run() and drain() may overlap: one delivery round at a time
+
+    def reconfigure(self, notifiers: Sequence[Notifier]) -> None:
+        """Deliver from now on through these notifiers (a reload). Queued rows are matched by notifier name
+        at delivery; a removed notifier's channel health is forgotten, a kept one's history stays."""
+        self.by_name = {n.name: n for n in notifiers}
+        self.channels.forget(set(self.by_name))
 
     def _delay(self, attempts: int) -> timedelta:
         cfg = self.config

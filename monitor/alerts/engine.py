@@ -25,12 +25,13 @@ from typing import Any
 
 from monitor.alerts import announce
 from monitor.alerts.baseline import Baselines, Series
-from monitor.alerts.levels import RANK, EngineConfig, PostSignal, QuoteSignal, TrendSignal, Window
+from monitor.alerts.levels import EngineConfig, PostSignal, QuoteSignal, TrendSignal, Window
 from monitor.alerts.lifecycle import Lifecycle
 from monitor.alerts.playbooks import PlaybookSet
 from monitor.alerts.records import scored_post_from_record
-from monitor.errors import IncidentStateError, UnknownIncident, UnknownPost
+from monitor.errors import UnknownPost
 from monitor.models import Alert, Incident, Quote, RuleMatch, ScoredPost, Trend
+from monitor.names import RANK
 from monitor.store import Store, from_epoch, load_baselines, save_baselines, to_epoch
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,15 @@ class Engine(Lifecycle):
         self._in_batch = False
         self._timeline: list[tuple[datetime, str]] = []  # (when a window next changes, scope)
 
+    def reconfigure(self, config: EngineConfig, playbooks: PlaybookSet, brand_names: dict[str, str]) -> None:
+        """Adopt a reloaded config's thresholds, playbooks and brand names; open incidents and every
+        window's signals are kept (each window re-derives what depends on the thresholds)."""
+        self.config = config
+        self.playbooks = playbooks
+        self.brand_names = dict(brand_names)
+        for window in self.windows.values():
+            window.reconfigure(config)
+
     # -- state ------------------------------------------------------------------------------
     def load(self) -> None:
         """Rebuild windows from stored signals and read open incidents (start-up, or after a relabel)."""
@@ -77,7 +87,7 @@ class Engine(Lifecycle):
                 self._restore(scope, ts, kind, ref, data)
             for w in self.windows.values():
                 w.evict(self.now)
-                w.level_now()
+                w.assess()  # restores ``holding`` for the lifecycle
         self._timeline = []
         for scope in sorted(self.windows):
             self._schedule(scope)
@@ -335,7 +345,7 @@ class Engine(Lifecycle):
         assert self.now is not None
         w = self._window(scope)
         was_holding = w.holding
-        active = w.active(self.now)
+        active = w.assess(self.now)
         level = active[0][0] if active else None
         inc = self.incidents.get(scope)
         if level is not None:
@@ -362,35 +372,6 @@ class Engine(Lifecycle):
         self._timers(scope, inc, w)
 
     # -- people -------------------------------------------------------------------------------
-    def _find(self, incident_id: str) -> tuple[str, Incident]:
-        found = self.store.get_incident(incident_id)
-        if found is None:
-            raise UnknownIncident(f"no incident {incident_id!r} (see `monitor incidents list`)")
-        scope, inc = found
-        if inc.status != "open":
-            raise IncidentStateError(f"incident {incident_id} is already {inc.status}")
-        return scope, self.incidents.get(scope, inc)
-
-    def acknowledge(self, incident_id: str, by: str, at: datetime) -> Incident:
-        """Someone owns it: stop reminders and deadline escalation for the current level."""
-        self.advance(at)
-        scope, inc = self._find(incident_id)
-        if inc.acked_at is not None:
-            raise IncidentStateError(f"incident {incident_id} was already acknowledged by {inc.acked_by}")
-        inc.acked_at, inc.acked_by = self.now, by
-        inc.ack_due_at = inc.next_repeat_at = None
-        self.incidents[scope] = inc
-        self._changed.add(scope)
-        self._notify(scope, inc, "acknowledged", f"{inc.level}: acknowledged by {by}", None)
-        return inc
-
-    def resolve(self, incident_id: str, by: str, at: datetime) -> Incident:
-        """Close by hand (e.g. a false alarm); a new incident opens if the conditions still hold."""
-        self.advance(at)
-        scope, inc = self._find(incident_id)
-        self._close(scope, inc, by, f"resolved by {by}")
-        return inc
-
     def relabel(self, key: str, label: str, by: str, at: datetime, note: str | None = None) -> list[str]:
         """A human corrects a post's sentiment; windows and open incidents are re-judged."""
         stored = self.store.get_post(key)

@@ -37,7 +37,6 @@ from monitor.alerts.voices import Tally, author_of
 from monitor.durations import format_duration
 from monitor.models import Evidence
 
-RANK = {"blue": 1, "yellow": 2, "red": 3}
 Bench = Callable[[str], "QuoteSignal | None"]
 
 
@@ -81,7 +80,16 @@ class Window(AdaptiveTests):
     stories: Stories = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        """(Re)derive what depends on the config: called again by a reload, keeps the signals."""
+        self._derive()
+
+    def reconfigure(self, config: EngineConfig) -> None:
+        """Adopt new thresholds (a reload): the signals in the window are kept, what depends on the config
+        is derived again, and cached judgements are dropped."""
+        self.config = config
+        self._derive()
+
+    def _derive(self) -> None:
+        """What depends on the config, from the config and the signals held."""
         self._outlets = frozenset(o.lower() for o in self.config.yellow.media_outlets)
         self._mode = self.config.detection_for(self.brand)
         self._spans = (self.config.window, *self.config.baseline.short_windows)
@@ -253,10 +261,22 @@ class Window(AdaptiveTests):
         hit = {"any": abs(net), "down": -net, "up": net}[cfg.stock_direction]
         return (move, bq.change_pct if bq else None, bq) if hit > cfg.stock_move_pct else None
 
-    def active(self, now: datetime | None = None) -> list[tuple[str, str]]:
-        """The (level, trigger) pairs whose condition holds now, highest level first."""
+    def assess(self, now: datetime | None = None) -> list[tuple[str, str]]:
+        """Assess the window at ``now`` and remember the outcome: moves the window's clock, sets ``holding``
+        (what the lifecycle reads until the next judgement) and notes whether a short window fires (which
+        decides when a cached judgement must be recomputed). Returns :meth:`triggers`."""
         if now is not None:
             self._set_now(now)
+        out = self.triggers()
+        self.holding = bool(out)
+        self._memo["short"] = self._fires_short()
+        return out
+
+    def triggers(self) -> list[tuple[str, str]]:
+        """The (level, trigger) pairs whose condition holds at the window's time, highest level first.
+
+        A query: it changes no state the engine reads (the tests it runs are cached until the signals or the
+        hour change). Use :meth:`assess` to move the window's time and record the outcome."""
         cfg = self.config
         out: list[tuple[str, str]] = []
         if cfg.red.enabled:
@@ -271,12 +291,11 @@ class Window(AdaptiveTests):
                 out.append(("yellow", "yellow.news"))
         if self.blue() is not None:
             out.append(("blue", "blue.platform_posts"))
-        self.holding = bool(out)
-        self._memo["short"] = self._fires_short()
         return out
 
     def level_now(self) -> str | None:
-        active = self.active()
+        """The highest level holding at the window's time (a query, like :meth:`triggers`)."""
+        active = self.triggers()
         return active[0][0] if active else None
 
     def evaluate(self, trigger: str | None = None) -> Finding | None:
@@ -284,7 +303,7 @@ class Window(AdaptiveTests):
 
         Other triggers that hold too are listed in ``evidence.detail["also"]``.
         """
-        active = self.active()
+        active = self.triggers()
         if not active:
             return None
         triggers = [t for _, t in active]

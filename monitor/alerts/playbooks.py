@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from monitor.durations import Duration, format_duration
 from monitor.errors import ConfigError, Problem
-from monitor.models import LEVELS, Alert, format_ts
+from monitor.models import Alert, format_ts
+from monitor.names import LEVELS
 from monitor.yamlio import load_yaml, pydantic_problems
 
 PLACEHOLDERS = {

@@ -33,6 +33,7 @@ from monitor.alerts.markup import (
 from monitor.alerts.why import as_time, detail_of, failure_limit, human, short_reason, source_state, why_lines
 from monitor.durations import format_duration
 from monitor.models import Alert, Example
+from monitor.names import LEVELS
 
 __all__ = ["EXAMPLES", "ZWSP", "AlertView", "Dialect", "ExampleView", "PlaybookView", "Section", "as_view",
            "build_view", "clean", "escape_html", "escape_markdown", "escape_slack", "fit_parts", "fmt_num", "fmt_time",
@@ -40,7 +41,7 @@ __all__ = ["EXAMPLES", "ZWSP", "AlertView", "Dialect", "ExampleView", "PlaybookV
            "render_text", "safe_url", "sections", "truncate", "utf8_len"]
 
 EXAMPLES = 3  # example posts shown per alert unless a notifier is configured otherwise
-TAGS = {"blue": "BLUE", "yellow": "YELLOW", "red": "RED"}
+TAGS = {level: level.upper() for level in LEVELS}
 SPECIAL_TAGS = {"resolved": "ALL CLEAR", "blind_spot": "BLIND SPOT", "recovered": "RECOVERED",
                 "task_overdue": "TASK OVERDUE"}
 COLORS = {"blue": "#1E88E5", "yellow": "#F9A825", "red": "#D32F2F", "ALL CLEAR": "#2E7D32",

@@ -22,9 +22,9 @@ from monitor.api.errors import BadRequest, Conflict, NotFound, json_response, qu
 from monitor.api.guard import actor, read_json_body
 from monitor.errors import IncidentError, UnknownIncident
 from monitor.models import format_ts
+from monitor.names import LABELS
 from monitor.store_actions import ActionStore
 
-LABELS = ("negative", "neutral", "positive")
 STATUSES = ("open", "resolved", "all")
 MAX_LIMIT = 1000
 HANDLE_CHARS = 25

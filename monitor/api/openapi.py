@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor import __version__
+from monitor.names import LABELS, LEVELS
 
 JSON = "application/json"
 
@@ -166,7 +167,7 @@ PATHS: dict[str, dict[str, Any]] = {
     "/posts/{key}/relabel": {"post": _op("relabelPost", "Correct a post's sentiment; open incidents are re-judged", {
         "200": _json(_ref("Relabelled"), "relabelled"), **_errors(404, *_MUTATION)}, tag="incidents", auth=True,
         params=[_path_param("key", "the post's key, source:id")], body_required=True,
-        body=_object(["label"], label={"type": "string", "enum": ["negative", "neutral", "positive"]},
+        body=_object(["label"], label={"type": "string", "enum": list(LABELS)},
                      note={"type": "string", "maxLength": 2000}, **_BY))},
     "/silences": {
         "get": _op("listSilences", "Silences (all, or only the active ones)", {
@@ -178,7 +179,7 @@ PATHS: dict[str, dict[str, Any]] = {
             body_required=True, body=_object(
                 ["brand", "for", "reason"], brand={**_STR, "minLength": 1}, reason={**_STR, "minLength": 1},
                 **{"for": {**_STR, "pattern": "^[1-9][0-9]{0,2}[smhd]$", "description": "a duration such as 2h"}},
-                level={"type": "string", "enum": ["blue", "yellow", "red"]}, category=_STR, story=_STR,
+                level={"type": "string", "enum": list(LEVELS)}, category=_STR, story=_STR,
                 include_red={**_BOOL, "description": "also hide red alerts (executives must decide)"}, **_BY))},
     "/silences/{id}/expire": {"post": _op("expireSilence", "End a silence now", {
         "200": _json(_ref("Silence"), "expired"), **_errors(404, *_MUTATION)}, tag="silences", auth=True,

@@ -32,7 +32,6 @@ class BusSide:
         self.service = service
         self.bus = bus
         self.buffer: list[tuple[float, str, dict[str, Any]]] = []  # (arrival, id, entry)
-        self.applied = 0
         self._was_leader = False
 
     async def collect(self, source: str, batch: Any) -> int:
@@ -112,7 +111,6 @@ class BusSide:
                 elif isinstance(event, Post):  # not produced by workers; ignore
                     continue
             engine.advance(now)
-        self.applied += len(items)
         rt.metrics.inc("bus_engine_applied_total", len(items))
 
 

@@ -32,7 +32,6 @@ class Worker:
         self.scorer = scorer
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.reclaim_every = reclaim_every
-        self.processed = 0
         self.reclaimed = 0
         self._last_reclaim = 0.0
 
@@ -64,7 +63,6 @@ class Worker:
         out.sort(key=lambda r: (r.get("post") or r["event"])["ts"])
         await self.bus.append(SCORED, out)
         await self.bus.ack(RAW, WORKERS, [i for i, _ in entries])
-        self.processed += len(entries)
         return len(entries)
 
     async def step(self, block_ms: int = 1000) -> int:

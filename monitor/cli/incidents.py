@@ -16,7 +16,8 @@ from monitor.alerts.engine import Engine
 from monitor.cli.common import add_config, print_json
 from monitor.clock import SystemClock
 from monitor.config import Loaded, load_for_cli
-from monitor.http_api import LABELS, incident_json
+from monitor.http_api import incident_json
+from monitor.names import LABELS
 from monitor.runtime import build_notifiers
 from monitor.store import Store, open_store
 from monitor.store_actions import ActionStore

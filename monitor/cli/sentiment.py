@@ -61,8 +61,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from monitor.nlp.sentiment.data import Example, iter_tsv
-    from monitor.nlp.sentiment.metrics import evaluate, format_report
+    from monitor.nlp.sentiment.training.data import Example, iter_tsv
+    from monitor.nlp.sentiment.training.metrics import evaluate, format_report
 
     examples: list[Example] = []
     skipped = 0

@@ -19,9 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from monitor.durations import Duration, format_duration
 from monitor.errors import ConfigError, Problem
 from monitor.models import KINDS
+from monitor.names import LEVELS
 from monitor.yamlio import Located, load_yaml, pydantic_problems
 
-Expect = Literal["none", "blue", "yellow", "red"]
+Expect = Literal[("none", *LEVELS)]  # type: ignore[valid-type]  # one Literal: one error per bad value
 DOC = "docs/scenarios.md"
 
 

@@ -19,7 +19,8 @@ from typing import Any
 
 from monitor.config import Loaded
 from monitor.feed import read_feed
-from monitor.models import LEVELS, Post, format_ts, parse_ts
+from monitor.models import Post, format_ts, parse_ts
+from monitor.names import LEVELS
 
 RANK = {"none": 0, "blue": 1, "yellow": 2, "red": 3}
 NEWS_TARGET_MINUTES = 15  # the manual: negative news reaches the team within 15 minutes

@@ -73,16 +73,11 @@ class AppStoreConfig(HttpSourceConfig):
 
 
 @register_source
-class AppStoreSource(HttpSource):
+class AppStoreSource(HttpSource[AppStoreConfig]):
     """App Store customer reviews per app and storefront (incl. cn), star rating kept on each post."""
 
     kind: ClassVar[str] = "appstore"
-    Config = AppStoreConfig
     requests_per_minute: ClassVar[float] = 20.0
-
-    @property
-    def cfg(self) -> AppStoreConfig:
-        return self.config  # type: ignore[return-value]
 
     def feed_url(self, country: str, app: str, page: int) -> str:
         root = self.cfg.base_url.rstrip("/")

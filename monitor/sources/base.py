@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import Field
 
@@ -72,14 +72,17 @@ class SourceContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class Source(Plugin):
-    """A channel collector. Subclasses set ``kind`` and ``Config`` and implement poll or stream."""
+SC = TypeVar("SC", bound=SourceConfig)
+
+
+class Source(Plugin[SC]):
+    """A channel collector: ``class FooSource(Source[FooConfig])`` sets ``kind``, implements poll or stream."""
 
     kind: ClassVar[str]
     Config: ClassVar[type[SourceConfig]] = SourceConfig
     streaming: ClassVar[bool] = False
 
-    def __init__(self, config: SourceConfig, ctx: SourceContext) -> None:
+    def __init__(self, config: SC, ctx: SourceContext) -> None:
         self.config = config
         self.ctx = ctx
 

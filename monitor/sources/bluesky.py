@@ -21,7 +21,7 @@ from pydantic import Field, SecretStr
 from monitor.durations import Duration
 from monitor.errors import SourceError
 from monitor.models import Post, format_ts
-from monitor.sources.base import Batch, register_source
+from monitor.sources.base import Batch, SourceContext, register_source
 from monitor.sources.http import HttpSource, HttpSourceConfig, Response, require
 from monitor.sources.text import as_count, from_epoch, parse_time
 from monitor.sources.watermark import Watermark
@@ -60,24 +60,19 @@ def jwt_expiry(token: str) -> datetime | None:
 
 
 @register_source
-class BlueskySource(HttpSource):
+class BlueskySource(HttpSource[BlueskyConfig]):
     """Bluesky posts from searchPosts (app password session, cursor paging); reposts include quotes."""
 
     kind: ClassVar[str] = "bluesky"
-    Config = BlueskyConfig
     requests_per_minute: ClassVar[float] = 60.0
     burst: ClassVar[int] = 5
 
-    def __init__(self, config: Any, ctx: Any) -> None:
+    def __init__(self, config: BlueskyConfig, ctx: SourceContext) -> None:
         super().__init__(config, ctx)
         self._access: str | None = None
         self._refresh: str | None = None
         self.sessions_created = 0
         self.refreshes = 0
-
-    @property
-    def cfg(self) -> BlueskyConfig:
-        return self.config  # type: ignore[return-value]
 
     def _xrpc(self, method: str) -> str:
         return f"{self.cfg.base_url.rstrip('/')}/xrpc/{method}"

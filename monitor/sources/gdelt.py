@@ -68,16 +68,11 @@ class GdeltConfig(HttpSourceConfig):
 
 
 @register_source
-class GdeltSource(HttpSource):
+class GdeltSource(HttpSource[GdeltConfig]):
     """GDELT DOC 2.0 news articles (ArtList JSON, many languages, one request per 5 s)."""
 
     kind: ClassVar[str] = "gdelt"
-    Config = GdeltConfig
     requests_per_minute: ClassVar[float] = PER_MINUTE
-
-    @property
-    def cfg(self) -> GdeltConfig:
-        return self.config  # type: ignore[return-value]
 
     async def poll(self, cursor: Any) -> Batch:
         cfg = self.cfg

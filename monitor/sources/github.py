@@ -80,16 +80,11 @@ class GitHubConfig(HttpSourceConfig):
 
 
 @register_source
-class GitHubSource(HttpSource):
+class GitHubSource(HttpSource[GitHubConfig]):
     """GitHub issues search (created:>= cursor, token optional, rate-limit headers obeyed)."""
 
     kind: ClassVar[str] = "github"
-    Config = GitHubConfig
     requests_per_minute: ClassVar[float] = 10.0  # unauthenticated search; 30 with a token
-
-    @property
-    def cfg(self) -> GitHubConfig:
-        return self.config  # type: ignore[return-value]
 
     def default_rate(self) -> float:
         return 30.0 if self.cfg.token else 10.0

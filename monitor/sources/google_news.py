@@ -73,7 +73,7 @@ class GoogleNewsConfig(FeedConfig):
 
 
 @register_source
-class GoogleNewsSource(FeedSource):
+class GoogleNewsSource(FeedSource[GoogleNewsConfig]):
     """Google News search results as news posts (query -> RSS with agreeing hl/gl/ceid).
 
     The headline is the text: the feed's description only repeats it with links to
@@ -83,12 +83,7 @@ class GoogleNewsSource(FeedSource):
     """
 
     kind: ClassVar[str] = "google_news"
-    Config = GoogleNewsConfig
     requests_per_minute: ClassVar[float] = 10.0  # Google throttles scripted bursts hard
-
-    @property
-    def cfg(self) -> GoogleNewsConfig:
-        return self.config  # type: ignore[return-value]
 
     def feed_url(self) -> str:
         return f"{self.cfg.base_url.rstrip('/')}/rss/search"

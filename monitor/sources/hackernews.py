@@ -45,17 +45,12 @@ class HackerNewsConfig(HttpSourceConfig):
 
 
 @register_source
-class HackerNewsSource(HttpSource):
+class HackerNewsSource(HttpSource[HackerNewsConfig]):
     """Hacker News stories and comments from Algolia search_by_date with a created_at_i cursor."""
 
     kind: ClassVar[str] = "hackernews"
-    Config = HackerNewsConfig
     requests_per_minute: ClassVar[float] = 60.0  # Algolia allows 10,000 an hour per IP
     burst: ClassVar[int] = 5
-
-    @property
-    def cfg(self) -> HackerNewsConfig:
-        return self.config  # type: ignore[return-value]
 
     def _tags(self) -> str:
         if self.cfg.stories and self.cfg.comments:

@@ -53,16 +53,11 @@ class MarketConfig(HttpSourceConfig):
 
 
 @register_source
-class MarketSource(HttpSource):
+class MarketSource(HttpSource[MarketConfig]):
     """Stock quotes (Yahoo chart JSON: regularMarketPrice vs chartPreviousClose) as quote events."""
 
     kind: ClassVar[str] = "market"
-    Config = MarketConfig
     requests_per_minute: ClassVar[float] = 30.0
-
-    @property
-    def cfg(self) -> MarketConfig:
-        return self.config  # type: ignore[return-value]
 
     async def poll(self, cursor: Any) -> Batch:
         last = cursor if isinstance(cursor, dict) else {}

@@ -61,17 +61,12 @@ def _id_key(status_id: str) -> tuple[int, str]:
 
 
 @register_source
-class MastodonSource(HttpSource):
+class MastodonSource(HttpSource[MastodonConfig]):
     """Mastodon hashtag timelines and status search with a min_id cursor; HTML content to text."""
 
     kind: ClassVar[str] = "mastodon"
-    Config = MastodonConfig
     requests_per_minute: ClassVar[float] = 30.0  # instances allow 300 per 5 min per IP
     burst: ClassVar[int] = 5
-
-    @property
-    def cfg(self) -> MastodonConfig:
-        return self.config  # type: ignore[return-value]
 
     def channel_key(self) -> str:
         return f"mastodon:{host_of(self.cfg.base_url) or self.cfg.base_url}"

@@ -18,7 +18,7 @@ from pydantic import Field, SecretStr, model_validator
 from monitor.durations import Duration
 from monitor.errors import SourceError
 from monitor.models import Post
-from monitor.sources.base import Batch, register_source
+from monitor.sources.base import Batch, SourceContext, register_source
 from monitor.sources.http import HttpSource, HttpSourceConfig, require
 from monitor.sources.text import as_count, from_epoch, html_to_text
 from monitor.sources.watermark import Watermark
@@ -59,21 +59,16 @@ class RedditConfig(HttpSourceConfig):
 
 
 @register_source
-class RedditSource(HttpSource):
+class RedditSource(HttpSource[RedditConfig]):
     """Reddit posts from search (sort=new) and comments from chosen subreddits; OAuth optional."""
 
     kind: ClassVar[str] = "reddit"
-    Config = RedditConfig
     burst: ClassVar[int] = 3
 
-    def __init__(self, config: Any, ctx: Any) -> None:
+    def __init__(self, config: RedditConfig, ctx: SourceContext) -> None:
         super().__init__(config, ctx)
         self._token: str | None = None
         self._token_expires: datetime | None = None
-
-    @property
-    def cfg(self) -> RedditConfig:
-        return self.config  # type: ignore[return-value]
 
     @property
     def oauth(self) -> bool:

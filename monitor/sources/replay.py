@@ -38,7 +38,7 @@ class ReplayConfig(SourceConfig):
 
 
 @register_source
-class ReplaySource(Source):
+class ReplaySource(Source[ReplayConfig]):
     """Replays a recorded feed (JSONL) on the clock; the demo and drills run on it.
 
     The cursor is the last line handed over, so a restarted drill continues where it
@@ -47,11 +47,10 @@ class ReplaySource(Source):
     """
 
     kind: ClassVar[str] = "replay"
-    Config = ReplayConfig
     streaming: ClassVar[bool] = True
 
     async def stream(self, cursor: Any) -> AsyncIterator[Batch]:
-        cfg: ReplayConfig = self.config  # type: ignore[assignment]
+        cfg = self.cfg
         clock = self.ctx.clock
         start = int(cursor or 0)
         batch = Batch(cursor=start)

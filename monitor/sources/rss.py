@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 import feedparser
 from pydantic import Field
@@ -109,7 +109,10 @@ class FeedConfig(HttpSourceConfig):
     )
 
 
-class FeedSource(HttpSource):
+FC = TypeVar("FC", bound=FeedConfig)
+
+
+class FeedSource(HttpSource[FC]):
     """Fetch a feed (conditional GET), parse it, emit entries not emitted before.
 
     Cursor: ``{"etag", "last_modified", "seen": [digests of entry ids, newest first]}``.
@@ -127,7 +130,7 @@ class FeedSource(HttpSource):
         return None
 
     async def poll(self, cursor: Any) -> Batch:
-        cfg: FeedConfig = self.config  # type: ignore[assignment]
+        cfg = self.cfg
         cur = cursor if isinstance(cursor, dict) else {}
         sent = Validators.from_cursor(cur)
         seen_list = [s for s in cur.get("seen", []) if isinstance(s, str)] if isinstance(cur.get("seen"), list) else []
@@ -315,15 +318,10 @@ class RssConfig(FeedConfig):
 
 
 @register_source
-class RssSource(FeedSource):
+class RssSource(FeedSource[RssConfig]):
     """Any RSS, Atom or JSON Feed: conditional GET, encoding detection, dedup on id, link or content."""
 
     kind: ClassVar[str] = "rss"
-    Config = RssConfig
-
-    @property
-    def cfg(self) -> RssConfig:
-        return self.config  # type: ignore[return-value]
 
     def channel_key(self) -> str:
         return f"rss:{host_of(self.cfg.url) or self.cfg.url}"  # politeness is per host

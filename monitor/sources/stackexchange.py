@@ -60,16 +60,11 @@ class StackExchangeConfig(HttpSourceConfig):
 
 
 @register_source
-class StackExchangeSource(HttpSource):
+class StackExchangeSource(HttpSource[StackExchangeConfig]):
     """Stack Exchange questions (search/advanced, fromdate cursor, backoff honoured), optionally answers."""
 
     kind: ClassVar[str] = "stackexchange"
-    Config = StackExchangeConfig
     requests_per_minute: ClassVar[float] = 30.0
-
-    @property
-    def cfg(self) -> StackExchangeConfig:
-        return self.config  # type: ignore[return-value]
 
     async def poll(self, cursor: Any) -> Batch:
         cur = cursor if isinstance(cursor, dict) else {}

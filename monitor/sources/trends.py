@@ -66,16 +66,11 @@ class TrendsConfig(HttpSourceConfig):
 
 
 @register_source
-class TrendsSource(HttpSource):
+class TrendsSource(HttpSource[TrendsConfig]):
     """Trending lists as trend events: Google Trends RSS, Weibo hot search, Baidu hot list."""
 
     kind: ClassVar[str] = "trends"
-    Config = TrendsConfig
     requests_per_minute: ClassVar[float] = 6.0
-
-    @property
-    def cfg(self) -> TrendsConfig:
-        return self.config  # type: ignore[return-value]
 
     def channel_key(self) -> str:
         return f"trends:{self.cfg.provider}"  # separate sites, separate budgets

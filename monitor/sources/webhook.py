@@ -159,16 +159,14 @@ def split_items(body: bytes, limits: JsonLimits | None = None) -> list[tuple[int
 
 
 @register_source
-class WebhookSource(Source):
+class WebhookSource(Source[WebhookConfig]):
     """Push ingestion: POST events to the daemon, bearer token or HMAC signature, size-limited."""
 
     kind: ClassVar[str] = "webhook"
-    Config = WebhookConfig
     streaming: ClassVar[bool] = True
 
-    def __init__(self, config: SourceConfig, ctx: SourceContext) -> None:
+    def __init__(self, config: WebhookConfig, ctx: SourceContext) -> None:
         super().__init__(config, ctx)
-        self.cfg: WebhookConfig = config  # type: ignore[assignment]
         self._pending: deque[tuple[Event, Any]] = deque()  # (event, its spool position or None)
         self._inflight: list[tuple[Event, Any]] = []  # handed to the pipeline, not yet processed
         self._inflight_skipped: Counter[str] = Counter()

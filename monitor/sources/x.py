@@ -63,16 +63,11 @@ class XConfig(HttpSourceConfig):
 
 
 @register_source
-class XSource(HttpSource):
+class XSource(HttpSource[XConfig]):
     """X (Twitter) API v2 recent search: bearer token, since_id cursor, public metrics."""
 
     kind: ClassVar[str] = "x"
-    Config = XConfig
     requests_per_minute: ClassVar[float] = 4.0
-
-    @property
-    def cfg(self) -> XConfig:
-        return self.config  # type: ignore[return-value]
 
     async def poll(self, cursor: Any) -> Batch:
         cur = cursor if isinstance(cursor, dict) else {}

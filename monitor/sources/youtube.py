@@ -45,16 +45,11 @@ def _count(value: Any) -> int | None:
 
 
 @register_source
-class YoutubeSource(FeedSource):
+class YoutubeSource(FeedSource[YoutubeConfig]):
     """YouTube channel or playlist uploads as video posts; views and likes from media:community."""
 
     kind: ClassVar[str] = "youtube"
-    Config = YoutubeConfig
     requests_per_minute: ClassVar[float] = 30.0
-
-    @property
-    def cfg(self) -> YoutubeConfig:
-        return self.config  # type: ignore[return-value]
 
     def feed_url(self) -> str:
         return f"{self.cfg.base_url.rstrip('/')}/feeds/videos.xml"

@@ -22,7 +22,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from monitor.models import LEVELS, Alert
+from monitor.models import Alert
+from monitor.names import LEVELS
 from monitor.tasks.model import DRAFT_AUTHOR, Task, task_id
 from monitor.tasks.settings import TasksConfig
 from monitor.tasks.store import TaskStore

@@ -77,7 +77,7 @@ async def test_a_delivery_given_up_keeps_the_channel_unhealthy(tmp_path: Path, m
             health = d.health()
             assert health["status"] == "unhealthy"
             assert "could not be delivered and were marked failed" in health["problem"]
-            d.by_name = {}  # removed by a reload: no longer judged
+            d.reconfigure([])  # removed by a reload: no longer judged
             assert d.health()["status"] == "ok"
     finally:
         await server.close()

@@ -124,39 +124,49 @@ def test_blue_floor_is_more_than_ten_voices_on_one_platform() -> None:
     for i in range(10):
         w.add_post(sig(i, m(i)))
     w.add_post(sig(99, m(10), source="reddit"))
-    assert w.active(m(11)) == [] and w.holding is False
+    assert w.assess(m(11)) == [] and w.holding is False
     w.add_post(sig(10, m(11)))
-    assert w.active(m(11)) == [("blue", "blue.platform_posts")] and w.holding is True
+    assert w.assess(m(11)) == [("blue", "blue.platform_posts")] and w.holding is True
     assert w.level_now() == "blue"
+
+
+def test_triggers_is_a_query_and_judge_records_the_outcome() -> None:
+    w = window()
+    for i in range(11):
+        w.add_post(sig(i, m(i)))
+    assert w.triggers() == [("blue", "blue.platform_posts")] and w.level_now() == "blue"
+    assert w.holding is False and w.now is None  # asking changed nothing the engine reads
+    assert w.assess(m(11)) == [("blue", "blue.platform_posts")]
+    assert w.holding is True and w.now == m(11)
 
 
 def test_yellow_reposts_floor_and_news_pickup() -> None:
     w = window()
     w.add_post(sig(1, m(0), reposts=50))
-    assert w.active(m(1)) == []
+    assert w.assess(m(1)) == []
     w.add_post(sig(2, m(1), reposts=1, source="reddit"))
-    assert w.active(m(1)) == [("yellow", "yellow.reposts")]
+    assert w.assess(m(1)) == [("yellow", "yellow.reposts")]
     w.add_post(sig(3, m(2), kind="news", outlet="daily.example"))
-    assert w.active(m(2)) == [("yellow", "yellow.reposts"), ("yellow", "yellow.news")]
+    assert w.assess(m(2)) == [("yellow", "yellow.reposts"), ("yellow", "yellow.news")]
     media = window(yellow={"media_outlets": ["Blog.Example"]})
     media.add_post(sig(4, m(0), outlet="blog.example"))
-    assert media.active(m(0)) == [("yellow", "yellow.news")]
+    assert media.assess(m(0)) == [("yellow", "yellow.news")]
     off = window(yellow={"news_pickup": False})
     off.add_post(sig(5, m(0), kind="news"))
-    assert off.active(m(0)) == []
+    assert off.assess(m(0)) == []
 
 
 def test_trending_is_red_only_with_negative_context() -> None:
     w = window()
     w.add_trend(TrendSignal(m(0), "t1", "weibo_hot", "Acme launch", 1, False))
-    assert w.active(m(0)) == []  # a launch: no complaint in sight
+    assert w.assess(m(0)) == []  # a launch: no complaint in sight
     for i in range(11):
         w.add_post(sig(i, m(i)))
-    assert w.active(m(11))[0] == ("red", "red.trending")  # complaints surprising at the time: red after all
+    assert w.assess(m(11))[0] == ("red", "red.trending")  # complaints surprising at the time: red after all
     marked = window()
     marked.add_trend(TrendSignal(m(0), "t2", "weibo_hot", "Acme leak", 1, True))
-    assert marked.active(m(0)) == [("red", "red.trending")]
-    assert window(red={"trending": False}).active(m(0)) == []
+    assert marked.assess(m(0)) == [("red", "red.trending")]
+    assert window(red={"trending": False}).assess(m(0)) == []
 
 
 @pytest.mark.parametrize(("price", "direction", "fires"), [
@@ -165,7 +175,7 @@ def test_trending_is_red_only_with_negative_context() -> None:
 def test_stock_threshold_is_strictly_more_than_the_move(price: float, direction: str, fires: bool) -> None:
     w = window(red={"stock_direction": direction})
     w.add_quote(QuoteSignal(m(0), "q", "market", "ACME", price, 100.0))
-    assert (("red", "red.stock") in w.active(m(0))) is fires
+    assert (("red", "red.stock") in w.assess(m(0))) is fires
 
 
 def test_stock_move_is_net_of_the_benchmark_while_its_quote_is_fresh() -> None:
@@ -173,9 +183,9 @@ def test_stock_move_is_net_of_the_benchmark_while_its_quote_is_fresh() -> None:
     w = Window(EngineConfig.model_validate({"detection": "fixed", "brands": {"acme": {"benchmark": "$spx"}}}),
                brand="acme", bench=bench.get)
     w.add_quote(QuoteSignal(m(1), "q", "market", "ACME", 93.5, 100.0))
-    assert w.active(m(1)) == []  # -6.5% against a -6% market: -0.5% net
+    assert w.assess(m(1)) == []  # -6.5% against a -6% market: -0.5% net
     w.evict(m(60.5))  # the benchmark's quote is an hour old: the raw move counts again
-    assert w.active(m(60.5)) == [("red", "red.stock")]
+    assert w.assess(m(60.5)) == [("red", "red.stock")]
     f = w.evaluate()
     assert f is not None and f.evidence.observed == -6.5 and "benchmark" not in f.evidence.detail
 
@@ -254,11 +264,11 @@ def test_adaptive_window_needs_floor_and_surprise_and_says_so() -> None:
     w = Window(EngineConfig(), brand="acme", baselines=b)
     for i in range(16):  # 16 an hour: busy as usual
         w.add_post(sig(i, T0 + timedelta(minutes=i * 3.5), author=f"u{i}"))
-    assert w.active(m(56)) == []
+    assert w.assess(m(56)) == []
     for i in range(16, 30):  # fourteen more in five minutes
         w.add_post(sig(i, m(56) + timedelta(seconds=20 * (i - 16)), author=f"u{i}", reposts=max(0, i - 26)))
     w.evict(m(61))
-    assert w.active(m(61)) == [("blue", "blue.platform_posts")]
+    assert w.assess(m(61)) == [("blue", "blue.platform_posts")]
     f = w.evaluate()
     assert f is not None and f.evidence.observed == 29  # the window's true count of voices after eviction
     test = f.evidence.detail["test"]
@@ -377,24 +387,24 @@ def test_short_windows_are_visited_only_when_they_can_change_a_level() -> None:
     quiet = Window(EngineConfig(), brand="acme", baselines=b)
     for i in range(10):  # at the floor, not above it: short windows cannot matter under 'both'
         quiet.add_post(sig(i, m(30 + i), author=f"a{i}"))
-    quiet.active(m(40))
+    quiet.assess(m(40))
     assert quiet.next_expiry() == m(90)
     quiet.add_post(sig(10, m(41), author="a10"))  # above the floor: the hour's end re-judges (no baseline yet)
-    quiet.active(m(41))
+    quiet.assess(m(41))
     assert quiet.next_expiry() == hour_end
     reposts = Window(EngineConfig(), brand="acme", baselines=b)
     reposts.add_post(sig(1, m(40), reposts=50))
-    reposts.active(m(40))
+    reposts.assess(m(40))
     assert reposts.next_expiry() == m(100)  # 50 reposts is not more than 50
     reposts.add_post(sig(2, m(41), reposts=1))
-    reposts.active(m(41))
+    reposts.assess(m(41))
     assert reposts.next_expiry() == hour_end
     adaptive = Window(EngineConfig(detection="adaptive"), brand="acme", baselines=b)
     adaptive.add_post(sig(1, m(40)))
-    adaptive.active(m(40))
+    adaptive.assess(m(40))
     assert adaptive.next_expiry() == hour_end
     fixed = Window(EngineConfig(detection="fixed"), brand="acme", baselines=b)
     for i in range(12):
         fixed.add_post(sig(i, m(40 + i), author=f"a{i}"))
-    fixed.active(m(52))
+    fixed.assess(m(52))
     assert fixed.next_expiry() == m(100)

@@ -146,6 +146,10 @@ class FakeHost:
         self.reloads += 1
         return self.reload_ok
 
+    def push_target(self, method: str, path: str) -> None:
+        """No push sources in these tests: every request goes to the routed handler."""
+        return None
+
 
 def host(*incidents: Incident, posts: set[str] | None = None) -> FakeHost:
     store = FakeStore({i.id: i for i in incidents})

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from monitor.plugins import PluginConfig, describe
+from monitor.plugins import PluginConfig, config_argument, describe
 from monitor.sources.base import SOURCES, Source, SourceConfig
 from monitor.sources.http import HttpSource, HttpSourceConfig
 
@@ -42,6 +42,8 @@ def test_kind_class_and_config_agree(kind: str) -> None:
     assert cls.kind == kind
     assert issubclass(cls.Config, SourceConfig)
     assert cls.Config.model_fields["kind"].default == kind
+    # the config model is named once, as the type argument (Source[FooConfig]), and that sets Config
+    assert config_argument(cls) is cls.Config, f"{kind}: declare the class as ...Source[{cls.Config.__name__}]"
 
 
 @pytest.mark.parametrize("kind", KINDS)

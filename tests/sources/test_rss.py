@@ -100,16 +100,6 @@ async def test_html_instead_of_a_feed_is_a_clear_error(channel: FakeChannel, ctx
     assert not info.value.retryable
 
 
-async def test_429_then_500_then_recovery(channel: FakeChannel, ctx) -> None:
-    channel.script("/feed.xml", text_reply("slow down", 429, headers={"Retry-After": "3"}),
-                   text_reply("oops", 500), text_reply(fixture_text("rss", "feed1.xml"), content_type=RSS))
-    batch = await make_source(RssSource, ctx, url=f"{channel.url}/feed.xml").poll(None)
-    assert len(batch.events) == 3
-    assert len(channel.requests("/feed.xml")) == 3
-    waits = ctx.extra["http_options"]["sleep"].calls
-    assert any(2.5 <= w <= 3 for w in waits)  # Retry-After honoured
-
-
 async def test_outlet_and_language_overrides(channel: FakeChannel, ctx) -> None:
     channel.script("/bozo", text_reply(fixture_text("rss", "bozo.xml"), content_type=RSS))
     batch = await make_source(RssSource, ctx, url=f"{channel.url}/bozo", outlet="forum.example.org",

@@ -109,32 +109,6 @@ async def test_google_conditional_get_and_304(channel, session) -> None:
                                                         ("weather tomorrow", 3)]
 
 
-async def test_429_with_retry_after_then_success(channel, session) -> None:
-    channel.script(BAIDU, text_reply("busy", 429, headers={"Retry-After": "12"}),
-                   json_reply(fixture_json("trends", "baidu_flat.json")))
-    source, clock = make(channel, session, "baidu", BAIDU)
-    batch = await source.poll(None)
-    assert [e.word for e in batch.events] == ["Acme耳机召回", "春分"] and pytest.approx(12.0) in clock.sleeps
-
-
-async def test_500_then_recovery(channel, session) -> None:
-    channel.script(WEIBO, text_reply("<html>502</html>", 502, "text/html"),
-                   json_reply(fixture_json("trends", "weibo.json")))
-    source, _ = make(channel, session, "weibo", WEIBO)
-    batch = await source.poll(None)
-    assert len(batch.events) == 3 and len(channel.requests(WEIBO)) == 2
-
-
-async def test_changed_shape_names_the_field(channel, session) -> None:
-    channel.script(WEIBO, json_reply(fixture_json("trends", "weibo_changed.json")))
-    source, _ = make(channel, session, "weibo", WEIBO)
-    with pytest.raises(SourceError) as exc:
-        await source.poll(None)
-    assert str(exc.value) == ("weibo_hot: response shape changed: expected data.realtime to be a list, "
-                              "got missing (no field 'realtime' in data)")
-    assert not exc.value.retryable
-
-
 async def test_html_instead_of_json_is_an_error(channel, session) -> None:
     channel.script(BAIDU, text_reply("<html><body>安全验证</body></html>", 200, "text/html"))
     source, _ = make(channel, session, "baidu", BAIDU)

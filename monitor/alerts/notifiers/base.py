@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import Field
 
 from monitor.durations import Duration
 from monitor.models import Alert
+from monitor.names import LEVELS
 from monitor.plugins import Plugin, PluginConfig, Registry
 
 if TYPE_CHECKING:
@@ -27,13 +28,10 @@ if TYPE_CHECKING:
 
     from monitor.clock import Clock
 
-ALL_LEVELS = ["blue", "yellow", "red"]
-
-
 class NotifierConfig(PluginConfig):
     """Settings every notifier has."""
 
-    levels: list[str] = Field(default_factory=lambda: list(ALL_LEVELS),
+    levels: list[str] = Field(default_factory=lambda: list(LEVELS),
                               description="levels it receives; add 'system' to an explicit list for blind-spot "
                                           "alerts (the default list gets them)")
     transitions: list[str] | None = Field(default=None, description="transitions it receives (default: all)")
@@ -62,13 +60,16 @@ class NotifierContext:
     wall_clock: Clock = field(default_factory=_system_clock)
 
 
-class Notifier(Plugin):
-    """A channel to the team. Subclasses set ``kind`` and ``Config`` and implement ``send``."""
+NC = TypeVar("NC", bound=NotifierConfig)
+
+
+class Notifier(Plugin[NC]):
+    """A channel to the team: ``class FooNotifier(Notifier[FooConfig])`` sets ``kind``, implements ``send``."""
 
     kind: ClassVar[str]
     Config: ClassVar[type[NotifierConfig]] = NotifierConfig
 
-    def __init__(self, config: NotifierConfig, ctx: NotifierContext) -> None:
+    def __init__(self, config: NC, ctx: NotifierContext) -> None:
         self.config = config
         self.ctx = ctx
 
@@ -80,7 +81,7 @@ class Notifier(Plugin):
         """Routing: does this alert go to this notifier?"""
         cfg = self.config
         # system alerts (blind spot, recovered) reach a notifier whose levels are the default or list "system"
-        if alert.level not in cfg.levels and (alert.level in ALL_LEVELS or "levels" in cfg.model_fields_set):
+        if alert.level not in cfg.levels and (alert.level in LEVELS or "levels" in cfg.model_fields_set):
             return False
         if cfg.transitions is not None and alert.transition not in cfg.transitions:
             return False

@@ -18,7 +18,7 @@ from urllib.parse import quote_plus
 
 from pydantic import Field, SecretStr
 
-from monitor.alerts.notifiers.base import NotifierConfig, register_notifier
+from monitor.alerts.notifiers.base import register_notifier
 from monitor.alerts.notifiers.httpbase import HttpNotifier, HttpNotifierConfig, dumps, hmac_sha256
 from monitor.alerts.notifiers.trim import fewer_examples_first
 from monitor.alerts.render import EXAMPLES, build_view, escape_markdown, fit_parts, markdown_parts, truncate
@@ -58,12 +58,10 @@ def signed_url(url: str, secret: str, timestamp_ms: int) -> str:
 
 
 @register_notifier
-class DingTalkNotifier(HttpNotifier):
+class DingTalkNotifier(HttpNotifier[DingTalkConfig]):
     """DingTalk custom robot: markdown message, optional HMAC signature."""
 
     kind: ClassVar[str] = "dingtalk"
-    Config: ClassVar[type[NotifierConfig]] = DingTalkConfig
-    config: DingTalkConfig
 
     async def send(self, alert: Alert) -> None:
         cfg = self.config

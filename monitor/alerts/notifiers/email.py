@@ -38,6 +38,7 @@ from monitor.clock import Clock, SystemClock
 from monitor.durations import Duration
 from monitor.errors import NotifyError
 from monitor.models import Alert
+from monitor.names import LEVELS
 
 log = logging.getLogger(__name__)
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -158,7 +159,7 @@ def build_message(alert: Alert, config: EmailConfig, now_header: str, instance: 
     msg["X-Brand-Monitor-Level"] = header_text(alert.level)
     msg["X-Brand-Monitor-Transition"] = header_text(alert.transition)
     text, page = render_text(view), render_html(view)
-    actionable = alert.level in ("blue", "yellow", "red") and alert.transition != "resolved"
+    actionable = alert.level in LEVELS and alert.transition != "resolved"
     if links_at is not None and config.action_url and config.action_secret and actionable:
         from monitor.interact.email_links import links_for
 
@@ -192,12 +193,10 @@ def _smtp_error(name: str, exc: Exception) -> NotifyError:
 
 
 @register_notifier
-class EmailNotifier(Notifier):
+class EmailNotifier(Notifier[EmailConfig]):
     """E-mail through SMTP: text + HTML, one thread per incident."""
 
     kind: ClassVar[str] = "email"
-    Config: ClassVar[type[NotifierConfig]] = EmailConfig
-    config: EmailConfig
     wall_clock: Clock = SystemClock()  # action links expire in real time, even in a drill
 
     async def send(self, alert: Alert) -> None:

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr
 
-from monitor.alerts.notifiers.base import NotifierConfig, register_notifier
+from monitor.alerts.notifiers.base import register_notifier
 from monitor.alerts.notifiers.httpbase import HttpNotifier, HttpNotifierConfig, dumps, hmac_sha256
 from monitor.alerts.notifiers.trim import fewer_examples_first
 from monitor.alerts.render import EXAMPLES, MARKDOWN, AlertView, build_view, escape_markdown, sections
@@ -84,12 +84,10 @@ def feishu_payload(alert: Alert, config: FeishuConfig, timestamp: int) -> dict[s
 
 
 @register_notifier
-class FeishuNotifier(HttpNotifier):
+class FeishuNotifier(HttpNotifier[FeishuConfig]):
     """Feishu / Lark custom bot: interactive card, optional signature."""
 
     kind: ClassVar[str] = "feishu"
-    Config: ClassVar[type[NotifierConfig]] = FeishuConfig
-    config: FeishuConfig
 
     async def send(self, alert: Alert) -> None:
         timestamp = int(self.wall_clock.now().timestamp())

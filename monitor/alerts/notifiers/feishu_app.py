@@ -26,10 +26,11 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, SecretStr, field_validator
 
 from monitor.alerts.notifiers.base import NotifierConfig, register_notifier
-from monitor.alerts.notifiers.httpbase import USER_AGENT, HttpNotifier, Reply, dumps, retry_after
+from monitor.alerts.notifiers.httpbase import USER_AGENT, HttpNotifier, Reply, dumps
 from monitor.alerts.notifiers.slack_app import BUTTONS, state_of
 from monitor.alerts.render import build_view, fmt_time, tag_for
 from monitor.models import Alert
+from monitor.names import LEVELS
 
 TEMPLATES = {"red": "red", "yellow": "orange", "blue": "blue"}
 RETRYABLE = {99991400, 99991663, 99991661, 99991668, 1000004, 1000005}
@@ -87,12 +88,10 @@ def card(alert: Alert) -> dict[str, Any]:
 
 
 @register_notifier
-class FeishuAppNotifier(HttpNotifier):
+class FeishuAppNotifier(HttpNotifier[FeishuAppConfig]):
     """Feishu/Lark app bot: an interactive card per incident, edited in place, with buttons."""
 
     kind: ClassVar[str] = "feishu_app"
-    Config: ClassVar[type[NotifierConfig]] = FeishuAppConfig
-    config: FeishuAppConfig  # type: ignore[assignment]
 
     _token: tuple[str, datetime] | None = None
     _cards: dict[str, str] | None = None  # without a store
@@ -122,7 +121,7 @@ class FeishuAppNotifier(HttpNotifier):
     def _check(self, reply: Reply) -> dict[str, Any]:
         if reply.status == 429 or reply.status >= 500:
             raise self.error(f"HTTP {reply.status} from {self.host}", retryable=True,
-                             retry_after=retry_after(reply.headers))
+                             retry_after=self.retry_after(reply))
         data = reply.json()
         if not isinstance(data, dict):
             raise self.error(f"unexpected answer from {self.host} (HTTP {reply.status})", retryable=True)
@@ -167,7 +166,7 @@ class FeishuAppNotifier(HttpNotifier):
 
     async def send(self, alert: Alert) -> None:
         content = json.dumps(card(alert), ensure_ascii=False)
-        if alert.level not in ("blue", "yellow", "red"):
+        if alert.level not in LEVELS:
             view = build_view(alert, max_examples=0)
             await self._request("POST", "im/v1/messages?receive_id_type=chat_id",
                                 {"receive_id": self.config.chat_id, "msg_type": "text",

@@ -1,20 +1,19 @@
 """What every HTTP notifier shares: one POST, and the mapping of failures to retry / don't.
 
-Not a notifier itself. 5xx, 408, 429, timeouts and connection errors are worth retrying
-(the outbox does it, honouring ``Retry-After``); any other 4xx means the request or the
-configuration is wrong and retrying cannot help. Error messages name the notifier and
-the host but never the full URL: webhook URLs carry their secret token in the path.
+Not a notifier itself. What is worth retrying and how ``Retry-After`` reads is the one
+policy of :mod:`monitor.httpclient`, shared with the collectors: 5xx, 408, 425, 429,
+timeouts and connection errors are retried (the outbox does it, honouring ``Retry-After``);
+any other 4xx means the request or the configuration is wrong and retrying cannot help.
+Error messages name the notifier and the host but never the full URL: webhook URLs carry their secret token in the path.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -23,6 +22,7 @@ from pydantic import Field, field_validator
 from monitor.alerts.notifiers.base import Notifier, NotifierConfig
 from monitor.clock import Clock, SystemClock
 from monitor.errors import NotifyError
+from monitor.httpclient import TRANSPORT_ERRORS, SessionSlot, retry_after_header, retryable_status
 
 USER_AGENT = "brand-monitor/0.1 (+notifier)"
 
@@ -63,28 +63,10 @@ def hmac_sha256(key: bytes, message: bytes) -> bytes:
     return hmac.new(key, message, hashlib.sha256).digest()
 
 
-def retry_after(headers: dict[str, str]) -> float | None:
-    """``Retry-After`` as seconds (delta-seconds or an HTTP date relative to ``Date``)."""
-    value = headers.get("Retry-After") or headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-        base = parsedate_to_datetime(headers["Date"]) if headers.get("Date") else None
-    except (TypeError, ValueError, IndexError):
-        return None
-    return max(0.0, (when - base).total_seconds()) if base else None
+HN = TypeVar("HN", bound=HttpNotifierConfig)
 
 
-def retryable_status(status: int) -> bool:
-    return status >= 500 or status in (408, 425, 429)
-
-
-class HttpNotifier(Notifier):
+class HttpNotifier(Notifier[HN]):
     """Base of the webhook-style notifiers: owns a session only when the context has none.
 
     ``wall_clock`` signs requests (Feishu, DingTalk) with real time even when the pipeline
@@ -92,17 +74,18 @@ class HttpNotifier(Notifier):
     """
 
     kind: ClassVar[str] = ""
-    config: HttpNotifierConfig
     wall_clock: Clock = SystemClock()
 
-    _own_session: aiohttp.ClientSession | None = None
+    _slot: SessionSlot | None = None
 
     def _session(self) -> aiohttp.ClientSession:
-        if self.ctx.session is not None:
-            return self.ctx.session
-        if self._own_session is None or self._own_session.closed:
-            self._own_session = aiohttp.ClientSession()
-        return self._own_session
+        if self._slot is None:
+            self._slot = SessionSlot(self.ctx.session, USER_AGENT)
+        return self._slot.get()
+
+    def retry_after(self, reply: Reply) -> float | None:
+        """The reply's ``Retry-After`` in seconds from now (real time: the server's clock is real)."""
+        return retry_after_header(reply.headers, self.wall_clock.now())
 
     @property
     def host(self) -> str:
@@ -126,7 +109,7 @@ class HttpNotifier(Notifier):
                              retryable=True) from None
         except aiohttp.InvalidURL:
             raise self.error("the configured url is not a valid URL", retryable=False) from None
-        except (aiohttp.ClientError, OSError, asyncio.IncompleteReadError) as exc:
+        except TRANSPORT_ERRORS as exc:
             raise self.error(f"cannot reach {self.host}: {type(exc).__name__}: {exc}".replace(self.config.url, "<url>"),
                              retryable=True) from None
 
@@ -135,7 +118,7 @@ class HttpNotifier(Notifier):
         body = " ".join(reply.text.split())[:200]
         retry = retryable_status(reply.status)
         msg = f"HTTP {reply.status} from {self.host}" + (f": {body}" if body else "") + (f" ({hint})" if hint else "")
-        return self.error(msg, retryable=retry, retry_after=retry_after(reply.headers) if retry else None)
+        return self.error(msg, retryable=retry, retry_after=self.retry_after(reply) if retry else None)
 
     def check_code(self, reply: Reply, retryable: set[int], hints: dict[int, str]) -> None:
         """Chinese chat bots answer 200 and put the outcome in ``code`` / ``errcode`` / ``StatusCode``."""
@@ -153,6 +136,5 @@ class HttpNotifier(Notifier):
                          retryable=code in retryable)
 
     async def close(self) -> None:
-        if self._own_session is not None and not self._own_session.closed:
-            await self._own_session.close()
-        self._own_session = None
+        if self._slot is not None:
+            await self._slot.close()

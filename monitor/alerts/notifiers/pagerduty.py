@@ -70,12 +70,10 @@ def pagerduty_event(alert: Alert, config: PagerDutyConfig) -> dict[str, Any]:
 
 
 @register_notifier
-class PagerDutyNotifier(HttpNotifier):
+class PagerDutyNotifier(HttpNotifier[PagerDutyConfig]):
     """PagerDuty Events API v2: trigger, acknowledge, resolve one alert per incident."""
 
     kind: ClassVar[str] = "pagerduty"
-    Config: ClassVar[type[NotifierConfig]] = PagerDutyConfig
-    config: PagerDutyConfig  # type: ignore[assignment]
 
     async def send(self, alert: Alert) -> None:
         reply = await self.post(dumps(pagerduty_event(alert, self.config)), url=self.config.api_url)

@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from monitor.alerts.notifiers.base import NotifierConfig, register_notifier
+from monitor.alerts.notifiers.base import register_notifier
 from monitor.alerts.notifiers.httpbase import HttpNotifier, HttpNotifierConfig, dumps
 from monitor.alerts.render import (
     EXAMPLES,
@@ -150,12 +150,10 @@ def slack_payload(alert: Alert, config: SlackConfig) -> dict[str, Any]:
 
 
 @register_notifier
-class SlackNotifier(HttpNotifier):
+class SlackNotifier(HttpNotifier[SlackConfig]):
     """Slack incoming webhook: Block Kit message with a plain-text fallback."""
 
     kind: ClassVar[str] = "slack"
-    Config: ClassVar[type[NotifierConfig]] = SlackConfig
-    config: SlackConfig
 
     async def send(self, alert: Alert) -> None:
         reply = await self.post(dumps(slack_payload(alert, self.config)))

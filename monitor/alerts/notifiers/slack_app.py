@@ -22,17 +22,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-import aiohttp
 from pydantic import Field, field_validator, model_validator
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from monitor.alerts.notifiers.base import Notifier, NotifierConfig, register_notifier
-from monitor.alerts.notifiers.httpbase import retry_after, retryable_status
+from monitor.alerts.notifiers.base import Notifier, NotifierConfig, NotifierContext, register_notifier
+from monitor.alerts.notifiers.httpbase import USER_AGENT
 from monitor.alerts.notifiers.slack import MAX_HEADER, _mrkdwn, fit_blocks, slack_blocks
 from monitor.alerts.render import EXAMPLES, build_view, escape_slack, fmt_time, tag_for, truncate
+from monitor.clock import Clock, SystemClock
 from monitor.errors import NotifyError
+from monitor.httpclient import TRANSPORT_ERRORS, SessionSlot, retry_after_header, retryable_status
 from monitor.models import Alert
+from monitor.names import LEVELS
 
 BUTTONS = (("ack", "Acknowledge", "primary"), ("resolve", "Resolve", None), ("snooze_1h", "Snooze 1 h", None),
            ("false_alarm", "Not a crisis", "danger"))
@@ -113,33 +115,31 @@ def root_blocks(alert: Alert) -> tuple[str, list[dict[str, Any]]]:
 def reply_blocks(alert: Alert, max_examples: int) -> tuple[str, list[dict[str, Any]]]:
     view = build_view(alert, max_examples=max_examples)
     blocks = slack_blocks(view)
-    if alert.level in ("blue", "yellow", "red") and alert.transition != "resolved":
+    if alert.level in LEVELS and alert.transition != "resolved":
         blocks = [*fit_blocks(blocks, 49), buttons(alert.incident_id)]
     return f"{view.headline}\n{view.notice}", blocks
 
 
 @register_notifier
-class SlackAppNotifier(Notifier):
+class SlackAppNotifier(Notifier[SlackAppConfig]):
     """Slack app: one thread per incident, the root kept current, action buttons."""
 
     kind: ClassVar[str] = "slack_app"
-    Config: ClassVar[type[NotifierConfig]] = SlackAppConfig
-    config: SlackAppConfig
 
+    wall_clock: Clock = SystemClock()  # Retry-After dates are real time, also in a drill
     _client: AsyncWebClient | None = None
-    _own_session: aiohttp.ClientSession | None = None
+    _slot: SessionSlot | None = None
 
-    def __init__(self, config: NotifierConfig, ctx: Any) -> None:
+    def __init__(self, config: SlackAppConfig, ctx: NotifierContext) -> None:
         super().__init__(config, ctx)
         self._threads: dict[str, tuple[str, str]] = {}  # without a store (tests, dry runs)
 
     @property
     def client(self) -> AsyncWebClient:
         if self._client is None:
-            session = self.ctx.session
-            if session is None:
-                self._own_session = session = aiohttp.ClientSession()
-            self._client = AsyncWebClient(token=self.config.token, base_url=self.config.api_url, session=session,
+            self._slot = SessionSlot(self.ctx.session, USER_AGENT)
+            self._client = AsyncWebClient(token=self.config.token, base_url=self.config.api_url,
+                                          session=self._slot.get(),
                                           timeout=int(max(1, self.config.timeout.total_seconds())))
         return self._client
 
@@ -173,7 +173,7 @@ class SlackAppNotifier(Notifier):
         except TimeoutError:
             raise NotifyError(f"slack_app notifier '{self.name}': {method}: no answer in time",
                               retryable=True) from None
-        except (aiohttp.ClientError, OSError, SlackClientError) as exc:
+        except (*TRANSPORT_ERRORS, SlackClientError) as exc:
             raise NotifyError(f"slack_app notifier '{self.name}': {method}: cannot reach Slack: "
                               f"{type(exc).__name__}: {exc}".replace(self.config.token, "<token>"),
                               retryable=True) from None
@@ -187,7 +187,8 @@ class SlackAppNotifier(Notifier):
                                                      "service_unavailable", "request_timeout")
         hint = FATAL_HINTS.get(code, "")
         return NotifyError(f"slack_app notifier '{self.name}': {method}: {code}" + (f" ({hint})" if hint else ""),
-                           retryable=retry, retry_after=retry_after(headers) if retry else None)
+                           retryable=retry,
+                           retry_after=retry_after_header(headers, self.wall_clock.now()) if retry else None)
 
     async def say(self, incident_id: str, text: str) -> None:
         """A line in the incident's thread (who clicked what); nothing when there is no thread yet."""
@@ -197,7 +198,7 @@ class SlackAppNotifier(Notifier):
 
     async def send(self, alert: Alert) -> None:
         text, blocks = reply_blocks(alert, self.config.max_examples)
-        if alert.level not in ("blue", "yellow", "red"):  # system alerts (blind spots) have no thread
+        if alert.level not in LEVELS:  # system alerts (blind spots) have no thread
             await self._call("chat_postMessage", channel=self.config.channel, text=text, blocks=blocks)
             return
         root_text, root = root_blocks(alert)
@@ -215,7 +216,7 @@ class SlackAppNotifier(Notifier):
                          reply_broadcast=alert.transition in BROADCAST)
 
     async def close(self) -> None:
-        if self._own_session is not None and not self._own_session.closed:
-            await self._own_session.close()
-        self._own_session = None
+        if self._slot is not None:
+            await self._slot.close()
+        self._slot = None
         self._client = None

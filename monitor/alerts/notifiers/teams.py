@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from monitor.alerts.notifiers.base import NotifierConfig, register_notifier
+from monitor.alerts.notifiers.base import register_notifier
 from monitor.alerts.notifiers.httpbase import HttpNotifier, HttpNotifierConfig, Reply, dumps
 from monitor.alerts.render import EXAMPLES, MARKDOWN, AlertView, Section, build_view, escape_markdown, sections
 from monitor.models import Alert
@@ -94,12 +94,10 @@ def teams_payload(alert: Alert, config: TeamsConfig) -> dict[str, Any]:
 
 
 @register_notifier
-class TeamsNotifier(HttpNotifier):
+class TeamsNotifier(HttpNotifier[TeamsConfig]):
     """Microsoft Teams webhook: Adaptive Card (Workflows) or MessageCard (legacy connector)."""
 
     kind: ClassVar[str] = "teams"
-    Config: ClassVar[type[NotifierConfig]] = TeamsConfig
-    config: TeamsConfig
 
     async def send(self, alert: Alert) -> None:
         reply = await self.post(dumps(teams_payload(alert, self.config)))

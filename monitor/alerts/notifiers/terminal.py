@@ -34,12 +34,10 @@ class TerminalConfig(NotifierConfig):
 
 
 @register_notifier
-class TerminalNotifier(Notifier):
+class TerminalNotifier(Notifier[TerminalConfig]):
     """Readable alert blocks on the console, coloured by level on a TTY."""
 
     kind: ClassVar[str] = "terminal"
-    Config: ClassVar[type[NotifierConfig]] = TerminalConfig
-    config: TerminalConfig
 
     def _stream(self) -> TextIO:
         return sys.stderr if self.config.stream == "stderr" else sys.stdout

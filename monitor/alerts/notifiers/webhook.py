@@ -38,7 +38,7 @@ from urllib.parse import quote
 
 from pydantic import Field, SecretStr, field_validator
 
-from monitor.alerts.notifiers.base import NotifierConfig, register_notifier
+from monitor.alerts.notifiers.base import register_notifier
 from monitor.alerts.notifiers.httpbase import HttpNotifier, HttpNotifierConfig, dumps, hmac_sha256
 from monitor.alerts.render import headline
 from monitor.durations import format_duration
@@ -131,12 +131,10 @@ class WebhookConfig(HttpNotifierConfig):
 
 
 @register_notifier
-class WebhookNotifier(HttpNotifier):
+class WebhookNotifier(HttpNotifier[WebhookConfig]):
     """Generic JSON webhook with an optional HMAC-SHA256 signature."""
 
     kind: ClassVar[str] = "webhook"
-    Config: ClassVar[type[NotifierConfig]] = WebhookConfig
-    config: WebhookConfig
 
     async def send(self, alert: Alert) -> None:
         cfg = self.config

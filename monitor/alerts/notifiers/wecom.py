@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from monitor.alerts.notifiers.base import NotifierConfig, register_notifier
+from monitor.alerts.notifiers.base import register_notifier
 from monitor.alerts.notifiers.httpbase import HttpNotifier, HttpNotifierConfig, dumps
 from monitor.alerts.notifiers.trim import fewer_examples_first
 from monitor.alerts.render import EXAMPLES, build_view, escape_markdown, fit_parts, markdown_parts, utf8_len
@@ -51,12 +51,10 @@ def wecom_payload(alert: Alert, max_examples: int = EXAMPLES) -> dict[str, Any]:
 
 
 @register_notifier
-class WeComNotifier(HttpNotifier):
+class WeComNotifier(HttpNotifier[WeComConfig]):
     """WeCom group robot: markdown message within WeCom's 4096-byte limit."""
 
     kind: ClassVar[str] = "wecom"
-    Config: ClassVar[type[NotifierConfig]] = WeComConfig
-    config: WeComConfig
 
     async def send(self, alert: Alert) -> None:
         reply = await self.post(dumps(wecom_payload(alert, self.config.max_examples)))

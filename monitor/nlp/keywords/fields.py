@@ -9,12 +9,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from monitor.models import Post
-from monitor.nlp.keywords.text import guess_lang
+from monitor.nlp.lang import detect_lang
 
 
 def post_lang(post: Post) -> str:
-    """The post's language tag, lower-case; guessed from the script when the post has none."""
-    return (post.lang or guess_lang(post.text if not post.title else f"{post.title} {post.text}")).lower()
+    """The post's language tag, lower-case; guessed (monitor.nlp.lang, as the sentiment router does) when
+    the post has none."""
+    return (post.lang or detect_lang(post.text if not post.title else f"{post.title} {post.text}")).lower()
 
 
 def host_of(url: str | None) -> str:

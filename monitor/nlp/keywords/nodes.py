@@ -109,15 +109,6 @@ def positive_terms(node: Node, negated: bool = False) -> list[Term]:
     return []
 
 
-def near_terms(node: Node) -> list[Term]:
-    """Terms that are operands of a NEAR/ONEAR (their positions matter)."""
-    out: list[Term] = []
-    for n in walk(node):
-        if isinstance(n, Near):
-            out.extend(terms(n.left) + terms(n.right))
-    return out
-
-
 def render(node: Node) -> str:
     """Canonical query text for a tree (used by lint to spot duplicates, and by tests)."""
     if isinstance(node, Term):

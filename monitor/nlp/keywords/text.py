@@ -215,17 +215,3 @@ def token_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in TOKEN.finditer(text)]
 
 
-def guess_lang(text: str) -> str:
-    """Language by script, for posts that carry no ``lang``: kana -> ja, Hangul -> ko, Han -> zh, else en."""
-    han = False
-    for ch in text:
-        o = ord(ch)
-        if o < 0x1100:
-            continue
-        if 0x3040 <= o <= 0x30FF or 0x31F0 <= o <= 0x31FF or 0xFF66 <= o <= 0xFF9F:
-            return "ja"
-        if 0xAC00 <= o <= 0xD7AF or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F:
-            return "ko"
-        if is_cjk(ch):
-            han = True
-    return "zh" if han else "en"

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from monitor.models import Label
+from monitor.names import Label
 
 BUILTIN = "builtin"
 

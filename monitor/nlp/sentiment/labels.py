@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 
 from monitor.errors import ModelError
-from monitor.models import Label
+from monitor.names import LABELS, Label
 
 _WORDS: dict[str, Label] = {
     "negative": "negative", "neg": "negative", "bad": "negative",
@@ -40,7 +40,7 @@ def map_labels(id2label: Mapping[int, str], model: str, explicit: Mapping[str, L
         stars = [int(_STAR.match(k).group(1)) for k in keys]  # type: ignore[union-attr]
         return ["negative" if s <= 2 else "neutral" if s == 3 else "positive" for s in stars]
     if all(_GENERIC.match(k) for k in keys) and n in (2, 3):
-        return ["negative", "positive"] if n == 2 else ["negative", "neutral", "positive"]
+        return ["negative", "positive"] if n == 2 else list(LABELS)
     raise ModelError(
         f"sentiment model {model}: cannot map its labels {names} to negative/neutral/positive; "
         f"add a label_map to the sentiment config, e.g. label_map: {{{names[0]}: negative, ...}}"

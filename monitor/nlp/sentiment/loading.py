@@ -117,7 +117,7 @@ def load_builtin(part: str, cfg: SentimentConfig, folder: Path | None = None) ->
         path = folder / str(spec.polar_ngram.get("file", "review_ngram.safetensors"))
         if not path.is_file():
             raise ModelError(f"{path} is missing (named by {spec_file}); reinstall brand-monitor or retrain it: "
-                             "python -m monitor.nlp.sentiment.reviews")
+                             "python -m monitor.nlp.sentiment.training.reviews")
         clf.polar_ngram = (NgramModel.load(path), float(spec.polar_ngram.get("weight", 1.0)))
     return clf
 
@@ -129,7 +129,7 @@ def _ngram(spec: AdapterSpec, folder: Path) -> tuple[NgramModel | None, tuple[fl
     path = folder / str(spec.ngram.get("file", "ngram.safetensors"))
     if not path.is_file():
         raise ModelError(f"{path} is missing (named by {folder / 'adapter.json'}); reinstall brand-monitor or "
-                         "retrain it: python -m monitor.nlp.sentiment.stacking")
+                         "retrain it: python -m monitor.nlp.sentiment.training.stacking")
     a, b = spec.ngram.get("weights", (1.0, 1.0))
     return NgramModel.load(path), (float(a), float(b))
 

@@ -13,8 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from monitor.models import Label
-from monitor.nlp.sentiment.data import LABEL_ID
+from monitor.names import LABEL_ID, Label
 from monitor.nlp.sentiment.ngram import NgramModel
 
 LogitsFn = Callable[[np.ndarray, np.ndarray], np.ndarray]

@@ -16,9 +16,9 @@ import numpy as np
 
 from monitor.errors import ModelError
 from monitor.models import Sentiment
+from monitor.names import LABELS
+from monitor.nlp.lang import detect_lang, normalize_lang
 from monitor.nlp.sentiment.config import BUILTIN, SentimentConfig
-from monitor.nlp.sentiment.data import LABELS
-from monitor.nlp.sentiment.langdetect import detect_lang, normalize_lang
 from monitor.nlp.sentiment.runtime import EncoderClassifier
 
 log = logging.getLogger("monitor.sentiment")

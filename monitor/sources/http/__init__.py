@@ -23,14 +23,13 @@ Typical collector::
         base_url: str = Field(default="https://api.foo.example", description="API root")
 
     @register_source
-    class FooSource(HttpSource):
+    class FooSource(HttpSource[FooConfig]):  # the type argument is the config model: self.cfg is a FooConfig
         \"\"\"Foo posts.\"\"\"
         kind = "foo"
-        Config = FooConfig
         requests_per_minute = 30.0
 
         async def poll(self, cursor):
-            resp = await self.http.get(f"{self.config.base_url}/search", params={"q": "acme"})
+            resp = await self.http.get(f"{self.cfg.base_url}/search", params={"q": "acme"})
             hits = require(resp.json(), "data.hits", list, source=self.name)
             ...
 """

@@ -9,7 +9,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from http import HTTPStatus
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlencode
 
 import aiohttp
@@ -18,13 +18,13 @@ from pydantic import Field
 
 from monitor.durations import Duration
 from monitor.errors import SourceError
+from monitor.httpclient import SessionSlot, parse_retry_after, retryable_status
 from monitor.sources.base import Source, SourceConfig, SourceContext
 from monitor.sources.http.limits import (
     RateLimiter,
     RetryPolicy,
     Sleep,
     parse_rate_reset,
-    parse_retry_after,
     shared_limiter,
 )
 from monitor.sources.http.response import Response, Validators
@@ -33,9 +33,6 @@ from monitor.sources.http.shapes import redact_url
 __all__ = ["HttpClient", "HttpSource", "HttpSourceConfig"]
 
 log = logging.getLogger(__name__)
-
-_TRANSIENT_STATUS = frozenset({408, 425, 500, 502, 503, 504, 520, 521, 522, 523, 524})
-
 
 # --------------------------------------------------------------------------- client
 
@@ -80,7 +77,7 @@ class HttpClient:
         self.max_bytes = max_bytes
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._own_session: aiohttp.ClientSession | None = None
+        self._session = SessionSlot(ctx.session)
         self._limiter_args = (requests_per_minute, burst)
         self._limiter: RateLimiter | None = None
         self.requests = 0  # attempts made, for tests and metrics
@@ -105,11 +102,7 @@ class HttpClient:
 
     @property
     def session(self) -> aiohttp.ClientSession:
-        if self.ctx.session is not None:
-            return self.ctx.session
-        if self._own_session is None or self._own_session.closed:
-            self._own_session = aiohttp.ClientSession()
-        return self._own_session
+        return self._session.get()
 
     @property
     def limiter(self) -> RateLimiter:
@@ -121,8 +114,7 @@ class HttpClient:
 
     async def close(self) -> None:
         """Close the session only if this client opened it (the shared one is the runtime's)."""
-        if self._own_session is not None and not self._own_session.closed:
-            await self._own_session.close()
+        await self._session.close()
 
     def _label(self, method: str, url: str) -> str:
         return f"{self.name}: {method} {redact_url(url)}"
@@ -198,7 +190,7 @@ class HttpClient:
                         self.limiter.block_for(wait)
                         log.warning("%s: rate limited, waiting %.1fs", label, wait, extra={"source": self.name})
                         continue
-                elif status in _TRANSIENT_STATUS:
+                elif retryable_status(status):
                     wait = parse_retry_after(resp.headers.get("Retry-After"), self.ctx.clock.now())
                     last = _Attempt(f"HTTP {status} {_reason(status)}: {resp.snippet(120)}", retry_after=wait)
                     if wait is not None and not final:
@@ -337,7 +329,10 @@ class HttpSourceConfig(SourceConfig):
     )
 
 
-class HttpSource(Source):
+HC = TypeVar("HC", bound=HttpSourceConfig)
+
+
+class HttpSource(Source[HC]):
     """Base for polled HTTP collectors: builds ``self.http`` from the config.
 
     Subclasses set ``requests_per_minute`` / ``burst`` to the channel's documented limit
@@ -350,9 +345,8 @@ class HttpSource(Source):
     requests_per_minute: ClassVar[float] = 60.0
     burst: ClassVar[int] = 1
 
-    def __init__(self, config: SourceConfig, ctx: SourceContext) -> None:
+    def __init__(self, config: HC, ctx: SourceContext) -> None:
         super().__init__(config, ctx)
-        assert isinstance(config, HttpSourceConfig)
         self.http = HttpClient.from_config(
             self.name, ctx, config, channel=self.channel_key(), requests_per_minute=self.default_rate(),
             burst=self.burst, **ctx.extra.get("http_options", {}),

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from monitor.errors import SourceError
+from monitor.httpclient import clamp_wait, parse_retry_after
 from monitor.sources.text import parse_time
 
 if TYPE_CHECKING:
@@ -26,22 +27,13 @@ __all__ = ["RateLimiter", "RetryPolicy", "Sleep", "parse_rate_reset", "parse_ret
 Sleep = Callable[[float], Awaitable[None]]
 
 
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """``Retry-After`` -> seconds to wait: delta-seconds or an HTTP date (RFC 9110 10.2.3)."""
-    return _seconds_until(value, now, unix_times=False)
-
-
 def parse_rate_reset(value: str | None, now: datetime) -> float | None:
-    """An ``X-RateLimit-Reset`` value -> seconds until the window resets.
+    """An ``X-RateLimit-Reset`` value -> seconds until the window resets (capped like ``Retry-After``).
 
     Channels disagree on the unit: Reddit sends seconds until reset, GitHub and X send a
     Unix time, Mastodon an ISO 8601 time. Numbers above 10^9 are read as Unix times.
+    ``Retry-After`` itself is :func:`monitor.httpclient.parse_retry_after`, shared with notifiers.
     """
-    return _seconds_until(value, now, unix_times=True)
-
-
-def _seconds_until(value: str | None, now: datetime, *, unix_times: bool) -> float | None:
-    """A header that names a wait as a number or a date -> seconds from ``now``, never negative."""
     text = value.strip() if value is not None else ""
     if not text:
         return None
@@ -49,10 +41,10 @@ def _seconds_until(value: str | None, now: datetime, *, unix_times: bool) -> flo
         number = float(text)
     except ValueError:
         when = parse_time(text)
-        return None if when is None else max(0.0, (when - now).total_seconds())
-    if unix_times and number > 1e9:
+        return None if when is None else clamp_wait((when - now).total_seconds())
+    if number > 1e9:
         number -= now.timestamp()
-    return max(0.0, number)
+    return clamp_wait(number)
 
 
 # --------------------------------------------------------------------------- rate limiting

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from monitor.alerts.notifiers.base import NOTIFIERS, Notifier, NotifierConfig
 from monitor.errors import NotifyError
-from monitor.plugins import PluginConfig, describe
+from monitor.plugins import PluginConfig, config_argument, describe
 from monitor.yamlio import parse_yaml, pydantic_problems
 
 from ..conftest import EXAMPLES, JSON, KEYS, red_evidence
@@ -63,6 +63,7 @@ def test_plugin_contract(kind: str) -> None:
         assert cls.Config.model_fields[name].description, f"{kind}.{name} needs a description"
     cfg = cls.Config.model_validate({"kind": kind, **MINIMAL[kind]})
     assert cfg.kind == kind and cfg.display_name() == kind
+    assert config_argument(cls) is cls.Config, f"{kind}: declare the class as ...Notifier[{cls.Config.__name__}]"
     assert cls.Config.model_json_schema()["properties"]["kind"]  # documentable
 
 

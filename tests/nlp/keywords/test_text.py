@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.nlp.keywords.text import fold_chars, guess_lang, is_cjk, is_latin, normalize, post_text, token_spans
+from monitor.nlp.keywords.text import fold_chars, is_cjk, is_latin, normalize, post_text, token_spans
 
 
 @pytest.mark.parametrize(("raw", "norm"), [
@@ -45,7 +45,3 @@ def test_script_classes() -> None:
     assert is_cjk("艾") and is_cjk("カ") and is_cjk("한") and not is_cjk("a")
 
 
-@pytest.mark.parametrize(("text", "lang"), [
-    ("艾克美水壶", "zh"), ("アクメのケトル", "ja"), ("애크미 주전자", "ko"), ("Acme kettle", "en")])
-def test_guess_lang(text: str, lang: str) -> None:
-    assert guess_lang(text) == lang

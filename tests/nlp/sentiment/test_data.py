@@ -6,7 +6,7 @@ import pytest
 
 from monitor.errors import ModelError
 from monitor.feed import BadLine
-from monitor.nlp.sentiment.data import GENRES, Example, iter_tsv, load_genre, read_tsv
+from monitor.nlp.sentiment.training.data import GENRES, Example, iter_tsv, load_genre, read_tsv
 
 
 def _write(tmp_path: Path, body: str) -> Path:
@@ -66,7 +66,7 @@ def test_the_time_split_holds_out_the_files_last_tenth(tmp_path: Path) -> None:
 
 
 def test_unseen_part_is_the_later_slice_minus_what_the_random_split_trained_on(tmp_path: Path) -> None:
-    from monitor.nlp.sentiment.data import unseen_part
+    from monitor.nlp.sentiment.training.data import unseen_part
 
     lines = "".join(f"{['negative', 'neutral', 'positive'][i % 3]}\ttweet {i}\n" for i in range(1000))
     (tmp_path / "sentiment").mkdir()

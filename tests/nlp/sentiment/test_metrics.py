@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.nlp.sentiment.metrics import evaluate
+from monitor.nlp.sentiment.training.metrics import evaluate
 
 
 def test_three_class_scores_match_hand_computation() -> None:

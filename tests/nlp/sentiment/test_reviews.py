@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from monitor.nlp.sentiment.data import Example
 from monitor.nlp.sentiment.ngram import NgramModel
 from monitor.nlp.sentiment.runtime import EncoderClassifier
+from monitor.nlp.sentiment.training.data import Example
 
 
 class _Tokenizer:
@@ -39,7 +39,7 @@ def test_the_review_model_moves_polar_texts_only() -> None:
 
 def test_fit_binary_learns_log_odds_split_evenly_around_neutral() -> None:
     pytest.importorskip("sklearn")
-    from monitor.nlp.sentiment.reviews import fit_binary
+    from monitor.nlp.sentiment.training.reviews import fit_binary
 
     good = [Example("positive", f"很好 满意 第{i}次") for i in range(30)]
     bad = [Example("negative", f"太差 失望 第{i}次") for i in range(30)]
@@ -51,7 +51,7 @@ def test_fit_binary_learns_log_odds_split_evenly_around_neutral() -> None:
 
 
 def test_the_weight_comes_from_the_held_out_genres() -> None:
-    from monitor.nlp.sentiment.reviews import WEIGHT_GRID, choose_weight
+    from monitor.nlp.sentiment.training.reviews import WEIGHT_GRID, choose_weight
 
     gold = ["negative"] * 10 + ["positive"] * 10
     route = np.tile([0.0, -5.0, 0.2], (20, 1))  # the route calls everything positive

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from monitor.nlp.sentiment import Scorer, SentimentConfig, load_scorer
-from monitor.nlp.sentiment.data import LABEL_ID
+from monitor.nlp.sentiment.training.data import LABEL_ID
 
 FIXTURES: list[tuple[str, str]] = [
     ("en", "I absolutely love my new phone, the camera is amazing!"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from monitor.nlp.sentiment.data import LABELS
-from monitor.nlp.sentiment.stacking import MIX_GRID, choose_mix
+from monitor.nlp.sentiment.training.data import LABELS
+from monitor.nlp.sentiment.training.stacking import MIX_GRID, choose_mix
 
 
 def _onehot_logits(labels: np.ndarray, strength: float) -> np.ndarray:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import random
 
-from monitor.nlp.sentiment.recipes import RECIPES
-from monitor.nlp.sentiment.train import bucketed_batches
+from monitor.nlp.sentiment.training.recipes import RECIPES
+from monitor.nlp.sentiment.training.train import bucketed_batches
 
 
 def test_bucketed_batches_cover_every_example_once_and_keep_lengths_close() -> None:
@@ -22,7 +22,7 @@ def test_same_seed_same_batches() -> None:
 
 
 def test_recipes_validate_only_on_known_genres() -> None:
-    from monitor.nlp.sentiment.data import GENRES
+    from monitor.nlp.sentiment.training.data import GENRES
 
     for recipe in RECIPES.values():
         assert set(recipe.mix) <= set(GENRES) and set(recipe.validate) <= set(GENRES)
@@ -31,7 +31,7 @@ def test_recipes_validate_only_on_known_genres() -> None:
 def test_choose_bias_moves_the_operating_point_towards_the_rare_class() -> None:
     import numpy as np
 
-    from monitor.nlp.sentiment.calibrate import choose_bias
+    from monitor.nlp.sentiment.training.calibrate import choose_bias
 
     # the model leans neutral: negatives sit at log-probs (-1.0, -0.6, -3) and are all called neutral
     neg = np.tile([-1.0, -0.6, -3.0], (10, 1))
@@ -48,7 +48,7 @@ def test_choose_bias_moves_the_operating_point_towards_the_rare_class() -> None:
 def test_a_negative_precision_floor_keeps_neutral_posts_out_of_the_negative_count() -> None:
     import numpy as np
 
-    from monitor.nlp.sentiment.calibrate import Objective, choose_bias
+    from monitor.nlp.sentiment.training.calibrate import Objective, choose_bias
 
     # 10 clear negatives; 10 that lean neutral (-1.0 vs -0.4); and 10 neutral posts that lean neutral less
     # (-0.9 vs -0.6): every offset that wins the hard negatives also turns those 10 neutrals negative

@@ -225,6 +225,7 @@ async def test_own_session_when_the_runtime_lends_none(channel: FakeChannel) -> 
     client = HttpClient("probe", SourceContext(clock=SystemClock()), channel="own", requests_per_minute=6000)
     try:
         assert await client.get_json(f"{channel.url}/api") == {"own": True}
+        assert client._session.owns
     finally:
         await client.close()
-    assert client._own_session is not None and client._own_session.closed
+    assert not client._session.owns

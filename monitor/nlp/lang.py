@@ -1,6 +1,7 @@
-"""Cheap language identification for routing: which model should score this post?
+"""The one language guesser: which model scores a post, and what a rule's ``lang:`` filter sees.
 
-Routing only has to tell English from everything the multilingual model covers, and it
+Used by the sentiment scorer's routing and the keyword rules' ``lang:`` field alike, so a post
+has one language everywhere. Routing only has to tell English from everything the multilingual model covers, and it
 runs on every matching post, so it is a script census plus stop-word votes for the
 Latin-script languages of the training data, not a statistical model: microseconds per
 post, no dependency. Returns an ISO 639-1 code, or "und" when there is nothing to go on.

@@ -1,10 +1,11 @@
 """Reproduce the shipped sentiment adapters from ../shared/data with a fixed seed.
 
-    python -m monitor.nlp.sentiment.train en    --data ../shared/data --out monitor/nlp/sentiment/artifacts/en
-    python -m monitor.nlp.sentiment.train multi --data ../shared/data --out monitor/nlp/sentiment/artifacts/multi
+    python -m monitor.nlp.sentiment.training.train en    --data ../shared/data --out monitor/nlp/sentiment/artifacts/en
+    python -m monitor.nlp.sentiment.training.train multi --data ../shared/data \
+        --out monitor/nlp/sentiment/artifacts/multi
 
 Each recipe (recipes.py) names a backbone, the genres it trains on (each genre's training
-split only: validation parts are held out by monitor.nlp.sentiment.data), how many examples
+split only: validation parts are held out by monitor.nlp.sentiment.training.data), how many examples
 to draw per genre and epoch, and the optimiser settings. Training is LoRA on every linear
 layer plus LayerNorms and the mean-pool head, with dynamic padding and length-bucketed
 batches, so one recipe runs in tens of minutes on two CPU cores. A checkpoint is written
@@ -23,11 +24,11 @@ from pathlib import Path
 import torch
 
 from monitor.nlp.sentiment.backbones import backbone_dir, default_cache_dir
-from monitor.nlp.sentiment.data import GENRES, LABEL_ID, LABELS, Example, load_genre
-from monitor.nlp.sentiment.metrics import evaluate
 from monitor.nlp.sentiment.modeling import AdapterSpec, MeanPoolClassifier, add_lora, trainable_state
-from monitor.nlp.sentiment.recipes import RECIPES, Recipe
 from monitor.nlp.sentiment.textprep import preprocessor
+from monitor.nlp.sentiment.training.data import GENRES, LABEL_ID, LABELS, Example, load_genre
+from monitor.nlp.sentiment.training.metrics import evaluate
+from monitor.nlp.sentiment.training.recipes import RECIPES, Recipe
 
 log = logging.getLogger("monitor.sentiment.train")
 
@@ -143,7 +144,7 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
     if recipe.distill:
         if teacher is None:
             raise SystemExit(f"recipe {recipe.model_id} distills: give --teacher DIR (an adapter directory)")
-        from monitor.nlp.sentiment.distill import teacher_probabilities
+        from monitor.nlp.sentiment.training.distill import teacher_probabilities
 
         # raw texts: the teacher applies the normalisation it was itself trained with
         soft = torch.from_numpy(teacher_probabilities(teacher, [e.text for e in train_set], out_dir, threads))
@@ -228,10 +229,10 @@ def calibrate(recipe_name: str, data_dir: Path, out_dir: Path, threads: int,
     """Choose the adapter's logit offsets on the calibration halves, score the report halves (``backend``
     onnx: on the int8 path that production runs, whose logits drift a little from the torch reference)."""
 
-    from monitor.nlp.sentiment import calibrate as cal
     from monitor.nlp.sentiment.config import SentimentConfig
     from monitor.nlp.sentiment.loading import load_builtin
     from monitor.nlp.sentiment.spec import AdapterSpec
+    from monitor.nlp.sentiment.training import calibrate as cal
 
     recipe = RECIPES[recipe_name]
     spec_file = out_dir / "adapter.json"

@@ -1,7 +1,7 @@
 """The training recipes of the shipped sentiment adapters (see MODEL.md for the stages).
 
 A recipe names a backbone, the genres it trains on (each genre's training split only:
-validation parts are held out by monitor.nlp.sentiment.data), how many examples to draw
+validation parts are held out by monitor.nlp.sentiment.training.data), how many examples to draw
 per genre and epoch, the optimiser settings, and how the logit offsets are calibrated.
 """
 

@@ -14,9 +14,7 @@ from pathlib import Path
 
 from monitor.errors import ModelError
 from monitor.feed import BadLine
-
-LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
-LABEL_ID = {name: i for i, name in enumerate(LABELS)}
+from monitor.names import LABEL_ID, LABELS
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """The numbers of MODEL.md: the shipped scorer on every genre's report half, routed as in production.
 
-    python -m monitor.nlp.sentiment.validate --data ../shared/data [--backend onnx|torch] [--baseline]
+    python -m monitor.nlp.sentiment.training.validate --data ../shared/data [--backend onnx|torch] [--baseline]
 
 Each genre's validation part is halved (calibrate.halves); the report half, which no
 training run and no choice of offsets or mixing weights has seen, is scored through
@@ -18,9 +18,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from monitor.nlp.sentiment.calibrate import halves
-from monitor.nlp.sentiment.data import GENRES, load_genre
-from monitor.nlp.sentiment.metrics import evaluate
+from monitor.nlp.sentiment.training.calibrate import halves
+from monitor.nlp.sentiment.training.data import GENRES, load_genre
+from monitor.nlp.sentiment.training.metrics import evaluate
 
 KEEP = ("n", "accuracy", "macro_f1", "macro_recall")
 
@@ -50,7 +50,7 @@ def main() -> None:
                                                                  scores["per_class"]["negative"].items()},
                                   "routes": dict(sorted(routes.items())), "seconds": round(elapsed, 1)}
         if args.baseline:
-            from monitor.nlp.sentiment.baseline import run_baseline
+            from monitor.nlp.sentiment.training.baseline import run_baseline
 
             row["baseline"] = run_baseline(args.data, name)["report_half"]
         print(json.dumps(row), flush=True)

@@ -1,6 +1,6 @@
 """Train a route's n-gram model and choose how it mixes with the route's transformer.
 
-    python -m monitor.nlp.sentiment.stacking multi --data ../shared/data --adapter /tmp/sent/multi3
+    python -m monitor.nlp.sentiment.training.stacking multi --data ../shared/data --adapter /tmp/sent/multi3
 
 Fits the character n-gram logistic regression of ngram.py on the training splits of the
 genres the adapter's route covers (each genre weighted equally, whatever its size, so the
@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from monitor.nlp.sentiment import calibrate as cal
-from monitor.nlp.sentiment.data import GENRES, LABEL_ID, load_genre
 from monitor.nlp.sentiment.ngram import NgramModel, analyze
-from monitor.nlp.sentiment.recipes import RECIPES
 from monitor.nlp.sentiment.spec import AdapterSpec
+from monitor.nlp.sentiment.training import calibrate as cal
+from monitor.nlp.sentiment.training.data import GENRES, LABEL_ID, load_genre
+from monitor.nlp.sentiment.training.recipes import RECIPES
 
 log = logging.getLogger("monitor.sentiment.train")
 

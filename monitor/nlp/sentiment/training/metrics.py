@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from monitor.nlp.sentiment.data import LABELS
+from monitor.nlp.sentiment.training.data import LABELS
 
 
 def evaluate(gold: Sequence[str], pred: Sequence[str]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """A binary review n-gram model for texts that take a side (reviews), chosen with a review genre held out.
 
-    python -m monitor.nlp.sentiment.reviews --data ../shared/data --adapter monitor/nlp/sentiment/artifacts/multi
+    python -m monitor.nlp.sentiment.training.reviews --data ../shared/data \
+        --adapter monitor/nlp/sentiment/artifacts/multi
 
 A review is rarely neutral, and on review genres the route's mix loses to a plain character
 n-gram model trained on reviews alone (issue 13: unseen hotel reviews, 0.884 against 0.907).
@@ -29,9 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from monitor.nlp.sentiment.data import GENRES, Example, load_genre
 from monitor.nlp.sentiment.ngram import NgramModel, analyze
 from monitor.nlp.sentiment.spec import AdapterSpec
+from monitor.nlp.sentiment.training.data import GENRES, Example, load_genre
 
 log = logging.getLogger("monitor.sentiment.train")
 
@@ -73,7 +74,7 @@ def fit_binary(sets: list[list[Example]], max_features: int, c: float, cap: int 
 
 def polar_f1(logp: np.ndarray, extra: np.ndarray, gold: list[str], weight: float) -> float:
     """Binary macro-F1 of argmax(negative, positive) of ``logp + weight * extra``."""
-    from monitor.nlp.sentiment.metrics import evaluate
+    from monitor.nlp.sentiment.training.metrics import evaluate
 
     z = logp + weight * extra
     pred = np.where(z[:, 0] >= z[:, 2], "negative", "positive")
@@ -92,9 +93,9 @@ def choose_weight(held_out: dict[str, tuple[np.ndarray, np.ndarray, list[str]]])
 
 
 def run(data_dir: Path, adapter: Path, threads: int, max_features: int, c: float) -> dict[str, object]:
-    from monitor.nlp.sentiment.calibrate import halves
     from monitor.nlp.sentiment.config import SentimentConfig
     from monitor.nlp.sentiment.loading import load_builtin
+    from monitor.nlp.sentiment.training.calibrate import halves
 
     clf = load_builtin("multi", SentimentConfig(threads=threads, batch_size=64), folder=adapter)
     clf.polar_ngram = None  # the route as it was, before this model

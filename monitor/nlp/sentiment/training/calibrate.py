@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from monitor.nlp.sentiment.data import GENRES, LABEL_ID, Example, load_genre
-from monitor.nlp.sentiment.metrics import evaluate
+from monitor.nlp.sentiment.training.data import GENRES, LABEL_ID, Example, load_genre
+from monitor.nlp.sentiment.training.metrics import evaluate
 
 GRID = np.round(np.arange(-1.5, 1.51, 0.1), 2)
 
@@ -104,7 +104,7 @@ def choose_bias(sets: dict[str, tuple[np.ndarray, list[str]]], weight_recall: fl
 
 
 def report(logp: np.ndarray, gold: list[str], bias: Sequence[float]) -> dict[str, object]:
-    from monitor.nlp.sentiment.data import LABELS
+    from monitor.nlp.sentiment.training.data import LABELS
 
     pred = (logp + np.asarray(bias, dtype=np.float32)).argmax(axis=1)
     return evaluate(gold, [LABELS[i] for i in pred])

@@ -1,6 +1,6 @@
 """The bar to beat: a character n-gram logistic regression per genre (strong on Chinese).
 
-``python -m monitor.nlp.sentiment.baseline --data ../shared/data`` trains one on each genre's
+``python -m monitor.nlp.sentiment.training.baseline --data ../shared/data`` trains one on each genre's
 training split and prints its scores on the whole validation split and on its report half
 (the half the shipped models' numbers in MODEL.md come from) as JSON lines.
 Needs scikit-learn (the ``train`` extra).
@@ -12,8 +12,8 @@ import argparse
 import json
 from pathlib import Path
 
-from monitor.nlp.sentiment.data import GENRES, load_genre
-from monitor.nlp.sentiment.metrics import evaluate
+from monitor.nlp.sentiment.training.data import GENRES, load_genre
+from monitor.nlp.sentiment.training.metrics import evaluate
 
 
 def run_baseline(data_dir: Path, genre_name: str) -> dict[str, object]:
