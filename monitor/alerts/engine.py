@@ -24,12 +24,11 @@ from datetime import datetime
 from typing import Any
 
 from monitor.alerts import announce
-from monitor.alerts.baseline import Baselines, Series
+from monitor.alerts.baseline import Baselines, Series, hour_of
 from monitor.alerts.levels import RANK, EngineConfig, PostSignal, QuoteSignal, TrendSignal, Window
 from monitor.alerts.lifecycle import Lifecycle
+from monitor.alerts.people import People
 from monitor.alerts.playbooks import PlaybookSet
-from monitor.alerts.records import scored_post_from_record
-from monitor.errors import IncidentStateError, UnknownIncident, UnknownPost
 from monitor.models import Alert, Incident, Quote, RuleMatch, ScoredPost, Trend
 from monitor.store import Store, from_epoch, load_baselines, save_baselines, to_epoch
 
@@ -38,7 +37,7 @@ log = logging.getLogger(__name__)
 Emit = Callable[[Alert], None]
 
 
-class Engine(Lifecycle):
+class Engine(Lifecycle, People):
     """Judges signals against the crisis manual and drives incidents; emits Alerts."""
 
     def __init__(self, config: EngineConfig, playbooks: PlaybookSet, store: Store, emit: Emit,
@@ -142,20 +141,24 @@ class Engine(Lifecycle):
         return [f"{brand}/{c}" for c in dict.fromkeys(categories)]
 
     # -- inputs -----------------------------------------------------------------------------
-    def on_post(self, sp: ScoredPost, label: str | None = None) -> None:
-        """A scored post (``label`` overrides the model's, e.g. a human relabel)."""
+    def on_post(self, sp: ScoredPost, label: str | None = None, *, learn: bool = True) -> None:
+        """A scored post (``label`` overrides the model's, e.g. a human relabel; a relabel does its own
+        baseline learning, ``learn=False``)."""
         post = sp.post
         negative = (label or sp.sentiment.label) == "negative" and (
             label is not None or sp.sentiment.score >= self.config.min_negative_score)
         ts = self._clamp(post.ts)
         if ts is None:
             return
-        for brand in sp.brands:
-            self.baselines.add(f"{brand}|*|all", ts)
+        brands = sp.brands
+        hour = hour_of(ts)
+        if learn:
+            for brand in brands:
+                self.baselines.add_hour(f"{brand}|*|all", hour)
         if not negative:
             return
         late = self.now is not None and ts < self.now
-        for brand in sp.brands:
+        for brand in brands:
             ms = [m for m in sp.matches if m.brand == brand]
             voice = False
             for scope in self._scopes(brand, [m.category for m in ms]):
@@ -170,10 +173,10 @@ class Engine(Lifecycle):
                     announce.fresh_news(w, sig)
                 self.store.add_signal(scope, brand, ts, "post", post.key, sig.as_data())
                 self._dirty.add(scope)
-            if voice:
-                self.baselines.add(f"{brand}|{post.source}|neg", ts)
-            if post.reposts:
-                self.baselines.add(f"{brand}|*|reposts", ts, post.reposts)
+            if voice and learn:
+                self.baselines.add_hour(f"{brand}|{post.source}|neg", hour)
+            if post.reposts and learn:
+                self.baselines.add_hour(f"{brand}|*|reposts", hour, post.reposts)
         if late:  # arrived after its moment (a live poll, a bus batch): judged now, post by post, so
             self._evaluate_dirty()  # the levels it passes through do not depend on how arrivals were grouped
         if not self._in_batch:
@@ -360,53 +363,3 @@ class Engine(Lifecycle):
             inc.last_signal_at = self.now
             self._changed.add(scope)
         self._timers(scope, inc, w)
-
-    # -- people -------------------------------------------------------------------------------
-    def _find(self, incident_id: str) -> tuple[str, Incident]:
-        found = self.store.get_incident(incident_id)
-        if found is None:
-            raise UnknownIncident(f"no incident {incident_id!r} (see `monitor incidents list`)")
-        scope, inc = found
-        if inc.status != "open":
-            raise IncidentStateError(f"incident {incident_id} is already {inc.status}")
-        return scope, self.incidents.get(scope, inc)
-
-    def acknowledge(self, incident_id: str, by: str, at: datetime) -> Incident:
-        """Someone owns it: stop reminders and deadline escalation for the current level."""
-        self.advance(at)
-        scope, inc = self._find(incident_id)
-        if inc.acked_at is not None:
-            raise IncidentStateError(f"incident {incident_id} was already acknowledged by {inc.acked_by}")
-        inc.acked_at, inc.acked_by = self.now, by
-        inc.ack_due_at = inc.next_repeat_at = None
-        self.incidents[scope] = inc
-        self._changed.add(scope)
-        self._notify(scope, inc, "acknowledged", f"{inc.level}: acknowledged by {by}", None)
-        return inc
-
-    def resolve(self, incident_id: str, by: str, at: datetime) -> Incident:
-        """Close by hand (e.g. a false alarm); a new incident opens if the conditions still hold."""
-        self.advance(at)
-        scope, inc = self._find(incident_id)
-        self._close(scope, inc, by, f"resolved by {by}")
-        return inc
-
-    def relabel(self, key: str, label: str, by: str, at: datetime, note: str | None = None) -> list[str]:
-        """A human corrects a post's sentiment; windows and open incidents are re-judged."""
-        stored = self.store.get_post(key)
-        if stored is None:
-            raise UnknownPost(f"no stored post {key!r} (only posts that matched a rule are stored)")
-        self.advance(at)
-        self.store.save_relabel(key, label, by, at, note)
-        touched = {scope for scope, w in self.windows.items() if w.remove_post(key)}
-        self.store.remove_signals("post", key)
-        self._dirty.update(touched)
-        if label == "negative":
-            sp = scored_post_from_record(stored)
-            for b in sp.brands:
-                touched.update(self._scopes(b, [m.category for m in sp.matches if m.brand == b]))
-            self.on_post(sp, label="negative")
-        self._evaluate_dirty()
-        self._generation = self.store.bump_generation()
-        return sorted(touched)
-
