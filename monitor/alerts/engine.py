@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import heapq
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -29,6 +29,7 @@ from monitor.alerts.levels import RANK, EngineConfig, PostSignal, QuoteSignal, T
 from monitor.alerts.lifecycle import Lifecycle
 from monitor.alerts.people import People
 from monitor.alerts.playbooks import PlaybookSet
+from monitor.alerts.signals import NewsTone
 from monitor.models import Alert, Incident, Quote, RuleMatch, ScoredPost, Trend
 from monitor.store import Store, from_epoch, load_baselines, save_baselines, to_epoch
 
@@ -92,8 +93,9 @@ class Engine(Lifecycle, People):
         if kind == "post":
             w.add_post(PostSignal.from_data(ts, ref, data))
         elif kind == "trend":
+            news = data.get("news")
             w.add_trend(TrendSignal(ts, ref, data["source"], data["word"], data.get("rank"),
-                                    data.get("negative", True)))
+                                    data.get("negative", True), (news[0], news[1]) if news else None))
         elif kind == "quote":
             w.add_quote(QuoteSignal(ts, ref, data["source"], data["symbol"], data["price"], data["prev_close"]))
 
@@ -195,19 +197,28 @@ class Engine(Lifecycle, People):
             if post.reposts:
                 self.baselines.add(f"{brand}|*|reposts", post.ts, post.reposts)
 
-    def on_trend(self, trend: Trend, matches: list[RuleMatch]) -> None:
+    def on_trend(self, trend: Trend, matches: list[RuleMatch], news: Sequence[NewsTone] = ()) -> None:
+        """A trend entry; ``news``: how its own news items read (scored by the pipeline)."""
         ts = self._clamp(trend.ts)
         if ts is None:
             return
         for brand in dict.fromkeys(m.brand for m in matches):
-            # negative context: the word matches one of the brand's topic rules, not just its name
+            # negative context: the word matches one of the brand's topic rules, not just its name, or its news
+            # items read negative (the model says so, or they match one of the brand's rules)
             negative = any(m.brand == brand and m.rule_id != f"{brand}:trending" for m in matches)
+            told = None
+            if not negative and news:
+                bad = sum(1 for n in news if brand in n.brands or (
+                    n.label == "negative" and n.score >= self.config.min_negative_score))
+                negative, told = bad > 0, (bad, len(news))
+            data: dict[str, Any] = {"source": trend.source, "word": trend.word, "rank": trend.rank,
+                                    "negative": negative}
+            if negative and told is not None:
+                data["news"] = list(told)
             for scope in self._signal_scopes(brand):
                 self._window(scope).add_trend(TrendSignal(ts, trend.key, trend.source, trend.word, trend.rank,
-                                                          negative))
-                self.store.add_signal(scope, brand, ts, "trend", trend.key,
-                                      {"source": trend.source, "word": trend.word, "rank": trend.rank,
-                                       "negative": negative})
+                                                          negative, told if negative else None))
+                self.store.add_signal(scope, brand, ts, "trend", trend.key, data)
                 self._dirty.add(scope)
         if not self._in_batch:
             self._evaluate_dirty()
