@@ -199,9 +199,8 @@ def _plain_post(obj: dict[str, Any]) -> Post | None:
         elif type(v) is not int or not 0 <= v <= MAX_NUMBER:
             return None
     when = parse_ts(ts)  # raises as parse_event would: the time is the first thing it checks
-    extra = {} if obj.keys() <= _POST_KEYS else {k: v for k, v in obj.items() if k not in _POST_KEYS}
-    return Post(ts=when, source=source, id=pid, text=text, title=title, author=author, url=url, lang=lang, kind=kind,
-                outlet=outlet, reposts=counts[0], likes=counts[1], replies=counts[2], extra=extra)
+    extra = {} if _POST_KEYS.issuperset(obj) else {k: v for k, v in obj.items() if k not in _POST_KEYS}
+    return Post(when, source, pid, text, title, author, url, lang, kind, outlet, counts[0], counts[1], counts[2], extra)
 
 
 def parse_event(obj: Any) -> Event:

@@ -23,6 +23,7 @@ configured ``p_value`` for each window length, so judging a window is an integer
 from __future__ import annotations
 
 import base64
+import functools
 import math
 import zlib
 from array import array
@@ -55,6 +56,7 @@ def nb_sf(x: int, mu: float, r: float) -> float:
     return max(0.0, 1.0 - cdf)
 
 
+@functools.lru_cache(maxsize=4096)  # a burst check asks again and again for the same few expectations
 def nb_threshold(mu: float, r: float, p_value: float) -> int:
     """The smallest count x with P(X >= x) < p_value: a window at or above it is surprising."""
     if mu <= 0:

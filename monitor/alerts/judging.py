@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from monitor.alerts.baseline import Baselines, Judgement
@@ -125,7 +126,7 @@ class AdaptiveTests:
         mode = self._mode
         floor = cfg.blue.platform_posts
         found = None
-        ranked = sorted(self.per_platform.items(), key=_busiest)
+        ranked = sorted(sorted(self.per_platform.items()), key=itemgetter(1), reverse=True)  # busiest, then by name
         if mode == "fixed" or not self._adaptive():
             platform, v = ranked[0]
             if v > floor:
@@ -175,6 +176,3 @@ class AdaptiveTests:
         self._memo["reposts"] = found
         return found
 
-
-def _busiest(kv: tuple[str, int]) -> tuple[int, str]:
-    return -kv[1], kv[0]
