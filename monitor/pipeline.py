@@ -21,6 +21,7 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, Protocol
 
 from monitor.alerts.engine import Engine
@@ -32,6 +33,7 @@ from monitor.sources.base import Batch
 from monitor.store import Store
 
 log = logging.getLogger(__name__)
+_TS = attrgetter("ts")
 
 
 class Rules(Protocol):
@@ -131,11 +133,12 @@ class Pipeline:
 
     def _fresh(self, events: list[Event]) -> tuple[list[Event], int]:
         """Drop what the store has seen (across restarts) and repeats inside the batch."""
-        unseen = self.store.unseen([e.key for e in events])
+        keys = [e.key for e in events]  # a key is built on each ask: once here
+        unseen = self.store.unseen(keys)
         out, taken = [], set()
-        for e in events:
-            if e.key in unseen and e.key not in taken:
-                taken.add(e.key)
+        for e, key in zip(events, keys, strict=True):
+            if key in unseen and key not in taken:
+                taken.add(key)
                 out.append(e)
         return out, len(events) - len(out)
 
@@ -169,7 +172,7 @@ class Pipeline:
         # no awaits below: the whole batch is one transaction
         with self._guarded(received):
             self.store.mark_seen((e.key, e.ts) for e in events)
-            for event in sorted(events, key=lambda e: e.ts):
+            for event in sorted(events, key=_TS):
                 if isinstance(event, Post) and event.key not in scored and self.engine.now is not None:
                     # a post no rule matched only moves the engine's time; the next advance steps through every
                     # due moment in order all the same, so skipping it changes nothing but the cost
