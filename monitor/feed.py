@@ -53,11 +53,12 @@ def read_feed(path: str | Path, start_line: int = 0) -> Iterator[tuple[int, Even
     """Yield ``(line number, event or BadLine)`` for every non-blank line after ``start_line``."""
     path = Path(path)
     # utf-8-sig: a byte-order mark left by a Windows editor must not cost the first event
+    name = path.name
     with path.open(encoding="utf-8-sig", errors="replace") as fh:
         for lineno, raw in enumerate(fh, 1):
             if lineno <= start_line:
                 continue
-            item = parse_line(raw, path.name, lineno)
+            item = parse_line(raw, name, lineno)
             if item is not None:
                 yield lineno, item
 

@@ -172,12 +172,45 @@ _KNOWN = {
 }
 
 
+_POST_KEYS = frozenset(_KNOWN["post"])
+
+
+def _plain_post(obj: dict[str, Any]) -> Post | None:
+    """The common post (string fields, whole counts) built with the checks of :func:`parse_event` done inline;
+    None for anything else, which the full validation then judges and names."""
+    g = obj.get
+    ts, source, pid, text = g("ts"), g("source"), g("id"), g("text")
+    if type(ts) is not str or type(source) is not str or type(pid) is not str or type(text) is not str \
+            or not source.strip() or not pid.strip():
+        return None
+    kind = g("kind") or "social"
+    if kind not in KINDS:
+        return None
+    title, author, url, lang, outlet = g("title"), g("author"), g("url"), g("lang"), g("outlet")
+    for v in (title, author, url, lang, outlet):
+        if v is not None and type(v) is not str:
+            return None
+    counts = [g("reposts"), g("likes"), g("replies")]
+    for i, v in enumerate(counts):
+        if v is None:
+            counts[i] = 0
+        elif type(v) is not int or not 0 <= v <= MAX_NUMBER:
+            return None
+    when = parse_ts(ts)  # raises as parse_event would: the time is the first thing it checks
+    extra = {} if _POST_KEYS.issuperset(obj) else {k: v for k, v in obj.items() if k not in _POST_KEYS}
+    return Post(when, source, pid, text, title, author, url, lang, kind, outlet, counts[0], counts[1], counts[2], extra)
+
+
 def parse_event(obj: Any) -> Event:
     """Validate one decoded JSON object against the event contract.
 
     Unknown fields are kept in ``extra`` (and written back out by :func:`event_to_dict`)
     so recordings round-trip without loss.
     """
+    if type(obj) is dict and obj.get("type") == "post":
+        post = _plain_post(obj)
+        if post is not None:
+            return post
     if not isinstance(obj, dict):
         raise EventFormatError(f"an event must be a JSON object, got {type(obj).__name__}")
     etype = obj.get("type")

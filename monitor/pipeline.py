@@ -21,9 +21,11 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, Protocol
 
 from monitor.alerts.engine import Engine
+from monitor.alerts.signals import NewsTone
 from monitor.clock import Clock
 from monitor.metrics import Instruments, Metrics
 from monitor.models import Event, Post, Quote, RuleMatch, ScoredPost, Sentiment, Trend, event_to_dict
@@ -31,6 +33,7 @@ from monitor.sources.base import Batch
 from monitor.store import Store
 
 log = logging.getLogger(__name__)
+_TS = attrgetter("ts")
 
 
 class Rules(Protocol):
@@ -84,6 +87,34 @@ def score_posts(scorer: Scorer, posts: list[Post]) -> list[Sentiment]:
     return scorer.score(texts, langs)
 
 
+NEWS_ITEMS = 10  # a trend entry's own news items judged at most (Google Trends carries a few)
+
+
+def trend_news(rules: Rules, scorer: Scorer, trends: list[Trend]) -> dict[str, list[NewsTone]]:
+    """How each trend entry's own news items (``extra.news``: title, url, source) read: scored by the model
+    and matched against the brands' rules like a post, so a trending word whose news is negative has
+    negative context. A malformed item (from a recording) is passed over."""
+    keys: list[str] = []
+    posts: list[Post] = []
+    for t in trends:
+        items = t.extra.get("news")
+        for i, item in enumerate(items[:NEWS_ITEMS] if isinstance(items, list) else []):
+            title = item.get("title") if isinstance(item, dict) else None
+            if not isinstance(title, str) or not title.strip():
+                continue
+            outlet, url = item.get("source"), item.get("url")
+            keys.append(t.key)
+            posts.append(Post(ts=t.ts, source=t.source, id=f"{t.key}#news{i}", text=title[:1000], kind="news",
+                              outlet=outlet if isinstance(outlet, str) else None,
+                              url=url if isinstance(url, str) else None))
+    if not posts:
+        return {}
+    out: dict[str, list[NewsTone]] = {}
+    for key, ms, sent in zip(keys, rules.match_many(posts), score_posts(scorer, posts), strict=True):
+        out.setdefault(key, []).append(NewsTone(sent.label, sent.score, tuple(dict.fromkeys(m.brand for m in ms))))
+    return out
+
+
 class Pipeline:
     """Composes the stages; owns no state beyond what is passed in."""
 
@@ -106,11 +137,12 @@ class Pipeline:
 
     def _fresh(self, events: list[Event]) -> tuple[list[Event], int]:
         """Drop what the store has seen (across restarts) and repeats inside the batch."""
-        unseen = self.store.unseen([e.key for e in events])
+        keys = [e.key for e in events]  # a key is built on each ask: once here
+        unseen = self.store.unseen(keys)
         out, taken = [], set()
-        for e in events:
-            if e.key in unseen and e.key not in taken:
-                taken.add(e.key)
+        for e, key in zip(events, keys, strict=True):
+            if key in unseen and key not in taken:
+                taken.add(key)
                 out.append(e)
         return out, len(events) - len(out)
 
@@ -135,12 +167,16 @@ class Pipeline:
             for (post, ms), sent in zip(items, sentiments, strict=True):
                 scored[post.key] = ScoredPost(post, ms, sent)
                 stats.labels[sent.label] = stats.labels.get(sent.label, 0) + 1
+        trends = {e.key: (e, self.rules.match_trend(e)) for e in events if isinstance(e, Trend)}
+        about = [t for t, ms in trends.values() if ms and t.extra.get("news")]
+        news = await asyncio.get_running_loop().run_in_executor(self.executor, trend_news, self.rules, self.scorer,
+                                                               about) if about else {}
         human = self.store.relabel_for(list(scored))
         self._resync()
         # no awaits below: the whole batch is one transaction
         with self._guarded(received):
             self.store.mark_seen((e.key, e.ts) for e in events)
-            for event in sorted(events, key=lambda e: e.ts):
+            for event in sorted(events, key=_TS):
                 if isinstance(event, Post) and event.key not in scored and self.engine.now is not None:
                     # a post no rule matched only moves the engine's time; the next advance steps through every
                     # due moment in order all the same, so skipping it changes nothing but the cost
@@ -157,7 +193,7 @@ class Pipeline:
                     self.engine.on_post(sp, label=label)
                 elif isinstance(event, Trend):
                     stats.trends += 1
-                    self.engine.on_trend(event, self.rules.match_trend(event))
+                    self.engine.on_trend(event, trends[event.key][1], news.get(event.key, ()))
                 elif isinstance(event, Quote):
                     stats.quotes += 1
                     self.engine.on_quote(event, self.rules.brands_for_symbol(event.symbol))

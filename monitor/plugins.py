@@ -54,8 +54,18 @@ class Registry(Generic[T]):
                 importlib.import_module(name)
 
     def get(self, kind: str) -> type[T] | None:
-        self._load()
-        return self._classes.get(kind)
+        """The class for ``kind``; only its own module is imported when the module is named after the kind
+        (a drill's replay source does not pay for importing every source)."""
+        cls = self._classes.get(kind)
+        if cls is None and not self._loaded:
+            own = next((m for m in self._modules if m.rpartition(".")[2] == kind), None)
+            if own is not None:
+                importlib.import_module(own)
+                cls = self._classes.get(kind)
+        if cls is None:
+            self._load()
+            cls = self._classes.get(kind)
+        return cls
 
     def kinds(self) -> list[str]:
         self._load()

@@ -90,7 +90,13 @@ def loads(text: str | bytes, limits: JsonLimits | None = None) -> Any:
 
 def _numbers_fit(data: Any, biggest: float) -> bool:
     """Every number within ±``biggest`` (the decoder builds exact dicts, lists and numbers; bools are not numbers)."""
-    stack = [data]
+    stack: list[Any] = []
+    for item in data.values() if type(data) is dict else (data,):  # a feed line: one flat object, mostly
+        kind = type(item)
+        if kind is dict or kind is list:
+            stack.append(item)
+        elif (kind is int or kind is float) and not -biggest <= item <= biggest:
+            return False
     while stack:
         item = stack.pop()
         kind = type(item)

@@ -97,7 +97,7 @@ def _burst(engine: Engine, w: Window, at: datetime | None = None) -> tuple[dict[
         return None, True
     least = b.adaptive_min if w._mode == "adaptive" else cfg.blue.platform_posts + 1
     tail = w._tail(at)
-    top = max((n for voices, _ in tail.values() for n in voices.values()), default=0)
+    top = max([max(voices.values(), default=0) for voices, _ in tail.values()], default=0)
     if top < least:  # no short window is loud enough for a burst
         return None, top * 2 < least
     main = cfg.window.total_seconds() / 60

@@ -23,6 +23,7 @@ configured ``p_value`` for each window length, so judging a window is an integer
 from __future__ import annotations
 
 import base64
+import functools
 import math
 import zlib
 from array import array
@@ -55,6 +56,7 @@ def nb_sf(x: int, mu: float, r: float) -> float:
     return max(0.0, 1.0 - cdf)
 
 
+@functools.lru_cache(maxsize=4096)  # a burst check asks again and again for the same few expectations
 def nb_threshold(mu: float, r: float, p_value: float) -> int:
     """The smallest count x with P(X >= x) < p_value: a window at or above it is surprising."""
     if mu <= 0:
@@ -98,6 +100,15 @@ class Series:
             if hour < self.last:
                 self._cache.clear()
                 self.version += 1
+
+    def take_back(self, hour: int, n: int = 1) -> None:
+        """Undo :meth:`add` for an hour still held (a relabel: the post was not what was learnt); never below 0."""
+        if hour < self.first or hour > self.last or hour <= self.last - HOURS:
+            return
+        self.counts[hour % HOURS] = max(0, self.counts[hour % HOURS] - n)
+        if hour < self.last:
+            self._cache.clear()
+            self.version += 1
 
     def _values(self, hours: range) -> list[int]:
         return [self.counts[h % HOURS] for h in hours if self.first <= h and self.last - HOURS < h < self.last + 1]
@@ -203,7 +214,10 @@ class Baselines:
         self._first[brand] = min(self._first.get(brand, s.first), s.first)
 
     def add(self, key: str, ts: datetime, n: int = 1) -> None:
-        hour = hour_of(ts)
+        self.add_hour(key, hour_of(ts), n)
+
+    def add_hour(self, key: str, hour: int, n: int = 1) -> None:
+        """:meth:`add` for a caller that already knows the hour (one post feeds several series)."""
         s = self.series.get(key)
         if s is None:
             # a platform or metric seen for the first time learns from the brand's first hour: the hours
@@ -213,6 +227,12 @@ class Baselines:
             s = self.series[key] = Series(first=min(first, hour), last=max(first, hour))
         s.add(hour, n)
         self.dirty.add(key)
+
+    def take_back(self, key: str, hour: int, n: int = 1) -> None:
+        s = self.series.get(key)
+        if s is not None:
+            s.take_back(hour, n)
+            self.dirty.add(key)
 
     def get(self, key: str) -> Series | None:
         return self.series.get(key)

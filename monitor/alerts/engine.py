@@ -18,18 +18,18 @@ from __future__ import annotations
 
 import heapq
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from monitor.alerts import announce
-from monitor.alerts.baseline import Baselines, Series
+from monitor.alerts.baseline import Baselines, Series, hour_of
 from monitor.alerts.levels import EngineConfig, PostSignal, QuoteSignal, TrendSignal, Window
 from monitor.alerts.lifecycle import Lifecycle
+from monitor.alerts.people import People
 from monitor.alerts.playbooks import PlaybookSet
-from monitor.alerts.records import scored_post_from_record
-from monitor.errors import UnknownPost
+from monitor.alerts.signals import NewsTone
 from monitor.models import Alert, Incident, Quote, RuleMatch, ScoredPost, Trend
 from monitor.names import RANK
 from monitor.store import Store, from_epoch, load_baselines, save_baselines, to_epoch
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 Emit = Callable[[Alert], None]
 
 
-class Engine(Lifecycle):
+class Engine(Lifecycle, People):
     """Judges signals against the crisis manual and drives incidents; emits Alerts."""
 
     def __init__(self, config: EngineConfig, playbooks: PlaybookSet, store: Store, emit: Emit,
@@ -103,8 +103,9 @@ class Engine(Lifecycle):
         if kind == "post":
             w.add_post(PostSignal.from_data(ts, ref, data))
         elif kind == "trend":
+            news = data.get("news")
             w.add_trend(TrendSignal(ts, ref, data["source"], data["word"], data.get("rank"),
-                                    data.get("negative", True)))
+                                    data.get("negative", True), (news[0], news[1]) if news else None))
         elif kind == "quote":
             w.add_quote(QuoteSignal(ts, ref, data["source"], data["symbol"], data["price"], data["prev_close"]))
 
@@ -152,20 +153,24 @@ class Engine(Lifecycle):
         return [f"{brand}/{c}" for c in dict.fromkeys(categories)]
 
     # -- inputs -----------------------------------------------------------------------------
-    def on_post(self, sp: ScoredPost, label: str | None = None) -> None:
-        """A scored post (``label`` overrides the model's, e.g. a human relabel)."""
+    def on_post(self, sp: ScoredPost, label: str | None = None, *, learn: bool = True) -> None:
+        """A scored post (``label`` overrides the model's, e.g. a human relabel; a relabel does its own
+        baseline learning, ``learn=False``)."""
         post = sp.post
         negative = (label or sp.sentiment.label) == "negative" and (
             label is not None or sp.sentiment.score >= self.config.min_negative_score)
         ts = self._clamp(post.ts)
         if ts is None:
             return
-        for brand in sp.brands:
-            self.baselines.add(f"{brand}|*|all", ts)
+        brands = sp.brands
+        hour = hour_of(ts)
+        if learn:
+            for brand in brands:
+                self.baselines.add_hour(f"{brand}|*|all", hour)
         if not negative:
             return
         late = self.now is not None and ts < self.now
-        for brand in sp.brands:
+        for brand in brands:
             ms = [m for m in sp.matches if m.brand == brand]
             voice = False
             for scope in self._scopes(brand, [m.category for m in ms]):
@@ -180,10 +185,10 @@ class Engine(Lifecycle):
                     announce.fresh_news(w, sig)
                 self.store.add_signal(scope, brand, ts, "post", post.key, sig.as_data())
                 self._dirty.add(scope)
-            if voice:
-                self.baselines.add(f"{brand}|{post.source}|neg", ts)
-            if post.reposts:
-                self.baselines.add(f"{brand}|*|reposts", ts, post.reposts)
+            if voice and learn:
+                self.baselines.add_hour(f"{brand}|{post.source}|neg", hour)
+            if post.reposts and learn:
+                self.baselines.add_hour(f"{brand}|*|reposts", hour, post.reposts)
         if late:  # arrived after its moment (a live poll, a bus batch): judged now, post by post, so
             self._evaluate_dirty()  # the levels it passes through do not depend on how arrivals were grouped
         if not self._in_batch:
@@ -202,19 +207,28 @@ class Engine(Lifecycle):
             if post.reposts:
                 self.baselines.add(f"{brand}|*|reposts", post.ts, post.reposts)
 
-    def on_trend(self, trend: Trend, matches: list[RuleMatch]) -> None:
+    def on_trend(self, trend: Trend, matches: list[RuleMatch], news: Sequence[NewsTone] = ()) -> None:
+        """A trend entry; ``news``: how its own news items read (scored by the pipeline)."""
         ts = self._clamp(trend.ts)
         if ts is None:
             return
         for brand in dict.fromkeys(m.brand for m in matches):
-            # negative context: the word matches one of the brand's topic rules, not just its name
+            # negative context: the word matches one of the brand's topic rules, not just its name, or its news
+            # items read negative (the model says so, or they match one of the brand's rules)
             negative = any(m.brand == brand and m.rule_id != f"{brand}:trending" for m in matches)
+            told = None
+            if not negative and news:
+                bad = sum(1 for n in news if brand in n.brands or (
+                    n.label == "negative" and n.score >= self.config.min_negative_score))
+                negative, told = bad > 0, (bad, len(news))
+            data: dict[str, Any] = {"source": trend.source, "word": trend.word, "rank": trend.rank,
+                                    "negative": negative}
+            if negative and told is not None:
+                data["news"] = list(told)
             for scope in self._signal_scopes(brand):
                 self._window(scope).add_trend(TrendSignal(ts, trend.key, trend.source, trend.word, trend.rank,
-                                                          negative))
-                self.store.add_signal(scope, brand, ts, "trend", trend.key,
-                                      {"source": trend.source, "word": trend.word, "rank": trend.rank,
-                                       "negative": negative})
+                                                          negative, told if negative else None))
+                self.store.add_signal(scope, brand, ts, "trend", trend.key, data)
                 self._dirty.add(scope)
         if not self._in_batch:
             self._evaluate_dirty()
@@ -370,24 +384,3 @@ class Engine(Lifecycle):
             inc.last_signal_at = self.now
             self._changed.add(scope)
         self._timers(scope, inc, w)
-
-    # -- people -------------------------------------------------------------------------------
-    def relabel(self, key: str, label: str, by: str, at: datetime, note: str | None = None) -> list[str]:
-        """A human corrects a post's sentiment; windows and open incidents are re-judged."""
-        stored = self.store.get_post(key)
-        if stored is None:
-            raise UnknownPost(f"no stored post {key!r} (only posts that matched a rule are stored)")
-        self.advance(at)
-        self.store.save_relabel(key, label, by, at, note)
-        touched = {scope for scope, w in self.windows.items() if w.remove_post(key)}
-        self.store.remove_signals("post", key)
-        self._dirty.update(touched)
-        if label == "negative":
-            sp = scored_post_from_record(stored)
-            for b in sp.brands:
-                touched.update(self._scopes(b, [m.category for m in sp.matches if m.brand == b]))
-            self.on_post(sp, label="negative")
-        self._evaluate_dirty()
-        self._generation = self.store.bump_generation()
-        return sorted(touched)
-

@@ -35,7 +35,10 @@ def build_finding(w: Window, trigger: str) -> Finding:
         trends = w.negative_trends() or list(w.trends)
         t = max(trends, key=lambda x: (x.ts, -(x.rank or 0)))
         rank = f" (#{t.rank})" if t.rank else ""
-        context = "its words match a negative rule" if t.negative else "negative volume is surprising"
+        if t.negative and t.news:
+            context = f"{t.news[0]} of its {t.news[1]} news items read negative"
+        else:
+            context = "its words match a negative rule" if t.negative else "negative volume is surprising"
         why = f"the brand entered a trending list: \"{t.word}\" on {t.source}{rank} ({context})"
         detail["trend"] = {"source": t.source, "word": t.word, "rank": t.rank, "ts": t.ts, "negative_context": context}
         level, observed, threshold = "red", len(trends), 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from monitor.alerts.baseline import Baselines, Judgement
@@ -38,7 +39,9 @@ class AdaptiveTests:
     reposts: int
     now: datetime | None
     _memo: dict[Any, Any]
-    _judged: dict[Any, Surprise]
+    _plans: dict[tuple[str, float], tuple[Any, int, int, tuple[int, ...] | None]]
+    _neg_keys: dict[str, str]
+    _hour: int
     _tallies: list[Tally]
     _spans: tuple[timedelta, ...]
     _minutes: tuple[int, ...]
@@ -74,45 +77,35 @@ class AdaptiveTests:
             reposts += p.reposts
         return voices, reposts
 
-    def _surprise(self, key: str, counts: tuple[int, ...], floor_ok: bool, least: int, r: float) -> Surprise:
-        """Fires when the main or a short window's count (``counts``, main first) is improbable under the
-        baseline (and at least ``least``).
+    def _surprise(self, key: str, counts: tuple[int, ...], floor_ok: bool, least: int, r: float) -> Surprise | None:
+        """The test when the main or a short window's count (``counts``, main first) is improbable under the
+        baseline (and at least ``least``); None when it does not fire.
 
-        Cheap: thresholds are cached per series, hour and window length, and a verdict per count tuple; the
-        judgement with its numbers is only built for an alert (explain.py, from the Surprise's window and count).
+        Cheap: the surprising count per window length is planned once per series and hour (kept here while the
+        series' version stands), so judging is an integer comparison; the judgement with its numbers is only
+        built for an alert (explain.py, from the Surprise's window and count).
         """
         assert self.baselines is not None and self.now is not None
         series = self.baselines.series.get(key)
         if series is None:
-            return Surprise(floor_ok)
-        hour = int(self.now.timestamp() // 3600)
-        memo_key = (key, hour, series.version, counts, floor_ok, least)
-        hit = self._judged.get(memo_key)
-        if hit is not None and series.last == hour:
-            return hit
-        if len(self._judged) > 512:
-            self._judged.clear()
-        b = self.config.baseline
+            return Surprise(True) if floor_ok else None
+        hour = self._hour
         if hour > series.last:
             series.roll(hour)
-        thresholds = series.plan(hour, self._minutes, r, b.p_value, b.warmup.total_seconds() / 3600)
-        if thresholds is None:
-            out = Surprise(floor_ok)  # still warming up: only the floors judge
+        plan = self._plans.get((key, r))
+        if plan is not None and plan[0] is series and plan[1] == hour and plan[2] == series.version:
+            thresholds = plan[3]
         else:
-            best = None
-            out = None
-            for i, thr in enumerate(thresholds):
-                count = counts[i]
-                if count >= thr and count >= least:
-                    out = Surprise(True, key, self._spans[i], count, r)
-                    break
-                if best is None or count - thr > best[0]:
-                    best = (count - thr, self._spans[i], count)
-            if out is None:
-                assert best is not None
-                out = Surprise(False, key, best[1], best[2], r)
-        self._judged[memo_key] = out
-        return out
+            b = self.config.baseline
+            thresholds = series.plan(hour, self._minutes, r, b.p_value, b.warmup.total_seconds() / 3600)
+            self._plans[(key, r)] = (series, hour, series.version, thresholds)
+        if thresholds is None:  # still warming up: only the floors judge
+            return Surprise(True) if floor_ok else None
+        for i, thr in enumerate(thresholds):
+            count = counts[i]
+            if count >= thr and count >= least:
+                return Surprise(True, key, self._spans[i], count, r)
+        return None
 
     def judge(self, s: Surprise) -> Judgement | None:
         """The numbers behind a surprise test, for the alert's explanation."""
@@ -131,23 +124,34 @@ class AdaptiveTests:
         if memo is not False:
             return memo  # type: ignore[no-any-return]
         mode = self._mode
+        floor = cfg.blue.platform_posts
         found = None
-        for platform, v in sorted(self.per_platform.items(), key=lambda kv: (-kv[1], kv[0])):
-            floor_ok = v > cfg.blue.platform_posts
-            if mode == "fixed" or not self._adaptive():
-                if floor_ok:
-                    found = (platform, v, Surprise(True))
-                break
-            if mode == "both" and not floor_ok:
-                break
-            assert self.now is not None
-            least = cfg.baseline.adaptive_min if mode == "adaptive" else 1
-            tail = self._tail(self.now)
-            counts = (v, *(tail[w][0][platform] for w in self._spans[1:]))
-            s = self._surprise(f"{self.brand}|{platform}|neg", counts, floor_ok, least, cfg.baseline.dispersion)
-            if s.fires:
-                found = (platform, v, s)
-                break
+        ranked = sorted(sorted(self.per_platform.items()), key=itemgetter(1), reverse=True)  # busiest, then by name
+        if mode == "fixed" or not self._adaptive():
+            platform, v = ranked[0]
+            if v > floor:
+                found = (platform, v, Surprise(True))
+        else:
+            both = mode == "both"
+            least = 1 if both else cfg.baseline.adaptive_min
+            shorts: list[Counter[str]] | None = None
+            keys = self._neg_keys
+            for platform, v in ranked:
+                floor_ok = v > floor
+                if both and not floor_ok:
+                    break
+                if shorts is None:
+                    assert self.now is not None
+                    tail = self._tail(self.now)
+                    shorts = [tail[w][0] for w in self._spans[1:]]
+                key = keys.get(platform)
+                if key is None:
+                    key = keys[platform] = f"{self.brand}|{platform}|neg"
+                s = self._surprise(key, (v, *[c[platform] for c in shorts]), floor_ok, least,
+                                   cfg.baseline.dispersion)
+                if s is not None:
+                    found = (platform, v, s)
+                    break
         self._memo["blue"] = found
         return found
 
@@ -167,8 +171,8 @@ class AdaptiveTests:
             assert self.now is not None
             least = cfg.baseline.adaptive_min if mode == "adaptive" else 1
             tail = self._tail(self.now)
-            counts = (self.reposts, *(tail[w][1] for w in self._spans[1:]))
-            s = self._surprise(f"{self.brand}|*|reposts", counts, floor_ok, least, cfg.baseline.repost_dispersion)
-            found = s if s.fires else None
+            counts = (self.reposts, *[tail[w][1] for w in self._spans[1:]])
+            found = self._surprise(f"{self.brand}|*|reposts", counts, floor_ok, least, cfg.baseline.repost_dispersion)
         self._memo["reposts"] = found
         return found
+

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from monitor.alerts.baseline import Baselines
-from monitor.alerts.judging import AdaptiveTests, Surprise
+from monitor.alerts.judging import AdaptiveTests
 from monitor.alerts.settings import (  # noqa: F401  (re-exported: the engine's config lives beside its levels)
     BaselineConfig,
     BlueConfig,
@@ -75,7 +75,9 @@ class Window(AdaptiveTests):
     _spans: tuple[timedelta, ...] = field(default=(), init=False, repr=False)
     _minutes: tuple[int, ...] = field(default=(), init=False, repr=False)
     _tallies: list[Tally] = field(default_factory=list, init=False, repr=False)
-    _judged: dict[Any, Surprise] = field(default_factory=dict, init=False, repr=False)
+    _plans: dict[tuple[str, float], Any] = field(default_factory=dict, init=False, repr=False)
+    _neg_keys: dict[str, str] = field(default_factory=dict, init=False, repr=False)  # platform -> baseline key
+    _hour: int = field(default=0, init=False, repr=False)  # hours since the epoch at ``now``
     _mode: str = field(default="both", init=False, repr=False)
     stories: Stories = field(init=False, repr=False)
 
@@ -105,7 +107,8 @@ class Window(AdaptiveTests):
             for p in self.posts:
                 self.stories.add(p)
         self._memo.clear()
-        self._judged.clear()
+        self._plans.clear()
+        self._neg_keys.clear()
 
     # -- feeding ----------------------------------------------------------------------------
     def is_news(self, p: PostSignal) -> bool:
@@ -191,17 +194,18 @@ class Window(AdaptiveTests):
         a short window fires (it empties); otherwise the last judgement stands and is not recomputed."""
         if now == self.now:
             return
-        if self.now is None or now.timestamp() // 3600 != self.now.timestamp() // 3600 \
-                or self._memo.get("short", True):
+        hour = int(now.timestamp() // 3600)
+        if self.now is None or hour != self._hour or self._memo.get("short", True):
             self._memo.clear()
         self.now = now
+        self._hour = hour
 
     def next_expiry(self) -> datetime | None:
         """The next moment the window's content changes: the oldest signal leaves, or a short window's."""
         heads = [d[0].ts + self.config.window for d in (self.posts, self.trends, self.quotes) if d]
         if self.posts and self.now is not None and self._short_matters():
             # thresholds follow the hour of the week; a short window that fired stops firing as it empties
-            heads.append(datetime.fromtimestamp((int(self.now.timestamp() // 3600) + 1) * 3600, UTC))
+            heads.append(datetime.fromtimestamp((self._hour + 1) * 3600, UTC))
             if not self._fires_short():
                 return min(heads)
             for w in self.config.baseline.short_windows:
@@ -230,8 +234,7 @@ class Window(AdaptiveTests):
         cfg = self.config
         if self._mode == "adaptive":
             return True
-        return self.reposts > cfg.yellow.reposts or any(v > cfg.blue.platform_posts
-                                                         for v in self.per_platform.values())
+        return self.reposts > cfg.yellow.reposts or max(self.per_platform.values(), default=0) > cfg.blue.platform_posts
 
     def _adaptive(self) -> bool:
         return self.baselines is not None and self._mode != "fixed"

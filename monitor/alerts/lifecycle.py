@@ -17,7 +17,6 @@ from monitor.alerts.levels import EngineConfig, Finding, Window
 from monitor.alerts.playbooks import PlaybookSet
 from monitor.alerts.records import evidence_from_json, evidence_to_json
 from monitor.durations import format_duration
-from monitor.errors import IncidentStateError, UnknownIncident
 from monitor.models import Alert, Evidence, Incident
 from monitor.store import Store
 
@@ -143,33 +142,3 @@ class Lifecycle:
         self.store.save_incident(scope, inc, evidence_to_json(evidence))
         log.info("incident %s %s (%s)", inc.id, transition, reason, extra={"incident": inc.id, "level": inc.level})
         self.emit(alert)
-
-    # -- human actions ------------------------------------------------------------------------
-    def _find(self, incident_id: str) -> tuple[str, Incident]:
-        found = self.store.get_incident(incident_id)
-        if found is None:
-            raise UnknownIncident(f"no incident {incident_id!r} (see `monitor incidents list`)")
-        scope, inc = found
-        if inc.status != "open":
-            raise IncidentStateError(f"incident {incident_id} is already {inc.status}")
-        return scope, self.incidents.get(scope, inc)
-
-    def acknowledge(self, incident_id: str, by: str, at: datetime) -> Incident:
-        """Someone owns it: stop reminders and deadline escalation for the current level."""
-        self.advance(at)
-        scope, inc = self._find(incident_id)
-        if inc.acked_at is not None:
-            raise IncidentStateError(f"incident {incident_id} was already acknowledged by {inc.acked_by}")
-        inc.acked_at, inc.acked_by = self.now, by
-        inc.ack_due_at = inc.next_repeat_at = None
-        self.incidents[scope] = inc
-        self._changed.add(scope)
-        self._notify(scope, inc, "acknowledged", f"{inc.level}: acknowledged by {by}", None)
-        return inc
-
-    def resolve(self, incident_id: str, by: str, at: datetime) -> Incident:
-        """Close by hand (e.g. a false alarm); a new incident opens if the conditions still hold."""
-        self.advance(at)
-        scope, inc = self._find(incident_id)
-        self._close(scope, inc, by, f"resolved by {by}")
-        return inc

@@ -57,7 +57,18 @@ class TrendSignal:
     source: str
     word: str
     rank: int | None
-    negative: bool = True  # the word matches a negative rule of the brand (not just its name)
+    negative: bool = True  # negative context: the word matches a negative rule of the brand, or its news items do
+    news: tuple[int, int] | None = None  # (negative, all) of its news items, when they (not the word) are the context
+
+
+@dataclass(frozen=True, slots=True)
+class NewsTone:
+    """How one of a trend entry's own news items reads (Google Trends carries a few per entry): the model's
+    label and score, and the brands whose negative rules (not just their names) the headline matches."""
+
+    label: str
+    score: float
+    brands: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

@@ -98,6 +98,7 @@ class Stories:
         self.stories: dict[str, Story] = {}
         self._exact: dict[frozenset[bytes], Story] = {}
         self._words: dict[str, frozenset[bytes]] = {}
+        self._kin: Counter[tuple[int, frozenset[bytes]]] = Counter()  # (id(story), words) -> its members with them
 
     def add(self, p: PostSignal) -> None:
         self._pending[p.key] = p
@@ -113,8 +114,12 @@ class Stories:
             story.members.pop(0)
         else:
             story.members = [m for m in story.members if m.key != p.key]
-        if self._exact.get(words) is story and not any(self._words.get(m.key) == words for m in story.members):
-            del self._exact[words]
+        kin = (id(story), words)
+        self._kin[kin] -= 1
+        if self._kin[kin] <= 0:
+            del self._kin[kin]
+            if self._exact.get(words) is story:  # no member left carries these words
+                del self._exact[words]
         if not story.members:
             del self.stories[story.id]
             self._lsh.remove(story.id)
@@ -145,6 +150,7 @@ class Stories:
                     self._lsh.insert(story.id, sig)
                 self._exact.setdefault(words, story)
             story.members.append(p)
+            self._kin[(id(story), words)] += 1
             self.story_of[p.key] = story
         self._pending.clear()
         return born

@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from monitor.alerts.records import scored_post_from_record
+from monitor.alerts.signals import NewsTone
 from monitor.bus.streams import ENGINE, RAW, SCORED, RedisBus
 from monitor.models import Post, Quote, Trend, event_to_dict, parse_event, parse_ts
 from monitor.replicas import hooks as replica_hooks
@@ -105,7 +106,8 @@ class BusSide:
                 event = parse_event(e["event"])
                 engine.advance(min(event.ts, now))
                 if isinstance(event, Trend):
-                    engine.on_trend(event, rules.match_trend(event))
+                    news = [NewsTone(str(n[0]), float(n[1]), tuple(n[2])) for n in e.get("news") or ()]
+                    engine.on_trend(event, rules.match_trend(event), news)
                 elif isinstance(event, Quote):
                     engine.on_quote(event, rules.brands_for_symbol(event.symbol))
                 elif isinstance(event, Post):  # not produced by workers; ignore

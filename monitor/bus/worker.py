@@ -18,8 +18,8 @@ from typing import Any
 
 from monitor.bus.streams import RAW, SCORED, WORKERS, RedisBus
 from monitor.errors import MonitorError
-from monitor.models import Post, parse_event
-from monitor.pipeline import score_posts
+from monitor.models import Post, Trend, parse_event
+from monitor.pipeline import score_posts, trend_news
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ class Worker:
             return 0
         out: list[dict[str, Any]] = []
         posts: list[Post] = []
+        trends: list[tuple[Trend, dict[str, Any]]] = []
         for _id, raw in entries:
             try:
                 event = parse_event(raw)
@@ -51,6 +52,13 @@ class Worker:
                 posts.append(event)
             else:
                 out.append({"event": raw})
+                if isinstance(event, Trend) and event.extra.get("news") and self.rules.match_trend(event):
+                    trends.append((event, out[-1]))
+        if trends:  # a trend's own news items are scored here too: the engine side has no model
+            tones = await asyncio.to_thread(trend_news, self.rules, self.scorer, [t for t, _ in trends])
+            for t, entry in trends:
+                if tones.get(t.key):
+                    entry["news"] = [[n.label, n.score, list(n.brands)] for n in tones[t.key]]
         matched = [(p, ms) for p, ms in zip(posts, self.rules.match_many(posts), strict=True) if ms] if posts else []
         if matched:
             sentiments = await asyncio.to_thread(score_posts, self.scorer, [p for p, _ in matched])

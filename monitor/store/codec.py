@@ -27,9 +27,12 @@ def _dt_hook(obj: dict[str, Any]) -> Any:
     return obj
 
 
+_ENCODER = json.JSONEncoder(default=_dt_json, ensure_ascii=False, separators=(",", ":"))  # json.dumps builds one a call
+
+
 def dumps(value: Any) -> str:
     """JSON with datetimes preserved (round-trips through :func:`loads`)."""
-    return json.dumps(value, default=_dt_json, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def loads(text: str) -> Any:

@@ -89,3 +89,18 @@ async def test_a_new_leader_reads_back_every_pending_entry_in_chunks(bus: RedisB
         got += chunk
         after = chunk[-1][0]
     assert [i for i, _ in got] == [i for i, _ in read] and len(got) == 5
+
+
+async def test_a_worker_scores_a_trends_own_news_items(bus: RedisBus) -> None:
+    news = [{"title": "Acme kettles leak, users say", "url": "https://n.example/1", "source": "N"},
+            {"title": "Weather calm all week", "url": "https://n.example/2", "source": "W"}]
+    await bus.append(RAW, [{"type": "trend", "ts": "2026-03-01T08:00:30Z", "source": "google_trends",
+                            "word": "Acme kettle", "rank": 3, "news": news},
+                           {"type": "trend", "ts": "2026-03-01T08:00:40Z", "source": "weibo_hot", "word": "Acme",
+                            "rank": 2}])
+    scorer = WordScorer()
+    w = Worker(bus, rules(), scorer, name="w1")
+    assert await w.step(block_ms=100) == 2
+    out = [e for _i, e in await bus.read(SCORED, "engine", "engine", block_ms=100)]
+    assert out[0]["news"] == [["negative", 0.9, ["acme"]], ["neutral", 0.9, []]]
+    assert "news" not in out[1] and scorer.calls == 1  # a trend without news items is passed through as it was
