@@ -18,7 +18,7 @@ from monitor.errors import ConfigError, MonitorError
 
 COMMANDS = ["run", "demo", "drill", "record", "check", "rules", "sentiment", "sources", "incidents", "backtest",
             "backfill", "silence", "store", "worker"]
-COMMANDS += ["brands", "init", "notifiers", "completion", "reference", "healthcheck"]
+COMMANDS += ["brands", "init", "notifiers", "completion", "reference", "healthcheck", "users"]
 
 
 EXIT_OK, EXIT_RUNTIME, EXIT_INVALID, EXIT_USAGE = 0, 1, 2, 64
