@@ -35,6 +35,7 @@ from monitor.plugins import PluginConfig, Registry
 from monitor.replicas.settings import ReplicaConfig
 from monitor.safejson import JsonLimits
 from monitor.sources.base import SOURCES, SourceConfig
+from monitor.tasks.settings import TasksConfig, task_problems
 from monitor.timezones import ZoneName
 from monitor.yamlio import Located, expand_env, load_yaml, parse_yaml, pydantic_problems
 
@@ -149,6 +150,8 @@ class Config(_Strict):
                                "it), e.g. Asia/Shanghai; detection always runs on UTC event time")
     brand_timezones: dict[str, ZoneName] = Field(default_factory=dict, description="a brand's own display zone, "
                                                  "by brand id, e.g. {acme-cn: Asia/Shanghai}")
+    tasks: TasksConfig = Field(default_factory=TasksConfig, description="playbook roles -> people, task reminders, "
+                               "statement approvers (monitor.tasks)")
 
 
 @dataclass
@@ -308,6 +311,7 @@ def validate(data: Any, doc: Located, base_dir: Path, env: dict[str, str] | None
         problems.extend(pydantic_problems(exc, doc))
     else:
         _semantics(config, doc, (), problems)
+        problems.extend(task_problems(config.tasks, {n.display_name() for n in notifiers}, doc.file, doc.place))
     _raw_semantics(data, doc, (), problems)
     server = rest.get("server")
     if isinstance(server, dict):  # also when another server field is invalid: every problem listed

@@ -27,6 +27,7 @@ from monitor.metrics import Metrics
 from monitor.pipeline import Pipeline, Scorer
 from monitor.sources.base import SOURCES, Source, SourceConfig, SourceContext
 from monitor.store import Store, open_store
+from monitor.tasks.track import attach as track_tasks
 from monitor.timezones import configure as configure_zones
 
 log = logging.getLogger(__name__)
@@ -178,9 +179,11 @@ async def build_runtime(loaded: Loaded, clock: Clock, *, notifier_configs: list[
         scorer = load_scorer(loaded)
     pipeline = Pipeline(store, loaded.rules, scorer, engine, clock, executor, metrics)
     dispatcher = Dispatcher(store, notifiers, delivery_clock or SystemClock(), cfg.dispatch, wake=outbox.wake)
-    return Runtime(loaded=loaded, clock=clock, store=store, scorer=scorer, engine=engine, outbox=outbox,
-                   dispatcher=dispatcher, pipeline=pipeline, notifiers=notifiers, health=HealthTracker(metrics),
-                   metrics=metrics, executor=executor, session=session, notifier_ctx=nctx)
+    rt = Runtime(loaded=loaded, clock=clock, store=store, scorer=scorer, engine=engine, outbox=outbox,
+                 dispatcher=dispatcher, pipeline=pipeline, notifiers=notifiers, health=HealthTracker(metrics),
+                 metrics=metrics, executor=executor, session=session, notifier_ctx=nctx)
+    track_tasks(engine, lambda: rt.loaded.config.tasks)  # the playbook as a checklist (monitor.tasks)
+    return rt
 
 
 def _replica_store_options(cfg: Any) -> dict[str, Any]:

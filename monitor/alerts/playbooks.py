@@ -12,6 +12,7 @@ import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -30,7 +31,23 @@ PLACEHOLDERS = {
     "reason": "why the alert fired, one line",
     "incident_id": "incident id",
     "owner": "the playbook owner",
+    "negative_posts": "negative matching posts in the window when the alert fired",
+    "platforms": "the platforms carrying them, with counts (e.g. weibo 31, x 12)",
+    "reposts": "reposts of those posts",
+    "story": "the lead story, shortened (its most reposted post)",
 }
+
+
+def live_numbers(evidence: Any) -> dict[str, str]:
+    """The placeholders an alert's evidence fills: the numbers behind the level, and the story."""
+    if evidence is None:
+        return {"negative_posts": "0", "platforms": "", "reposts": "0", "story": ""}
+    stories = evidence.detail.get("stories") if isinstance(evidence.detail, dict) else None
+    lead = stories[0] if isinstance(stories, list) and stories and isinstance(stories[0], dict) else {}
+    story = " ".join(str(lead.get("text") or "").split())
+    return {"negative_posts": str(evidence.negative_posts),
+            "platforms": ", ".join(f"{k} {v}" for k, v in sorted(evidence.platforms.items(), key=lambda kv: -kv[1])),
+            "reposts": str(evidence.reposts), "story": story[:140] + ("…" if len(story) > 140 else "")}
 
 
 class _Strict(BaseModel):
@@ -113,6 +130,7 @@ class Playbook(_Strict):
             "reason": alert.reason,
             "incident_id": alert.incident_id,
             "owner": self.owner,
+            **live_numbers(alert.evidence),
         }
         return RenderedPlaybook(
             id=self.id,

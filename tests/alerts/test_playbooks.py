@@ -53,7 +53,8 @@ def test_bad_playbooks_are_reported_with_file_and_place(pb_dir: Path) -> None:
     got = [str(p) for p in info.value.problems]
     assert got == [
         f"{pb_dir}/blue.yaml: line 20 (statement): statement uses unknown placeholder(s) {{brand_nmae}}; known: "
-        "{brand}, {brand_name}, {level}, {category}, {date}, {time}, {reason}, {incident_id}, {owner}",
+        "{brand}, {brand_name}, {level}, {category}, {date}, {time}, {reason}, {incident_id}, {owner}, "
+        "{negative_posts}, {platforms}, {reposts}, {story}",
         f"{pb_dir}/purple.yaml: file name must be <level>.yaml or <level>-<category>.yaml with level one of blue, "
         "yellow, red",
         f"{pb_dir}/red.yaml: line 5 (ack_deadline): not a duration: 'quickly' (write e.g. 30s, 15m, 1h, 3d, 7w)",
