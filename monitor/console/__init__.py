@@ -63,13 +63,12 @@ class Console:
 
 def install(app: web.Application, service: Service) -> Console:
     """Add the console's routes to the daemon's app (and close its live streams on shutdown)."""
-    from aiohttp import web
-
-    from monitor.console import forms, views
+    from monitor.console import checklist, forms, views
     from monitor.console.render import STATIC
 
     console = Console(service)
-    app.router.add_routes([*views.routes(console), *forms.routes(console), *_extra_routes(console)])
+    app.router.add_routes([*views.routes(console), *forms.routes(console), *checklist.attach(console),
+                           *_extra_routes(console)])
     app.router.add_static("/console/static/", STATIC, append_version=True)
 
     async def closing(_app: web.Application) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from html import escape
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
@@ -37,8 +37,8 @@ def _nice_max(value: float) -> float:
 
 def timeline_svg(start: datetime, end: datetime, series: Mapping[str, Sequence[tuple[datetime, int]]],
                  band: Sequence[tuple[datetime, float, float]], marks: Sequence[Mark],
-                 fmt: Callable[[datetime], str], title: str = "Negative posts per hour") -> str:
-    """The timeline as an ``<svg>`` element; ``fmt`` writes a time for axis labels and tooltips."""
+                 fmt: Callable[[datetime], str], title: str = "Negative posts per hour", zone: tzinfo = UTC) -> str:
+    """The timeline as an ``<svg>`` element; ``fmt`` writes a time for tooltips, ``zone`` the axis's clock."""
     span = max((end - start).total_seconds(), 3600.0)
     top = max([c for pts in series.values() for _, c in pts] + [hi for _, _, hi in band] + [1])
     ymax = _nice_max(top)
@@ -62,7 +62,7 @@ def timeline_svg(start: datetime, end: datetime, series: Mapping[str, Sequence[t
     for i in range(ticks + 1):
         ts = start + timedelta(seconds=span * i / ticks)
         out.append(f'<text x="{x(ts)}" y="{H - BOTTOM + 16}" text-anchor="middle" fill="#57606a">'
-                   f"{escape(fmt(ts)[-5:] if span <= 86400 * 2 else fmt(ts)[5:10])}</text>")
+                   f"{ts.astimezone(zone).strftime('%H:%M' if span <= 86400 else '%m-%d %H:%M')}</text>")
     if band:
         upper = " ".join(f"{x(ts)},{y(hi)}" for ts, _, hi in band)
         lower = " ".join(f"{x(ts)},{y(lo)}" for ts, lo, _ in reversed(band))

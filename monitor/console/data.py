@@ -96,7 +96,11 @@ def open_rows(rt: Any, now: datetime, tasks_for: Any = None) -> list[NowRow]:
 
 
 def sources(rt: Any, now: datetime) -> list[dict[str, Any]]:
-    return [{"name": k, **v} for k, v in rt.health.snapshot(now).items()]
+    out = []
+    for name, v in rt.health.snapshot(now).items():
+        last = v.get("last_event")
+        out.append({"name": name, **v, "last_event_at": parse_ts(last) if isinstance(last, str) else None})
+    return out
 
 
 def silences(rt: Any, now: datetime) -> list[Any]:
@@ -116,7 +120,8 @@ def _brand_like(brand: str) -> str:
     return "%" + json.dumps(brand) + "%"
 
 
-def evidence_page(store: Any, brand: str, start: datetime, end: datetime, page: int) -> tuple[int, list[dict[str, Any]]]:
+def evidence_page(store: Any, brand: str, start: datetime, end: datetime,
+                  page: int) -> tuple[int, list[dict[str, Any]]]:
     """(total, posts on ``page``): negative posts (by the model or a person) about ``brand``, newest first."""
     args = (to_epoch(start), to_epoch(end), _brand_like(brand))
     where = f"WHERE ts >= ? AND ts <= ? AND brands LIKE ? AND {_NEG}"
@@ -161,8 +166,11 @@ def baseline_band(rt: Any, brand: str, hours: range) -> list[tuple[datetime, flo
         return []
     out = []
     for h in hours:
-        lo = sum(s.expected(h)[0] for s in series if s.history_hours(h) > 0)
-        hi = sum(s.threshold(h, 60, b.dispersion, b.p_value) for s in series if s.history_hours(h) > 0)
+        live = [s for s in series if h >= s.first]  # a series says nothing about hours before it began
+        if not live:
+            continue
+        lo = sum(s.expected(h)[0] for s in live)
+        hi = sum(s.threshold(h, 60, b.dispersion, b.p_value) for s in live)
         out.append((from_epoch(h * 3600.0), lo, float(max(hi - 1, lo))))
     return out
 

@@ -73,7 +73,7 @@ class Session:
 
 def check_name(name: str) -> str:
     name = name.strip()
-    if not name or len(name) > MAX_NAME or any(c.isspace() and c != " " or not c.isprintable() for c in name):
+    if not name or len(name) > MAX_NAME or any((c.isspace() and c != " ") or not c.isprintable() for c in name):
         raise ActionError(f"a name must be 1-{MAX_NAME} printable characters")
     return name
 

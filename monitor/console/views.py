@@ -28,9 +28,10 @@ def viewer_zone(console: Console, request: web.Request) -> str:
 def ctx(console: Console, request: web.Request, title: str, nav: str, **more: Any) -> dict[str, Any]:
     s = request[SESSION]
     now = console.service.clock.now()
-    return {"title": title, "nav": nav, "me": s, "csrf": s.csrf, "clock": Clockface(zone_of(viewer_zone(console,
-            request))), "now": now, "can_act": s.role in ("responder", "admin"), "flash": console.flash.pop(s.name, None),
-            "zone": viewer_zone(console, request), **more}
+    zone = viewer_zone(console, request)
+    return {"title": title, "nav": nav, "me": s, "csrf": s.csrf, "clock": Clockface(zone_of(zone)), "now": now,
+            "can_act": s.role in ("responder", "admin"), "flash": console.flash.pop(s.name, None), "zone": zone,
+            **more}
 
 
 def rt(console: Console) -> Any:
@@ -71,7 +72,7 @@ def routes(console: Console) -> list[web.RouteDef]:
         c = ctx(console, request, f"{inc.level} · {data.brand_name(r, inc.brand)}", "now")
         tl = data.timeline(r, inc, recs, audit, now)
         chart = timeline_svg(tl.start, tl.end, tl.series, tl.band, tl.marks, c["clock"].local,
-                             title=f"Negative posts per hour, {data.brand_name(r, inc.brand)}")
+                             title=f"Negative posts per hour, {data.brand_name(r, inc.brand)}", zone=c["clock"].zone)
         tasks = console.tasks_for(inc.id) if console.tasks_for else None
         return page(env, "incident.html", **c, inc=inc, brand_name=data.brand_name(r, inc.brand),
                     story=data.lead_story(evidence), evidence=evidence, recs=recs, audit=audit, chart=chart,
