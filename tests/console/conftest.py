@@ -93,6 +93,7 @@ def csrf_of(html: str) -> str:
 
 
 async def start_room(tmp_path: Path, console: str = "", timezone: str = "Asia/Shanghai") -> Room:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     svc = Service(load_config(console_config(tmp_path, console, timezone)), SystemClock(), scorer=WordScorer())
     await svc.start()
     assert svc.rt is not None

@@ -1,0 +1,119 @@
+"""What the pages show: proxy sign-on, time zones, hostile post text, live events, the checklist."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import aiohttp
+
+from monitor.console.users import Accounts
+from monitor.interact.actions import perform
+from tests.console.conftest import Room, start_room
+
+
+async def test_the_sso_header_is_honoured_only_from_trusted_proxies(tmp_path: Path) -> None:
+    trusted = "trusted_proxies: [127.0.0.1], proxy_user_header: X-Forwarded-User"
+    room = await start_room(tmp_path / "a", trusted + ", proxy_default_role: viewer")
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(room.base + "/", headers={"X-Forwarded-User": "alice"}) as r:
+                assert r.status == 200 and "alice <small>(responder" in await r.text()  # the account's own role
+                assert r.cookies["bm_console"]["httponly"]
+            async with http.get(room.base + "/", headers={"X-Forwarded-User": "newcomer"}) as r:
+                assert r.status == 200 and "newcomer <small>(viewer" in await r.text()  # proxy_default_role
+        assert Accounts(room.store).get("newcomer").role == "viewer"
+    finally:
+        await room.svc.shutdown()
+    room = await start_room(tmp_path / "b", trusted)  # no default role: only people with an account
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(room.base + "/", headers={"X-Forwarded-User": "stranger"},
+                                allow_redirects=False) as r:
+                assert r.status == 303
+    finally:
+        await room.svc.shutdown()
+    room = await start_room(tmp_path / "c", "trusted_proxies: [10.9.8.7], proxy_user_header: X-Forwarded-User")
+    try:
+        async with aiohttp.ClientSession() as http:  # we are 127.0.0.1, not the proxy: the header is ignored
+            async with http.get(room.base + "/", headers={"X-Forwarded-User": "root"}, allow_redirects=False) as r:
+                assert r.status == 303 and r.headers["Location"].startswith("/console/login")
+    finally:
+        await room.svc.shutdown()
+
+
+async def test_times_show_in_the_viewers_zone_with_utc_in_the_tooltip(room: Room, http) -> None:
+    await room.push(http)
+    inc = await room.incident()
+    await room.login(http, "alice")
+    page = "/console/incidents/" + quote(inc.id, safe="")
+    async with http.get(room.base + page) as r:
+        html = await r.text()
+    opened = inc.opened_at
+    shanghai = opened.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
+    assert f'title="{opened:%Y-%m-%d %H:%M:%S} UTC">{shanghai:%Y-%m-%d %H:%M} CST</time>' in html  # config default
+    token = await room.csrf(http, "/console/settings")
+    async with http.post(room.base + "/console/settings", data={"csrf": token, "timezone": "America/New_York"}) as r:
+        assert r.status == 200
+    async with http.get(room.base + page) as r:
+        html = await r.text()
+    ny = opened.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
+    assert f">{ny:%Y-%m-%d %H:%M} {ny.tzname()}</time>" in html and " CST</time>" not in html
+    async with http.post(room.base + "/console/settings", data={"csrf": token, "timezone": "Mars/Olympus"}) as r:
+        assert r.status == 400
+
+
+async def test_hostile_post_text_is_escaped(room: Room, http) -> None:
+    evil = '<script>alert(1)</script><img src=x onerror="alert(2)"> Acme broken {i}'
+    await room.push(http, text=evil)
+    inc = await room.incident()
+    await room.login(http, "alice")
+    async with http.get(room.base + "/console/incidents/" + quote(inc.id, safe="")) as r:
+        html = await r.text()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in html
+    async with http.get(room.base + "/") as r:
+        assert "<script>alert" not in await r.text()
+
+
+async def test_only_web_links_are_linked(room: Room, http) -> None:
+    await room.push(http)
+    inc = await room.incident()
+    room.store.execute("UPDATE posts SET post=? WHERE key=?", ('{"text": "Acme broken", "url": "javascript:alert(1)"}',
+                                                            "push:e1"))
+    await room.login(http, "alice")
+    async with http.get(room.base + "/console/incidents/" + quote(inc.id, safe="")) as r:
+        html = await r.text()
+    assert "javascript:" not in html and 'href="https://example.com/p/2"' in html
+
+
+async def test_an_action_anywhere_reaches_open_streams(room: Room, http) -> None:
+    await room.push(http)
+    inc = await room.incident()
+    await room.login(http, "vera")
+    async with http.get(room.base + "/console/events") as r:
+        assert r.status == 200 and r.headers["Content-Type"].startswith("text/event-stream")
+        hello = await asyncio.wait_for(r.content.readuntil(b"\n\n"), 10)
+        assert b"event: hello" in hello
+        assert perform(room.svc.rt, "ack", inc.id, "sam", "slack", room.svc.clock.now()).ok  # from Slack
+        event = await asyncio.wait_for(r.content.readuntil(b"\n\n"), 10)
+        assert event.startswith(b"event: change\ndata: ")
+    await asyncio.sleep(0)
+
+
+async def test_now_lists_open_incidents_with_their_deadline_owner(room: Room, http) -> None:
+    await room.push(http)
+    inc = await room.incident()
+    await room.login(http, "alice")
+    async with http.get(room.base + "/") as r:
+        html = await r.text()
+    row = re.search(r'<tr class="incident level-blue" data-incident="([^"]+)">(.*?)</tr>', html, re.S)
+    assert row and row.group(1) == inc.id
+    assert "not yet" in row.group(2) and "acknowledge" in row.group(2)  # the next deadline is the ack
+    assert perform(room.svc.rt, "ack", inc.id, "sam", "slack", room.svc.clock.now()).ok
+    async with http.get(room.base + "/") as r:
+        html = await r.text()
+    row = re.search(r'<tr class="incident level-blue"[^>]*>(.*?)</tr>', html, re.S)
+    assert "sam" in row.group(1) and "<em>alice</em>" in row.group(1)  # next: a task owned by alice (PR)
