@@ -122,9 +122,9 @@ async def test_sign_out_ends_the_session(room: Room, http) -> None:
     sid = next(c.value for c in http.cookie_jar if c.key == "bm_console")
     async with http.post(room.base + "/console/logout", data={"csrf": token}, allow_redirects=False) as r:
         assert r.status == 303
-    async with aiohttp.ClientSession(cookies={"bm_console": sid}) as replay:  # the old cookie is dead
-        async with replay.get(room.base + "/", allow_redirects=False) as r:
-            assert r.status == 303
+    async with aiohttp.ClientSession(cookies={"bm_console": sid}) as replay, \
+            replay.get(room.base + "/", allow_redirects=False) as r:  # the old cookie is dead
+        assert r.status == 303
 
 
 def test_sessions_expire_by_age_idleness_and_disabling(tmp_path: Path) -> None:

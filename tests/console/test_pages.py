@@ -29,17 +29,17 @@ async def test_the_sso_header_is_honoured_only_from_trusted_proxies(tmp_path: Pa
         await room.svc.shutdown()
     room = await start_room(tmp_path / "b", trusted)  # no default role: only people with an account
     try:
-        async with aiohttp.ClientSession() as http:
-            async with http.get(room.base + "/", headers={"X-Forwarded-User": "stranger"},
-                                allow_redirects=False) as r:
-                assert r.status == 303
+        async with aiohttp.ClientSession() as http, \
+                http.get(room.base + "/", headers={"X-Forwarded-User": "stranger"}, allow_redirects=False) as r:
+            assert r.status == 303
     finally:
         await room.svc.shutdown()
     room = await start_room(tmp_path / "c", "trusted_proxies: [10.9.8.7], proxy_user_header: X-Forwarded-User")
     try:
-        async with aiohttp.ClientSession() as http:  # we are 127.0.0.1, not the proxy: the header is ignored
-            async with http.get(room.base + "/", headers={"X-Forwarded-User": "root"}, allow_redirects=False) as r:
-                assert r.status == 303 and r.headers["Location"].startswith("/console/login")
+        async with aiohttp.ClientSession() as http, \
+                http.get(room.base + "/", headers={"X-Forwarded-User": "root"}, allow_redirects=False) as r:
+            # we are 127.0.0.1, not the proxy: the header is ignored
+            assert r.status == 303 and r.headers["Location"].startswith("/console/login")
     finally:
         await room.svc.shutdown()
 
