@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -146,11 +147,13 @@ class Auth:
                 if RANKS.get(session.role, -1) < RANKS[role]:
                     raise web.HTTPForbidden(text=f"{session.name} is a {session.role}; this needs a {role}")
                 request[SESSION] = session
+                started = time.perf_counter()
                 resp = await handler(request)
                 if NEW_SID in request:
                     self.set_cookie(request, resp, COOKIE, request[NEW_SID], None)
-                if not resp.prepared:
+                if not resp.prepared:  # (an event stream is already on its way)
                     resp.headers.update(HEADERS)
+                    resp.headers["Server-Timing"] = f"render;dur={(time.perf_counter() - started) * 1000:.1f}"
                 return resp
 
             return guarded

@@ -120,6 +120,20 @@ def _brand_like(brand: str) -> str:
     return "%" + json.dumps(brand) + "%"
 
 
+class _About:
+    """Whether a stored ``brands`` list names the brand (LIKE is only a prefilter); memoised per
+    distinct list, since thousands of rows share a handful of them."""
+
+    def __init__(self, brand: str) -> None:
+        self.brand, self.seen = brand, {}  # type: ignore[var-annotated]
+
+    def __call__(self, brands: Any) -> bool:
+        hit = self.seen.get(brands)
+        if hit is None:
+            hit = self.seen[brands] = self.brand in _loads(brands)
+        return bool(hit)
+
+
 def evidence_page(store: Any, brand: str, start: datetime, end: datetime,
                   page: int) -> tuple[int, list[dict[str, Any]]]:
     """(total, posts on ``page``): negative posts (by the model or a person) about ``brand``, newest first."""
@@ -129,8 +143,9 @@ def evidence_page(store: Any, brand: str, start: datetime, end: datetime,
     rows = store.query(f"SELECT key, ts, source, label, score, human_label, post, brands FROM posts {where} "
                        "ORDER BY ts DESC, key LIMIT ? OFFSET ?", (*args, PAGE, max(0, page) * PAGE))
     out = []
+    about = _About(brand)
     for r in rows:
-        if brand not in _loads(r[7]):
+        if not about(r[7]):
             continue
         post = _loads(r[6]) or {}
         out.append({"key": r[0], "ts": from_epoch(r[1]), "source": r[2], "label": r[3], "score": r[4],
@@ -144,16 +159,24 @@ def _safe_url(url: Any) -> str | None:
     return url if isinstance(url, str) and url.lower().startswith(("https://", "http://")) else None
 
 
+def _hour(store: Any) -> str:
+    """SQL for a post's hour since the epoch (floor), per backend: counting is done by the database."""
+    return "CAST(FLOOR(ts / 3600) AS BIGINT)" if getattr(store, "backend", "") == "postgres" \
+        else "CAST(ts / 3600 AS INTEGER)"
+
+
 def hourly_negative(store: Any, brand: str, start: datetime, end: datetime) -> dict[str, dict[int, int]]:
     """platform -> hour -> negative posts (the person's label wins over the model's)."""
-    rows = store.query("SELECT source, ts, brands FROM posts WHERE ts >= ? AND ts <= ? AND brands LIKE ? AND "
-                       "COALESCE(human_label, label)='negative'", (to_epoch(start), to_epoch(end), _brand_like(brand)))
+    hour = _hour(store)
+    rows = store.query(f"SELECT source, brands, {hour}, COUNT(*) FROM posts WHERE ts >= ? AND ts <= ? AND "
+                       f"brands LIKE ? AND COALESCE(human_label, label)='negative' GROUP BY source, brands, {hour}",
+                       (to_epoch(start), to_epoch(end), _brand_like(brand)))
     out: dict[str, dict[int, int]] = {}
-    for source, ts, brands in rows:
-        if brand in _loads(brands):
-            h = int(ts // 3600)
+    about = _About(brand)
+    for source, brands, h, n in rows:
+        if about(brands):
             per = out.setdefault(source, {})
-            per[h] = per.get(h, 0) + 1
+            per[int(h)] = per.get(int(h), 0) + int(n)
     return out
 
 
@@ -241,23 +264,27 @@ def brand_rows(rt: Any, now: datetime) -> list[dict[str, Any]]:
     incidents = [i for i in rt.store.list_incidents(limit=2000) if i.opened_at >= week]
     out = []
     for brand in sorted(rt.loaded.rules.brands):
-        rows = rt.store.query("SELECT ts, COALESCE(human_label, label), brands FROM posts WHERE ts >= ? AND ts <= ? "
-                              "AND brands LIKE ?", (to_epoch(week), to_epoch(now), _brand_like(brand)))
+        hour = _hour(rt.store)
+        rows = rt.store.query(f"SELECT {hour}, COALESCE(human_label, label)='negative', brands, COUNT(*) FROM posts "
+                              f"WHERE ts >= ? AND ts <= ? AND brands LIKE ? GROUP BY {hour}, "
+                              f"COALESCE(human_label, label)='negative', brands",
+                              (to_epoch(week), to_epoch(now), _brand_like(brand)))
         spark = [0] * 168
-        day = {"n": 0, "neg": 0}
+        day = {"n": 0, "neg": 0}  # the current hour and the 23 before it
         weekly = {"n": 0, "neg": 0}
         base = hour_of(now) - 167
-        for ts, label, brands in rows:
-            if brand not in _loads(brands):
+        about = _About(brand)
+        for h, neg, brands, n in rows:
+            if not about(brands):
                 continue
-            neg = label == "negative"
-            weekly["n"] += 1
-            weekly["neg"] += neg
-            if ts >= to_epoch(now - timedelta(hours=24)):
-                day["n"] += 1
-                day["neg"] += neg
-            if neg and 0 <= int(ts // 3600) - base < 168:
-                spark[int(ts // 3600) - base] += 1
+            neg, n, i = bool(neg), int(n), int(h) - base
+            weekly["n"] += n
+            weekly["neg"] += n * neg
+            if i >= 168 - 24:
+                day["n"] += n
+                day["neg"] += n * neg
+            if neg and 0 <= i < 168:
+                spark[i] += n
         band = baseline_band(rt, brand, range(hour_of(now), hour_of(now) + 1))
         out.append({"id": brand, "name": brand_name(rt, brand), "day": day, "week": weekly, "spark": spark,
                     "baseline": band[0][1] if band else None,
