@@ -144,7 +144,8 @@ async def run_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed: floa
         stop.set()
         await dispatcher
         run.wall_seconds = time.perf_counter() - started
-        report = build_report(rt.store, rt.loaded, feed=feed, run=_run_json(run), now=SystemClock().now())
+        report = build_report(rt.store, rt.loaded, feed=feed, run=_run_json(run), now=SystemClock().now(),
+                              as_of=clock.now())
         report["deliveries"] = delivery_summary(rt.store)
         await rt.close()
     write_report(report, report_dir)

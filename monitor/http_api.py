@@ -35,6 +35,7 @@ from monitor.interact.api import PERSON, person_for, role_allows
 from monitor.models import format_ts
 from monitor.safejson import JsonLimitError, loads
 from monitor.store_actions import ActionStore
+from monitor.tasks.api import routes as task_routes
 
 if TYPE_CHECKING:
     from monitor.config import ServerConfig
@@ -332,6 +333,7 @@ def build_app(service: Service) -> web.Application:
     app.router.add_post("/posts/{key:.+}/relabel", relabel)
     app.router.add_post("/-/reload", reload)
     app.router.add_routes(interact_routes(service))
+    app.router.add_routes(task_routes(service))  # the playbook as a checklist (monitor.tasks.api)
     install_console(app, service)  # the web console at / (monitor.console)
     if service.rt is not None:
         for source in service.rt.sources.values():

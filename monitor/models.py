@@ -271,7 +271,7 @@ class ScoredPost:
 
 
 TRANSITIONS = ("opened", "escalated", "updated", "repeated", "overdue", "acknowledged", "resolved", "blind_spot",
-               "recovered")
+               "recovered", "task_overdue")
 
 
 @dataclass(frozen=True, slots=True)

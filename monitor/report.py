@@ -15,6 +15,7 @@ from monitor.config import Loaded
 from monitor.models import Incident, format_ts
 from monitor.store import Store
 from monitor.store_actions import ActionStore
+from monitor.tasks.report import add_task_outcomes, outcomes_html
 
 REPORT_VERSION = 1
 
@@ -30,13 +31,16 @@ def _incident_json(inc: Incident) -> dict[str, Any]:
     }
 
 
-def build_report(store: Store, loaded: Loaded, *, feed: Path, run: dict[str, Any], now: datetime) -> dict[str, Any]:
+def build_report(store: Store, loaded: Loaded, *, feed: Path, run: dict[str, Any], now: datetime,
+                 as_of: datetime | None = None) -> dict[str, Any]:
+    """``now``: when the report is written (wall time); ``as_of``: the run's own time (a drill's virtual
+    clock), against which task deadlines are judged (default ``now``)."""
     notifications = [public_record(n) for n in store.notifications()]
     for n in notifications:
         n["deliveries"] = store.deliveries_for(n["id"])
     incidents = sorted(store.list_incidents(limit=10_000), key=lambda i: i.opened_at)
     false_alarms = {m["incident_id"] for m in ActionStore(store).marks() if m["mark"] == "false_alarm"}
-    return {
+    report = {
         "version": REPORT_VERSION,
         "generated_at": format_ts(now),
         "feed": str(feed),
@@ -57,6 +61,8 @@ def build_report(store: Store, loaded: Loaded, *, feed: Path, run: dict[str, Any
                        "false_alarm": i.id in false_alarms} for i in incidents],
         "notifications": notifications,
     }
+    add_task_outcomes(report, store, loaded.config.tasks, as_of or now)  # the playbook as a checklist
+    return report
 
 
 _COLORS = {"blue": "#1e6fd9", "yellow": "#d9a21e", "red": "#d93a1e", "system": "#666"}
@@ -101,6 +107,7 @@ td,th{{border-bottom:1px solid #ddd;padding:6px;text-align:left;vertical-align:t
 <h2>Notifications ({report['summary']['notifications']})</h2>
 <table><tr><th>time</th><th>level</th><th>transition</th><th>brand</th><th>incident</th><th>playbook</th>
 <th>why</th></tr>{''.join(rows)}</table>
+{outcomes_html(report)}
 <h2>Broken lines</h2><ul>{bad or '<li>none</li>'}</ul>
 </body></html>
 """

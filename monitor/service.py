@@ -37,6 +37,7 @@ from monitor.replicas import hooks as replica_hooks
 from monitor.runtime import Runtime, build_notifiers, build_runtime
 from monitor.sources.base import Source, SourceConfig
 from monitor.supervisor import Supervisor
+from monitor.tasks.reminders import schedule as schedule_reminders
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ class Service:
                                coalesce=True)
         self.scheduler.add_job(self._job, "interval", args=["prune", self._prune], hours=6, id="_prune",
                                max_instances=1, coalesce=True)
+        schedule_reminders(self)  # overdue playbook tasks remind their owners (monitor.tasks)
         self.scheduler.start()
         rt.metrics.gauge_callback(self._gauges)
         if cfg.server.enabled:

@@ -41,7 +41,8 @@ __all__ = ["EXAMPLES", "ZWSP", "AlertView", "Dialect", "ExampleView", "PlaybookV
 
 EXAMPLES = 3  # example posts shown per alert unless a notifier is configured otherwise
 TAGS = {"blue": "BLUE", "yellow": "YELLOW", "red": "RED"}
-SPECIAL_TAGS = {"resolved": "ALL CLEAR", "blind_spot": "BLIND SPOT", "recovered": "RECOVERED"}
+SPECIAL_TAGS = {"resolved": "ALL CLEAR", "blind_spot": "BLIND SPOT", "recovered": "RECOVERED",
+                "task_overdue": "TASK OVERDUE"}
 COLORS = {"blue": "#1E88E5", "yellow": "#F9A825", "red": "#D32F2F", "ALL CLEAR": "#2E7D32",
           "BLIND SPOT": "#6D4C41", "RECOVERED": "#2E7D32"}
 
@@ -139,6 +140,8 @@ def headline(alert: Alert) -> str:
         return f"[{tag}] {who}{reason or f'{src} is back'}"
     if t == "resolved":
         return f"[{tag}] {who}{inc} resolved: {reason}" if reason else f"[{tag}] {who}{inc} resolved"
+    if t == "task_overdue":  # monitor.tasks.reminders: one per overdue playbook task, to its owners
+        return f"[{tag}] {who}{inc}: {reason}"
     if t == "acknowledged":
         return f"[{tag}] {who}{inc} acknowledged by {alert.acked_by or 'someone'}"
     if t == "repeated":
@@ -182,6 +185,9 @@ def _notice(alert: Alert, pb: Any) -> str:
                 f"no crisis: check the channel by hand.")
     if t == "recovered":
         return f"{d.get('source') or alert.incident_id} is producing again; monitoring of it has resumed."
+    if t == "task_overdue":
+        return (f"A task of the {level} playbook is past its deadline. Tick it when it is done; "
+                f"this reminder is sent once.")
     return one_line(alert.reason)
 
 

@@ -18,7 +18,9 @@ from monitor.errors import ConfigError, MonitorError
 
 COMMANDS = ["run", "demo", "drill", "record", "check", "rules", "sentiment", "sources", "incidents", "backtest",
             "backfill", "silence", "store", "worker"]
-COMMANDS += ["brands", "init", "notifiers", "completion", "reference", "healthcheck", "users"]
+COMMANDS += ["brands", "init", "notifiers", "completion", "reference", "healthcheck"]
+COMMANDS += ["tasks"]
+COMMANDS += ["users"]
 
 
 EXIT_OK, EXIT_RUNTIME, EXIT_INVALID, EXIT_USAGE = 0, 1, 2, 64

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from monitor.durations import Duration
 from monitor.errors import Problem
@@ -52,19 +52,23 @@ class TasksConfig(_Strict):
                                      "overdue tasks to remind their owners of")
     reminders: bool = Field(default=True, description="false: overdue tasks are shown, never sent")
 
-    @model_validator(mode="after")
-    def _known_people(self) -> TasksConfig:
-        for role, names in self.roles.items():
-            unknown = [n for n in names if n not in self.people]
+    @field_validator("roles")
+    @classmethod
+    def _known_people(cls, roles: dict[str, list[str]], info: ValidationInfo) -> dict[str, list[str]]:
+        people = info.data.get("people")
+        if people is None:
+            return roles  # people itself is invalid: reported there
+        for role, names in roles.items():
+            unknown = [n for n in names if n not in people]
             if unknown:
                 raise ValueError(f"role {role!r} names unknown people {', '.join(map(repr, unknown))}; "
-                                 f"add them under tasks.people (known: {', '.join(self.people) or 'none'})")
-        keys = [role_key(r) for r in self.roles]
-        twice = sorted({r for r in self.roles if keys.count(role_key(r)) > 1})
+                                 f"add them under tasks.people (known: {', '.join(people) or 'none'})")
+        keys = [role_key(r) for r in roles]
+        twice = sorted({r for r in roles if keys.count(role_key(r)) > 1})
         if twice:
             raise ValueError(f"roles {', '.join(map(repr, twice))} are the same role (case and spacing "
                              f"do not count); list them once")
-        return self
+        return roles
 
     def owners(self, role: str) -> list[str]:
         """The people holding ``role`` (in config order); empty when nobody does."""

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from monitor.alerts.records import evidence_to_json
+from monitor.models import Incident
 from monitor.tasks import TaskBook, TasksConfig
-from monitor.tasks.track import attach
+from monitor.tasks.track import attach, record
+from tests.alerts.conftest import make_alert, playbooks  # noqa: F401  (fixtures shared with tests/alerts)
 from tests.alerts.test_engine import Harness
 
 TEAM = TasksConfig.model_validate({
@@ -33,3 +38,15 @@ class Checklist(Harness):
 @pytest.fixture
 def c(tmp_path: Path) -> Checklist:
     return Checklist(tmp_path)
+
+
+def seed(store: Any, alerts: Any, config: TasksConfig, *, level: str = "red", at: datetime,
+         inc_id: str = "acme-20260301-080000") -> str:
+    """An open incident that reached ``level`` at ``at`` (``alerts``: the make_alert fixture), with its tasks
+    recorded as the engine would."""
+    inc = Incident(id=inc_id, brand="acme", category=None, level=level, status="open",  # type: ignore[arg-type]
+                   opened_at=at, level_since=at, last_signal_at=at, trigger=f"{level}.trending")
+    alert = alerts(level, "opened", ts=at, incident_id=inc_id, id=f"{inc_id}#1")
+    store.save_incident("acme", inc, evidence_to_json(alert.evidence))
+    record(store, alert, config)
+    return inc_id

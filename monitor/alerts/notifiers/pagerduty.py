@@ -43,8 +43,9 @@ class PagerDutyConfig(NotifierConfig):
 
 def pagerduty_event(alert: Alert, config: PagerDutyConfig) -> dict[str, Any]:
     action = ACTION.get(alert.transition, "trigger")
-    event: dict[str, Any] = {"routing_key": config.routing_key, "event_action": action,
-                             "dedup_key": alert.incident_id}
+    # an overdue-task reminder (monitor.tasks) is its own page: it must not re-open the incident's
+    dedup = alert.id if alert.transition == "task_overdue" else alert.incident_id
+    event: dict[str, Any] = {"routing_key": config.routing_key, "event_action": action, "dedup_key": dedup}
     if action != "trigger":
         return event
     view = build_view(alert, max_examples=3)
