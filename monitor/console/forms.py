@@ -52,11 +52,15 @@ def routes(console: Console) -> list[web.RouteDef]:
         return resp
 
     async def login_page(request: web.Request) -> web.StreamResponse:
+        if not auth.cfg.enabled:
+            raise web.HTTPNotFound(text="the console is off (server.console.enabled)")
         if auth.session(request) is not None:
             raise web.HTTPSeeOther(safe_next(request.query.get("next", "/")))
         return await login_form(request)
 
     async def login(request: web.Request) -> web.StreamResponse:
+        if not auth.cfg.enabled:
+            raise web.HTTPNotFound(text="the console is off (server.console.enabled)")
         form = await auth.form(request, None)
         name, password = form.get("name", "").strip()[:100], form.get("password", "")[:1024]
         now, limits = service.clock.now(), auth.limits()
@@ -69,6 +73,7 @@ def routes(console: Console) -> list[web.RouteDef]:
             limits.fail(keys, now)
             return await login_form(request, "Wrong name or password.", 401)
         limits.succeed(keys)
+        accounts.prune(now)  # ended sessions are forgotten as people sign in
         sid = accounts.open_session(account.name, now, auth.cfg.session_ttl)
         ActionStore(rt().store).audit(at=now, actor=account.name, channel="console", action="sign_in",
                                       address=auth.client(request))

@@ -176,3 +176,16 @@ def test_the_limiter_forgets_after_its_window() -> None:
     assert limits.blocked(["addr:1"], T0 + timedelta(minutes=2))
     assert not limits.blocked(["addr:2"], T0 + timedelta(minutes=2))
     assert not limits.blocked(["addr:1"], T0 + timedelta(minutes=16, seconds=1))
+
+
+async def test_a_console_switched_off_serves_nothing(tmp_path: Path) -> None:
+    room = await start_room(tmp_path, "enabled: false")
+    try:
+        async with aiohttp.ClientSession() as http:
+            for path in ("/", "/console/login", "/console/history"):
+                async with http.get(room.base + path, allow_redirects=False) as r:
+                    assert r.status == 404, path
+            async with http.get(room.base + "/healthz") as r:  # the API is unaffected
+                assert r.status in (200, 503)
+    finally:
+        await room.svc.shutdown()
