@@ -65,6 +65,17 @@ class Room:
                              headers={"Authorization": f"Bearer {INGEST}"}) as r:
             assert r.status == 202, await r.text()
 
+    def close_incident(self, incident_id: str) -> None:
+        """Acknowledge (as sam, from Slack), tick the first task and resolve it, as the team would."""
+        from monitor.interact.actions import perform
+        from monitor.tasks import TaskBook
+
+        rt, now = self.svc.rt, self.svc.clock.now()
+        assert perform(rt, "ack", incident_id, "sam", "slack", now).ok
+        book = TaskBook(self.store, self.svc.loaded.config.tasks)
+        book.mark_done(book.tasks(now, incident_id)[0].task.id, "alice", now, channel="cli")
+        assert perform(rt, "resolve", incident_id, "sam", "slack", now).ok
+
     def audit(self, incident_id: str | None = None) -> list[dict[str, Any]]:
         return ActionStore(self.store).audit_log(incident_id)
 

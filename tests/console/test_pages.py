@@ -9,8 +9,11 @@ from urllib.parse import quote
 
 import aiohttp
 
+from monitor.console.render import ago
 from monitor.console.users import Accounts
 from monitor.interact.actions import perform
+from monitor.models import parse_ts
+from monitor.tasks import TaskBook
 from tests.console.conftest import Room, start_room
 
 
@@ -117,3 +120,23 @@ async def test_now_lists_open_incidents_with_their_deadline_owner(room: Room, ht
         html = await r.text()
     row = re.search(r'<tr class="incident level-blue"[^>]*>(.*?)</tr>', html, re.S)
     assert "sam" in row.group(1) and "<em>alice</em>" in row.group(1)  # next: a task owned by alice (PR)
+
+
+async def test_history_has_the_after_action_numbers(room: Room, http) -> None:
+    await room.push(http)
+    inc = await room.incident()
+    room.close_incident(inc.id)
+    done = room.store.get_incident(inc.id)[1]
+    await room.login(http, "vera")
+    async with http.get(room.base + "/console/history") as r:
+        html = await r.text()
+    row = re.search(r"<tr><td><a href=\"/console/incidents/([^\"]+)\">(.*?)</tr>", html, re.S)
+    assert row and row.group(1) == quote(inc.id, safe="")
+    cells = re.findall(r"<td>(.*?)</td>", row.group(0), re.S)
+    first_post = min(e["ts"] for e in room.store.incident_evidence(inc.id)["examples"])
+    assert cells[3] == ago(done.opened_at - parse_ts(first_post))  # time to detect: first evidence to alert
+    assert cells[4] == ago(done.acked_at - done.opened_at)
+    tasks = len(TaskBook(room.store, room.svc.loaded.config.tasks).tasks(room.svc.clock.now(), inc.id))
+    assert cells[5] == f"1 / {tasks}"  # the one ticked task was on time
+    for action in ("ack", "task_done", "resolve"):
+        assert f"<td>{action}</td>" in html  # the audit log, newest first
