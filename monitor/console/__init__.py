@@ -62,7 +62,7 @@ class Console:
 
 
 def install(app: web.Application, service: Service) -> Console:
-    """Add the console's routes to the daemon's app (and close its live streams on shutdown)."""
+    """Add the console's routes to the daemon's app (and end its live streams on shutdown)."""
     from monitor.console import checklist, forms, views
     from monitor.console.render import STATIC
 
@@ -74,7 +74,7 @@ def install(app: web.Application, service: Service) -> Console:
     async def closing(_app: web.Application) -> None:
         await console.hub.close()
 
-    app.on_cleanup.append(closing)
+    app.on_shutdown.append(closing)  # before the server waits for open requests to finish
     return console
 
 

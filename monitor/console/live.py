@@ -87,6 +87,8 @@ class Hub:
                 except TimeoutError:
                     await resp.write(b": keepalive\n\n")
                     continue
+                if not version:  # the daemon is stopping: end the stream (the browser reconnects later)
+                    break
                 await resp.write(f"event: change\ndata: {version}\n\n".encode())
         except (ConnectionResetError, asyncio.CancelledError):
             pass
@@ -95,6 +97,11 @@ class Hub:
         return resp
 
     async def close(self) -> None:
+        """End every open stream now, so a shutdown does not wait on browsers that never hang up."""
+        for q in list(self.queues):
+            while not q.empty():
+                q.get_nowait()
+            q.put_nowait("")
         self.queues.clear()
         if self._task is not None:
             self._task.cancel()

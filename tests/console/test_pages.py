@@ -140,3 +140,22 @@ async def test_history_has_the_after_action_numbers(room: Room, http) -> None:
     assert cells[5] == f"1 / {tasks}"  # the one ticked task was on time
     for action in ("ack", "task_done", "resolve"):
         assert f"<td>{action}</td>" in html  # the audit log, newest first
+
+
+async def test_stopping_the_daemon_ends_open_streams(tmp_path: Path) -> None:
+    room = await start_room(tmp_path)
+    stopped = False
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            await room.login(http, "vera")
+            async with http.get(room.base + "/console/events") as r:
+                await asyncio.wait_for(r.content.readuntil(b"\n\n"), 10)
+                stopping = asyncio.ensure_future(room.svc.shutdown())
+                # the stream ends at once; aiohttp would otherwise wait up to a minute for this browser
+                rest = await asyncio.wait_for(r.content.read(), 20)
+                assert r.content.at_eof() and b"hello" not in rest
+                await asyncio.wait_for(stopping, 20)
+                stopped = True
+    finally:
+        if not stopped:
+            await room.svc.shutdown()
