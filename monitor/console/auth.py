@@ -152,7 +152,8 @@ class Auth:
                 if NEW_SID in request:
                     self.set_cookie(request, resp, COOKIE, request[NEW_SID], None)
                 if not resp.prepared:  # (an event stream is already on its way)
-                    resp.headers.update(HEADERS)
+                    for key, value in HEADERS.items():  # a handler's own policy (a sandboxed report) stands
+                        resp.headers.setdefault(key, value)
                     resp.headers["Server-Timing"] = f"render;dur={(time.perf_counter() - started) * 1000:.1f}"
                 return resp
 

@@ -159,3 +159,27 @@ async def test_stopping_the_daemon_ends_open_streams(tmp_path: Path) -> None:
     finally:
         if not stopped:
             await room.svc.shutdown()
+
+
+async def test_drill_reports_are_listed_and_served_sandboxed(tmp_path: Path) -> None:
+    drill = tmp_path / "reports" / "drill-2026-03-01"
+    drill.mkdir(parents=True)
+    (drill / "report.json").write_text('{"alerts": [{"level": "blue"}, {"level": "red"}]}', encoding="utf-8")
+    (drill / "report.html").write_text("<h1>Drill report</h1><script>alert(1)</script>", encoding="utf-8")
+    (tmp_path / "reports" / "broken").mkdir()
+    (tmp_path / "reports" / "broken" / "report.json").write_text("{not json", encoding="utf-8")
+    room = await start_room(tmp_path, "reports_dir: reports")
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            await room.login(http, "vera")
+            async with http.get(room.base + "/console/history") as r:
+                html = await r.text()
+            assert 'href="/console/reports/drill-2026-03-01/report.html">drill-2026-03-01</a> — 2 alerts' in html
+            async with http.get(room.base + "/console/reports/drill-2026-03-01/report.html") as r:
+                assert r.status == 200 and "<h1>Drill report</h1>" in await r.text()
+                assert r.headers["Content-Security-Policy"].startswith("sandbox")  # its script cannot run
+            for name in ("..", "%2e%2e", ".hidden", "broken"):
+                async with http.get(room.base + f"/console/reports/{name}/report.html") as r:
+                    assert r.status == 404, name
+    finally:
+        await room.svc.shutdown()
