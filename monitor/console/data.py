@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from monitor.alerts.baseline import Series, hour_of
 from monitor.console.chart import Mark
@@ -227,6 +229,20 @@ def timeline(rt: Any, inc: Incident, recs: list[dict[str, Any]], audit: list[dic
 def audit_rows(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Audit entries with ``at`` as a datetime (for the viewer's clock)."""
     return [{**e, "at": parse_ts(e["ts"])} for e in entries]
+
+
+def incident_chart(store: Any, loaded: Any, inc: Incident, now: datetime, zone: ZoneInfo | None = None,
+                   name: str | None = None) -> str:
+    """The incident's timeline as SVG from its store alone: what the console shows, for report.html too
+    (``monitor.report`` can call this with the drill's store, config and virtual time)."""
+    from monitor.console.chart import timeline_svg
+    from monitor.console.render import Clockface
+
+    rt = SimpleNamespace(store=store, loaded=loaded)
+    tl = timeline(rt, inc, records(store, inc.id), audit_rows(ActionStore(store).audit_log(inc.id)), now)
+    face = Clockface(zone or ZoneInfo("UTC"))
+    return timeline_svg(tl.start, tl.end, tl.series, tl.band, tl.marks, face.local,
+                        title=f"Negative posts per hour, {name or inc.brand}", zone=face.zone)
 
 
 def why(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from monitor.console import data
 from monitor.console.auth import SESSION
-from monitor.console.chart import sparkline_svg, timeline_svg
+from monitor.console.chart import sparkline_svg
 from monitor.console.render import Clockface, page, zone_of
 from monitor.interact.actions import ACTIONS, LABELS
 from monitor.store_actions import ActionStore
@@ -70,9 +70,7 @@ def routes(console: Console) -> list[web.RouteDef]:
         start, end = data.window_of(r, inc, now)
         total, posts = data.evidence_page(r.store, inc.brand, start, end, pageno)
         c = ctx(console, request, f"{inc.level} · {data.brand_name(r, inc.brand)}", "now")
-        tl = data.timeline(r, inc, recs, audit, now)
-        chart = timeline_svg(tl.start, tl.end, tl.series, tl.band, tl.marks, c["clock"].local,
-                             title=f"Negative posts per hour, {data.brand_name(r, inc.brand)}", zone=c["clock"].zone)
+        chart = data.incident_chart(r.store, r.loaded, inc, now, c["clock"].zone, data.brand_name(r, inc.brand))
         tasks = console.tasks_for(inc.id) if console.tasks_for else None
         return page(env, "incident.html", **c, inc=inc, brand_name=data.brand_name(r, inc.brand),
                     story=data.lead_story(evidence), evidence=evidence, recs=recs, audit=audit, chart=chart,

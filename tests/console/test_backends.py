@@ -73,3 +73,20 @@ def test_hourly_counts_brand_rows_and_evidence_pages(store: Any) -> None:
     (row,) = data.brand_rows(rt, NOW)
     assert row["week"] == {"n": 122, "neg": 120} and row["day"] == {"n": 121, "neg": 119}
     assert sum(row["spark"]) == 120 and row["spark"][-1] == 1  # this hour: w:0 (w:both is neutral)
+
+
+def test_an_incidents_chart_from_its_store_alone(store: Any) -> None:
+    from monitor.models import Incident
+
+    hour = NOW.replace(minute=0)
+    for i in range(12):
+        _post(store, f"r:{i}", hour - timedelta(minutes=5 * i), "reddit", ["acme"], "negative")
+    inc = Incident(id="acme-1", brand="acme", category=None, level="blue", status="open", opened_at=hour,
+                   level_since=hour, last_signal_at=hour, trigger="blue.platform_posts")
+    store.save_incident("acme", inc)
+    store.add_notification({"id": "acme-1#1", "incident_id": "acme-1", "ts": hour.isoformat(), "brand": "acme",
+                            "level": "blue", "transition": "opened"}, hour, [])
+    loaded = SimpleNamespace(config=SimpleNamespace(engine=SimpleNamespace(baseline=BaselineConfig())))
+    svg = data.incident_chart(store, loaded, inc, NOW, name="Acme")
+    assert 'data-platform="reddit"' in svg and 'class="mark mark-blue"' in svg and "Acme" in svg
+    assert "reddit: 12 negative at" not in svg and "reddit: 1 negative at 2026-03-08 12:00 UTC" in svg
