@@ -24,6 +24,7 @@ from typing import Any
 from monitor.alerts.notifiers.base import NotifierConfig
 from monitor.clock import SystemClock, VirtualClock
 from monitor.config import Loaded
+from monitor.console.data import incident_charts
 from monitor.errors import MonitorError
 from monitor.feed import BadLine, read_feed
 from monitor.models import format_ts
@@ -147,8 +148,9 @@ async def run_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed: floa
         report = build_report(rt.store, rt.loaded, feed=feed, run=_run_json(run), now=SystemClock().now(),
                               as_of=clock.now())
         report["deliveries"] = delivery_summary(rt.store)
+        charts = incident_charts(rt.store, rt.loaded, clock.now())  # the console's timeline, in report.html
         await rt.close()
-    write_report(report, report_dir)
+    write_report(report, report_dir, charts)
     return report
 
 

@@ -245,6 +245,12 @@ def incident_chart(store: Any, loaded: Any, inc: Incident, now: datetime, zone: 
                         title=f"Negative posts per hour, {name or inc.brand}", zone=face.zone)
 
 
+def incident_charts(store: Any, loaded: Any, now: datetime, limit: int = 50) -> dict[str, str]:
+    """Timelines of a run's incidents (the first ``limit``), for a drill's or backtest's report.html."""
+    incidents = sorted(store.list_incidents(limit=limit), key=lambda i: i.opened_at)
+    return {inc.id: incident_chart(store, loaded, inc, now) for inc in incidents}
+
+
 def why(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each notification's level, transition and the reasons in words (as the alert said them)."""
     from monitor.alerts.records import alert_from_record

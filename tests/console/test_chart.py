@@ -50,3 +50,26 @@ def test_the_svg_escapes_labels_and_marks_what_happened() -> None:
     assert "ack by &lt;alice&gt;" in svg
     assert ">08:00</text>" in svg  # the axis reads the viewer's clock (UTC+8)
     assert sparkline_svg([0, 1, 5], "<x>").count("<polyline") == 1 and "&lt;x&gt;" in sparkline_svg([], "<x>")
+
+
+async def test_a_drill_report_carries_each_incidents_timeline(tmp_path) -> None:
+    import json
+
+    from monitor.config import load_config
+    from monitor.drill import run_drill
+    from monitor.models import format_ts
+    from tests.support import WordScorer, write_config
+
+    start = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps({"type": "post", "ts": format_ts(start + timedelta(minutes=i)),
+                                        "source": "weibo", "id": f"p{i}", "text": f"艾克美 水壶 坏了 Acme broken {i}"})
+                            + "\n" for i in range(12)), encoding="utf-8")
+    cfg = write_config(tmp_path, "store: {path: state.db}\nplaybooks: @PLAYBOOKS@\n")
+    report = await run_drill(load_config(cfg), feed, report_dir=tmp_path / "out", scorer=WordScorer())
+    [inc] = report["incidents"]
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert f"<h2>Timelines</h2><h3>{inc['id']}</h3><svg class=\"chart timeline\"" in page
+    assert 'data-platform="weibo"' in page and "weibo: 12 negative at 2026-03-01 08:00 UTC" in page
+    assert 'class="mark mark-blue"' in page and "Noto Sans CJK SC" in page
+    assert "timeline" not in json.dumps(report)  # report.json's contract is unchanged
