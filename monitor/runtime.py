@@ -71,6 +71,10 @@ class Runtime:
     def rules(self) -> Any:
         return self.loaded.rules
 
+    def __post_init__(self) -> None:
+        # the playbook as a checklist: each level's tasks are recorded as its alert is queued (monitor.tasks)
+        track_tasks(self.engine, lambda: self.loaded.config.tasks)
+
     def gauges(self, now: datetime) -> list[tuple[str, dict[str, str], float]]:
         """Scrape-time state for /metrics: open incidents by level, store and outbox, channels, tasks, sources."""
         rt = self
@@ -179,11 +183,9 @@ async def build_runtime(loaded: Loaded, clock: Clock, *, notifier_configs: list[
         scorer = load_scorer(loaded)
     pipeline = Pipeline(store, loaded.rules, scorer, engine, clock, executor, metrics)
     dispatcher = Dispatcher(store, notifiers, delivery_clock or SystemClock(), cfg.dispatch, wake=outbox.wake)
-    rt = Runtime(loaded=loaded, clock=clock, store=store, scorer=scorer, engine=engine, outbox=outbox,
-                 dispatcher=dispatcher, pipeline=pipeline, notifiers=notifiers, health=HealthTracker(metrics),
-                 metrics=metrics, executor=executor, session=session, notifier_ctx=nctx)
-    track_tasks(engine, lambda: rt.loaded.config.tasks)  # the playbook as a checklist (monitor.tasks)
-    return rt
+    return Runtime(loaded=loaded, clock=clock, store=store, scorer=scorer, engine=engine, outbox=outbox,
+                   dispatcher=dispatcher, pipeline=pipeline, notifiers=notifiers, health=HealthTracker(metrics),
+                   metrics=metrics, executor=executor, session=session, notifier_ctx=nctx)
 
 
 def _replica_store_options(cfg: Any) -> dict[str, Any]:

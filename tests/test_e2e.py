@@ -85,7 +85,10 @@ async def test_bundled_feed_reaches_slack_and_email(tmp_path: Path, shipped_scor
             assert report["run"]["bad_lines"] == [
                 "acme-48h.jsonl: line 82: field 'ts' is not an ISO 8601 time: 'yesterday' "
                 "(write e.g. 2026-03-01T08:00:00Z)"]
-            assert (tmp_path / "report" / "report.html").read_text().count("<tr>") == 1 + len(EXPECTED) + 2
+            page = (tmp_path / "report" / "report.html").read_text()
+            page, _, tasks = page.partition("<h2>Playbook tasks")  # the checklist's table comes last
+            assert page.count("<tr>") == 1 + len(EXPECTED) + 2
+            assert tasks.count("<tr>") == 1 + report["tasks"]["total"]  # one incident: one table
 
             # Slack received each notification once, in order, as Block Kit with a text fallback
             bodies = [json.loads(r.body) for r in slack.requests]

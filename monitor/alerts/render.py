@@ -186,8 +186,7 @@ def _notice(alert: Alert, pb: Any) -> str:
     if t == "recovered":
         return f"{d.get('source') or alert.incident_id} is producing again; monitoring of it has resumed."
     if t == "task_overdue":
-        return (f"A task of the {level} playbook is past its deadline. Tick it when it is done; "
-                f"this reminder is sent once.")
+        return "A playbook task is past its deadline. Tick it when it is done; this reminder is sent once."
     return one_line(alert.reason)
 
 

@@ -10,6 +10,7 @@ from monitor.alerts.levels import describe_thresholds
 from monitor.cli.common import add_config, print_json
 from monitor.config import load_for_cli
 from monitor.errors import ConfigError
+from monitor.tasks.settings import role_summary
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -39,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
                     "sources": [{"name": s.display_name(), "kind": s.kind} for s in cfg.sources],
                     "notifiers": [{"name": n.display_name(), "kind": n.kind} for n in cfg.notifiers],
                     "store": str(cfg.store.path), "server": {"host": cfg.server.host, "port": cfg.server.port},
-                    "thresholds": describe_thresholds(cfg.engine)})
+                    "thresholds": describe_thresholds(cfg.engine),
+                    "tasks": role_summary(cfg.tasks, loaded.playbooks)})
         return 0
     print(f"ok: {loaded.file}")
     print(f"  keywords:  {cfg.keywords} ({len(rules.rules)} rules, {len(rules.brands)} brand(s): "
@@ -48,6 +50,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"  sources:   {', '.join(f'{s.display_name()} ({s.kind})' for s in cfg.sources) or 'none'}")
     print(f"  notifiers: {', '.join(f'{n.display_name()} ({n.kind})' for n in cfg.notifiers) or 'none'}")
     print(f"  store:     {cfg.store.path}")
+    roles = role_summary(cfg.tasks, loaded.playbooks)
+    held = "; ".join(f"{role} -> {', '.join(people)}" for role, people in roles["owners"].items()) or "no owners"
+    unassigned = f"; unassigned: {', '.join(roles['unassigned'])}" if roles["unassigned"] else ""
+    print(f"  tasks:     {held}{unassigned}")
     for line in describe_thresholds(cfg.engine):
         print(f"  {line}")
     return 0

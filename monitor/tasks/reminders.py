@@ -2,7 +2,7 @@
 
 The daemon's scheduler runs :func:`remind` every ``tasks.check_interval`` (on the engine leader
 only). Each task past its deadline, not done and not yet reminded becomes one notification
-(transition ``task_overdue``, id ``<incident>#task-<task id>``) queued for the notifiers of
+(transition ``task_overdue``, level ``system``, id ``<incident>#task-<task id>``) queued for the notifiers of
 its owners, and the task is marked reminded in the same transaction: the dispatcher delivers
 it, retrying like any alert, and a restart neither loses nor repeats it. A task nobody with a
 notifier owns stays unreminded, so a reload that names an owner still gets it out.
@@ -37,11 +37,14 @@ def reminder_alert(task: Task, incident: Any, brand_name: str, owners: list[str]
     late = at - task.due_at
     hours = int(late.total_seconds() // 3600)
     mins = int(late.total_seconds() % 3600 // 60)
-    reason = (f"{task.role} task overdue by {hours}h{mins:02d}m (due {format_ts(task.due_at)}): {task.text} — "
-              f"owner(s): {', '.join(owners)}. Done? `monitor tasks done {task.id}` or POST /tasks/{task.id}/done")
+    reason = (f"{task.role} task overdue by {hours}h{mins:02d}m (due {format_ts(task.due_at)}, {task.level} "
+              f"playbook): {task.text} — owner(s): {', '.join(owners)}. Done? `monitor tasks done {task.id}` "
+              f"or POST /tasks/{task.id}/done")
+    # level "system": a message to a person, not a change of the incident; chat notifiers that keep an
+    # incident's root message or card current (slack_app, feishu_app) post it apart and leave those alone
     return Alert(id=f"{task.incident_id}#task-{task.id}", incident_id=task.incident_id, brand=incident.brand,
-                 brand_name=brand_name, category=incident.category, level=task.level, transition=TRANSITION, ts=at,
-                 reason=reason, evidence=None)
+                 brand_name=brand_name, category=incident.category, level="system", transition=TRANSITION, ts=at,
+                 reason=reason, evidence=None, acked_by=incident.acked_by)
 
 
 def remind(store: Any, config: TasksConfig, notifier_names: set[str], brand_names: dict[str, str],
@@ -52,16 +55,19 @@ def remind(store: Any, config: TasksConfig, notifier_names: set[str], brand_name
     rows, marks = TaskStore(store), ActionStore(store)
     false_alarms = {m["incident_id"] for m in marks.marks() if m["mark"] == "false_alarm"}
     sent: list[Alert] = []
+    incidents: dict[str, Any] = {}
     for task in rows.due_unreminded(at):
-        found = store.get_incident(task.incident_id)
-        if found is None or task.incident_id in false_alarms:
+        owners = config.owners(task.role)
+        targets = sorted({n for o in owners if (n := config.people[o].notifier) and n in notifier_names})
+        if not targets or task.incident_id in false_alarms:
+            continue  # checked before reading the incident: unowned tasks pile up and are skipped cheaply
+        if task.incident_id not in incidents:
+            incidents[task.incident_id] = store.get_incident(task.incident_id)
+        found = incidents[task.incident_id]
+        if found is None:
             continue
         incident = found[1]
         if incident.status != "open" and task.kind != "follow_up":
-            continue
-        owners = config.owners(task.role)
-        targets = sorted({n for o in owners if (n := config.people[o].notifier) and n in notifier_names})
-        if not targets:
             continue
         alert = reminder_alert(task, incident, brand_names.get(incident.brand, incident.brand), owners, at)
         with store.transaction():

@@ -88,3 +88,11 @@ def task_problems(cfg: TasksConfig, notifier_names: set[str], file: str, place: 
                                f"unknown notifier {person.notifier!r} (configured: "
                                f"{', '.join(sorted(notifier_names)) or 'none'}); name one from notifiers:"))
     return out
+
+
+def role_summary(cfg: TasksConfig, playbooks: Any) -> dict[str, Any]:
+    """Who holds each role the playbooks name (for ``monitor check``); roles nobody holds are listed."""
+    roles = {t.role for pb in playbooks.all() for t in pb.tasks} | {cfg.media_role, cfg.follow_up_role}
+    held = {r: cfg.owners(r) for r in sorted(roles, key=role_key)}
+    return {"owners": {r: o for r, o in held.items() if o}, "unassigned": [r for r, o in held.items() if not o],
+            "approvers": {r: cfg.owners(r) for r in cfg.approvers}}

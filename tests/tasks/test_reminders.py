@@ -65,7 +65,7 @@ async def test_a_task_is_overdue_only_after_its_deadline_and_reminds_once(c: Che
     assert hooks["bob-hook"].requests == []
     doc = req.json()
     assert (doc["transition"], doc["level"], doc["incident_id"], doc["brand_name"]) == (
-        "task_overdue", "blue", inc, "Acme")
+        "task_overdue", "system", inc, "Acme")  # a message to a person, not a level of the incident
     assert doc["headline"].startswith(f"[TASK OVERDUE] Acme — incident {inc}: Customer service task overdue by 0h00m")
     assert view.task.text in doc["reason"] and f"monitor tasks done {view.task.id}" in doc["reason"]
     assert remind(c.store, TEAM, NOTIFIERS, BRANDS, late + timedelta(hours=5))[0].id != alert.id  # others fall due
@@ -159,3 +159,20 @@ def test_a_store_failure_while_queueing_loses_no_reminder(c: Checklist, monkeypa
     [alert] = remind(c.store, TEAM, NOTIFIERS, BRANDS, late + timedelta(minutes=1))
     assert alert.id == f"{inc}#task-{view.task.id}"
     assert c.store.delivery_counts() == {("alice-hook", "pending"): 1}
+
+
+async def test_a_slack_app_reminder_leaves_the_incidents_root_message_alone(c: Checklist) -> None:
+    from monitor.alerts.notifiers.slack_app import SlackAppConfig, SlackAppNotifier
+    from tests.alerts.notifiers.slackfake import FakeSlack
+
+    _open_blue(c)
+    [alert] = remind(c.store, TEAM, NOTIFIERS, BRANDS, FIRST_DUE + timedelta(seconds=1))
+    async with FakeSlack() as slack:
+        cfg = SlackAppConfig.model_validate({"kind": "slack_app", "name": "alice-hook", "token": "xoxb-test",
+                                             "channel": "C0ALICE", "signing_secret": "s", "api_url": slack.api_url})
+        notifier = SlackAppNotifier(cfg, NotifierContext(clock=VirtualClock(FIRST_DUE), store=c.store))
+        await notifier.send(alert)
+        await notifier.close()
+    assert slack.updates() == [] and len(slack.posts()) == 1  # no root edited, no thread opened
+    post = slack.posts()[0].args
+    assert post["channel"] == "C0ALICE" and post["text"].startswith("[TASK OVERDUE] Acme — incident ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,21 @@ def test_the_documented_example_is_valid(tmp_path: Path) -> None:
     tasks = load_config(cfg).config.tasks
     assert tasks.owners("regional teams") == ["chen"] and tasks.may_approve("bob")
     assert tasks.people["alice"].notifier == "slack-alice"
+
+
+def test_check_shows_who_holds_each_playbook_role(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from monitor.cli import main
+
+    cfg = write_config(tmp_path, """\
+        playbooks: @PLAYBOOKS@
+        tasks:
+          people: {alice: {}, bob: {}}
+          roles: {pr: [alice], Legal: [bob, alice]}
+        """)
+    assert main(["check", "--config", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert ("  tasks:     Legal -> bob, alice; PR -> alice; unassigned: Customer service, Executives, "
+            "Investor relations, Regional teams, Tech\n") in out
+    assert main(["check", "--config", str(cfg), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["tasks"]["approvers"] == {"Legal": ["bob", "alice"]} and doc["tasks"]["owners"]["PR"] == ["alice"]
