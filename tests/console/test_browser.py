@@ -52,14 +52,14 @@ async def test_responders_work_an_incident_that_appears_live(room: Room, http, c
     assert await page.evaluate("() => window.__notReloaded === true")  # swapped in live, not reloaded
     row = page.locator("tr.incident.level-blue")
     assert "Acme" in await row.inner_text() and "not yet" in await row.inner_text()
-    await page.screenshot(path=str(shots / "now-desktop.png"), full_page=True)
+    await page.screenshot(path=str(shots / "live-now-desktop.png"), full_page=True)
 
     await row.locator("a").click()
     await page.wait_for_selector("svg.timeline")
     assert await page.locator("svg.timeline polygon.baseline-band").count() == 1  # the baseline band is drawn
     assert await page.locator("svg.timeline polyline.series[data-platform=push]").count() == 1
     assert await page.locator("svg.timeline g.mark-blue").count() >= 1  # the level change is marked
-    await page.screenshot(path=str(shots / "incident-desktop.png"), full_page=True)
+    await page.screenshot(path=str(shots / "live-incident-desktop.png"), full_page=True)
 
     await page.click("button.act-ack")  # acknowledge, as from Slack (interact.actions.perform)
     await page.wait_for_selector("#acked-by")
