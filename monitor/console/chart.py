@@ -61,7 +61,8 @@ def timeline_svg(start: datetime, end: datetime, series: Mapping[str, Sequence[t
     ticks = 6
     for i in range(ticks + 1):
         ts = start + timedelta(seconds=span * i / ticks)
-        out.append(f'<text x="{x(ts)}" y="{H - BOTTOM + 16}" text-anchor="middle" fill="#57606a">'
+        anchor = "start" if i == 0 else ("end" if i == ticks else "middle")  # the edge labels stay inside
+        out.append(f'<text x="{x(ts)}" y="{H - BOTTOM + 16}" text-anchor="{anchor}" fill="#57606a">'
                    f"{ts.astimezone(zone).strftime('%H:%M' if span <= 86400 else '%m-%d %H:%M')}</text>")
     if band:
         upper = " ".join(f"{x(ts)},{y(hi)}" for ts, _, hi in band)

@@ -212,7 +212,7 @@ class Timeline:
 def timeline(rt: Any, inc: Incident, recs: list[dict[str, Any]], audit: list[dict[str, Any]], now: datetime
              ) -> Timeline:
     end = (inc.resolved_at or now) + timedelta(hours=1)
-    start = min(inc.opened_at - timedelta(hours=12), end - timedelta(hours=24))
+    start = min(inc.opened_at - timedelta(hours=6), end - timedelta(hours=12))  # the hours before, for contrast
     hours = range(hour_of(start), hour_of(end) + 1)
     counts = hourly_negative(rt.store, inc.brand, start, end)
     series = {p: [(from_epoch(h * 3600.0), per.get(h, 0)) for h in hours] for p, per in counts.items()}

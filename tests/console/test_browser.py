@@ -64,6 +64,7 @@ async def test_responders_work_an_incident_that_appears_live(room: Room, http, c
     await page.click("button.act-ack")  # acknowledge, as from Slack (interact.actions.perform)
     await page.wait_for_selector("#acked-by")
     assert await page.inner_text("#acked-by") == "alice"
+    assert await page.locator("button.act-ack").count() == 0  # nothing left to acknowledge
     inc = room.store.list_incidents(status="open")[0]
     assert inc.acked_by == "alice"
 
@@ -90,6 +91,7 @@ async def test_responders_work_an_incident_that_appears_live(room: Room, http, c
     await page.click("button.approve-statement")
     await page.wait_for_selector("#statement[data-state=approved]")
     assert (await page.inner_text("#statement-state")) == "approved"
+    await page.screenshot(path=str(shots / "live-approved-desktop.png"), full_page=True)
     actions = [(a["actor"], a["action"]) for a in room.audit(inc.id)]
     assert ("alice", "ack") in actions and ("alice", "task_done") in actions
     assert ("alice", "statement_edit") in actions and ("lena", "statement_approve") in actions
