@@ -56,26 +56,26 @@ def remind(store: Any, config: TasksConfig, notifier_names: set[str], brand_name
     false_alarms = {m["incident_id"] for m in marks.marks() if m["mark"] == "false_alarm"}
     sent: list[Alert] = []
     incidents: dict[str, Any] = {}
-    for task in rows.due_unreminded(at):
-        owners = config.owners(task.role)
-        targets = sorted({n for o in owners if (n := config.people[o].notifier) and n in notifier_names})
-        if not targets or task.incident_id in false_alarms:
-            continue  # checked before reading the incident: unowned tasks pile up and are skipped cheaply
-        if task.incident_id not in incidents:
-            incidents[task.incident_id] = store.get_incident(task.incident_id)
-        found = incidents[task.incident_id]
-        if found is None:
-            continue
-        incident = found[1]
-        if incident.status != "open" and task.kind != "follow_up":
-            continue
-        alert = reminder_alert(task, incident, brand_names.get(incident.brand, incident.brand), owners, at)
-        with store.transaction():
+    with store.transaction():  # one commit for the check; a failure rolls every mark back with its notification
+        for task in rows.due_unreminded(at):
+            owners = config.owners(task.role)
+            targets = sorted({n for o in owners if (n := config.people[o].notifier) and n in notifier_names})
+            if not targets or task.incident_id in false_alarms:
+                continue  # checked before reading the incident: unowned tasks pile up and are skipped cheaply
+            if task.incident_id not in incidents:
+                incidents[task.incident_id] = store.get_incident(task.incident_id)
+            found = incidents[task.incident_id]
+            if found is None:
+                continue
+            incident = found[1]
+            if incident.status != "open" and task.kind != "follow_up":
+                continue
+            alert = reminder_alert(task, incident, brand_names.get(incident.brand, incident.brand), owners, at)
             if rows.set_reminded(task.id, at):  # another replica may have just done it
                 store.add_notification(alert_to_record(alert), at, targets)
                 sent.append(alert)
-        log.info("task %s of incident %s is overdue: reminded %s via %s", task.id, task.incident_id,
-                 ", ".join(owners), ", ".join(targets), extra={"incident": task.incident_id})
+                log.info("task %s of incident %s is overdue: reminding %s via %s", task.id, task.incident_id,
+                         ", ".join(owners), ", ".join(targets), extra={"incident": task.incident_id})
     return sent
 
 

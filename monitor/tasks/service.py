@@ -29,10 +29,14 @@ class TaskBook:
         self.config = config or TasksConfig()
         self.rows = TaskStore(store)
         self.audit = ActionStore(store)
+        self._owners: dict[str, tuple[str, ...]] = {}
 
     # -- reading ----------------------------------------------------------------------------
     def view(self, task: Task, now: datetime) -> TaskView:
-        return TaskView(task, tuple(self.config.owners(task.role)), task.overdue(now), task.outcome(now))
+        owners = self._owners.get(task.role)
+        if owners is None:
+            owners = self._owners[task.role] = tuple(self.config.owners(task.role))
+        return TaskView(task, owners, task.overdue(now), task.outcome(now))
 
     def tasks(self, now: datetime, incident_id: str | None = None, *, overdue: bool = False,
               open_only: bool = False) -> list[TaskView]:
