@@ -48,6 +48,19 @@ def lead_story(evidence: dict[str, Any] | None) -> str | None:
     return None
 
 
+def stories(evidence: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The incident's stories (near-duplicate posts folded, largest first), read defensively."""
+    found = ((evidence or {}).get("detail") or {}).get("stories")
+    out = []
+    for st in found if isinstance(found, list) else []:
+        if isinstance(st, dict):
+            out.append({"text": str(st.get("text") or "")[:200], "posts": st.get("posts"),
+                        "voices": st.get("voices"), "reposts": st.get("reposts"),
+                        "outlets": [str(o) for o in st.get("outlet_names") or []][:5],
+                        "source": st.get("source"), "url": _safe_url(st.get("url"))})
+    return out
+
+
 def latest_playbook(recs: list[dict[str, Any]]) -> dict[str, Any] | None:
     for rec in reversed(recs):
         if rec.get("playbook_rendered"):

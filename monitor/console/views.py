@@ -73,7 +73,8 @@ def routes(console: Console) -> list[web.RouteDef]:
         chart = data.incident_chart(r.store, r.loaded, inc, now, c["clock"].zone, data.brand_name(r, inc.brand))
         tasks = console.tasks_for(inc.id) if console.tasks_for else None
         return page(env, "incident.html", **c, inc=inc, brand_name=data.brand_name(r, inc.brand),
-                    story=data.lead_story(evidence), evidence=evidence, recs=recs, audit=audit, chart=chart,
+                    story=data.lead_story(evidence), evidence=evidence, stories=data.stories(evidence), recs=recs,
+                    audit=audit, chart=chart,
                     why=data.why(recs), marks=ActionStore(r.store).marks(inc.id), posts=posts, total=total,
                     pageno=pageno, pages=(total + data.PAGE - 1) // data.PAGE, per_page=data.PAGE,
                     playbook=data.latest_playbook(recs), deadline=data.next_deadline(inc, recs, now, tasks),

@@ -77,6 +77,8 @@ async def test_hostile_post_text_is_escaped(room: Room, http) -> None:
         html = await r.text()
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in html
+    stories = html[html.index("<h2>Stories</h2>"):html.index("<h2>Playbook checklist</h2>")]
+    assert "posts" in stories and "&lt;script&gt;" in stories and "<script>" not in stories
     async with http.get(room.base + "/") as r:
         assert "<script>alert" not in await r.text()
 
