@@ -84,8 +84,10 @@ def routes(console: Console) -> list[web.RouteDef]:
 
     @auth.guard("viewer")
     async def logout(request: web.Request) -> web.StreamResponse:
-        await auth.form(request, request[SESSION])
+        s = request[SESSION]
+        await auth.form(request, s)
         auth.accounts().close_session(request.cookies.get(COOKIE, ""))
+        ActionStore(rt().store).audit(at=service.clock.now(), actor=s.name, channel="console", action="sign_out")
         resp = redirect("/console/login")
         resp.del_cookie(COOKIE, path="/")
         return resp
@@ -133,6 +135,8 @@ def routes(console: Console) -> list[web.RouteDef]:
             except (ZoneInfoNotFoundError, ValueError):
                 raise web.HTTPBadRequest(text="unknown time zone; pick one from the list") from None
         auth.accounts().set_timezone(s.name, zone or None)
+        ActionStore(rt().store).audit(at=service.clock.now(), actor=s.name, channel="console", action="timezone",
+                                      timezone=zone or None)
         console.flash[s.name] = (True, f"Times now show in {zone or 'the default zone'}")
         return redirect("/console/settings")
 

@@ -122,6 +122,7 @@ async def test_sign_out_ends_the_session(room: Room, http) -> None:
     sid = next(c.value for c in http.cookie_jar if c.key == "bm_console")
     async with http.post(room.base + "/console/logout", data={"csrf": token}, allow_redirects=False) as r:
         assert r.status == 303
+    assert [a["action"] for a in room.audit()] == ["sign_in", "sign_out"]
     async with aiohttp.ClientSession(cookies={"bm_console": sid}) as replay, \
             replay.get(room.base + "/", allow_redirects=False) as r:  # the old cookie is dead
         assert r.status == 303
