@@ -103,6 +103,7 @@ class Auth:
             account = accounts.add(user, cfg.proxy_default_role, None, now)
         if account.disabled:
             return None
+        accounts.prune(now)
         sid = accounts.open_session(user, now, cfg.session_ttl, via="proxy")
         request[NEW_SID] = sid
         return accounts.session(sid, now, cfg.idle_timeout)
