@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from monitor.console import install as install_console
+from monitor.console import routes as console_routes
 from monitor.errors import IncidentError, StoreError
 from monitor.interact import open_paths as signed_path
 from monitor.interact import routes as interact_routes
@@ -334,7 +334,7 @@ def build_app(service: Service) -> web.Application:
     app.router.add_post("/-/reload", reload)
     app.router.add_routes(interact_routes(service))
     app.router.add_routes(task_routes(service))  # the playbook as a checklist (monitor.tasks.api)
-    install_console(app, service)  # the web console at / (monitor.console)
+    app.router.add_routes(console_routes(service))  # the web console at / (monitor.console)
     if service.rt is not None:
         for source in service.rt.sources.values():
             app.router.add_routes(source.routes())

@@ -8,7 +8,8 @@ with ``monitor users add``. The console's own paths (``/console/...``) check the
 CSRF token themselves, so the API's bearer-token guard lets them through
 (:func:`monitor.interact.open_paths`).
 
-:func:`install` is the one call the HTTP server makes.
+:func:`routes` is the one call the HTTP server makes (a route provider, like the API's). Open event
+streams end as soon as the daemon starts stopping (``service.stop_event``).
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ class Console:
         self.env = environment()
         self.headers = HEADERS
         self.flash: dict[str, tuple[bool, str]] = {}  # person -> the outcome of their last action
-        self.hub = Hub(lambda: service.rt.store if service.rt is not None else None)
+        self.hub = Hub(lambda: service.rt.store if service.rt is not None else None,
+                       stopping=getattr(service, "stop_event", None))
         self.tasks_for: Callable[[str], list[Any]] | None = None
         self.statement_for: Callable[[str], Any] | None = None
 
@@ -55,34 +57,26 @@ class Console:
                 doc = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
-            alerts = doc.get("alerts") if isinstance(doc, dict) else None
-            out.append({"name": path.parent.name, "alerts": len(alerts) if isinstance(alerts, list) else None,
+            summary = doc.get("summary") if isinstance(doc, dict) else None
+            summary = summary if isinstance(summary, dict) else {}
+            out.append({"name": path.parent.name, "incidents": summary.get("incidents"),
+                        "notifications": summary.get("notifications"), "peak": summary.get("peak_level"),
                         "html": (path.parent / "report.html").exists()})
         return out
 
 
-def install(app: web.Application, service: Service) -> Console:
-    """Add the console's routes to the daemon's app (and end its live streams on shutdown)."""
-    from monitor.console import checklist, forms, views
-    from monitor.console.render import STATIC
-
-    console = Console(service)
-    app.router.add_routes([*views.routes(console), *forms.routes(console), *checklist.attach(console),
-                           *_extra_routes(console)])
-    app.router.add_static("/console/static/", STATIC, append_version=True)
-
-    async def closing(_app: web.Application) -> None:
-        await console.hub.close()
-
-    app.on_shutdown.append(closing)  # before the server waits for open requests to finish
-    return console
-
-
-def _extra_routes(console: Console) -> list[web.RouteDef]:
+def routes(service: Service) -> list[web.AbstractRouteDef]:
+    """The console's routes (pages, forms, checklist, live events, static files): a route provider
+    like the API's, for the daemon's app builder."""
     from aiohttp import web
 
+    from monitor.console import checklist, forms, views
+    from monitor.console.render import STATIC
     from monitor.console.reports import report_file
 
+    console = Console(service)
     events = console.auth.guard("viewer", api=True)(console.hub.stream)
-    return [web.get("/console/events", events),
-            web.get("/console/reports/{name}/report.html", console.auth.guard("viewer")(report_file(console)))]
+    report = console.auth.guard("viewer")(report_file(console))
+    return [*views.routes(console), *forms.routes(console), *checklist.attach(console),
+            web.get("/console/events", events), web.get("/console/reports/{name}/report.html", report),
+            web.static("/console/static/", STATIC, append_version=True)]

@@ -30,8 +30,9 @@ def fingerprint(store: Any) -> str:
 class Hub:
     """Fans one change signal out to every open event stream."""
 
-    def __init__(self, store: Any, interval: float = 1.0) -> None:
+    def __init__(self, store: Any, interval: float = 1.0, stopping: asyncio.Event | None = None) -> None:
         self.store = store  # a callable returning the runtime's store (it changes on restart)
+        self.stopping = stopping  # set when the daemon stops: every stream ends at once
         self.interval = interval
         self.queues: set[asyncio.Queue[str]] = set()
         self.version = ""
@@ -82,9 +83,8 @@ class Hub:
         try:
             await resp.write(f"retry: 3000\nevent: hello\ndata: {self.version}\n\n".encode())
             while True:
-                try:
-                    version = await asyncio.wait_for(q.get(), KEEPALIVE)
-                except TimeoutError:
+                version = await self._next(q)
+                if version is None:
                     await resp.write(b": keepalive\n\n")
                     continue
                 if not version:  # the daemon is stopping: end the stream (the browser reconnects later)
@@ -95,6 +95,19 @@ class Hub:
         finally:
             self.unsubscribe(q)
         return resp
+
+    async def _next(self, q: asyncio.Queue[str]) -> str | None:
+        """The next version; ``""`` when the daemon stops, None after a quiet ``KEEPALIVE``."""
+        waits: set[asyncio.Future[Any]] = {asyncio.ensure_future(q.get())}
+        if self.stopping is not None:
+            waits.add(asyncio.ensure_future(self.stopping.wait()))
+        done, pending = await asyncio.wait(waits, timeout=KEEPALIVE, return_when=asyncio.FIRST_COMPLETED)
+        for p in pending:
+            p.cancel()
+        if self.stopping is not None and self.stopping.is_set():
+            return ""
+        got = [d.result() for d in done if isinstance(d.result(), str)]
+        return got[0] if got else None
 
     async def close(self) -> None:
         """End every open stream now, so a shutdown does not wait on browsers that never hang up."""

@@ -166,7 +166,8 @@ async def test_stopping_the_daemon_ends_open_streams(tmp_path: Path) -> None:
 async def test_drill_reports_are_listed_and_served_sandboxed(tmp_path: Path) -> None:
     drill = tmp_path / "reports" / "drill-2026-03-01"
     drill.mkdir(parents=True)
-    (drill / "report.json").write_text('{"alerts": [{"level": "blue"}, {"level": "red"}]}', encoding="utf-8")
+    (drill / "report.json").write_text('{"summary": {"incidents": 1, "notifications": 9, "peak_level": "red"}}',
+                                      encoding="utf-8")
     (drill / "report.html").write_text("<h1>Drill report</h1><script>alert(1)</script>", encoding="utf-8")
     (tmp_path / "reports" / "broken").mkdir()
     (tmp_path / "reports" / "broken" / "report.json").write_text("{not json", encoding="utf-8")
@@ -176,7 +177,8 @@ async def test_drill_reports_are_listed_and_served_sandboxed(tmp_path: Path) -> 
             await room.login(http, "vera")
             async with http.get(room.base + "/console/history") as r:
                 html = await r.text()
-            assert 'href="/console/reports/drill-2026-03-01/report.html">drill-2026-03-01</a> — 2 alerts' in html
+            assert ('href="/console/reports/drill-2026-03-01/report.html">drill-2026-03-01</a> — 1 incident(s), '
+                    '9 notification(s), peak red') in html
             async with http.get(room.base + "/console/reports/drill-2026-03-01/report.html") as r:
                 assert r.status == 200 and "<h1>Drill report</h1>" in await r.text()
                 assert r.headers["Content-Security-Policy"].startswith("sandbox")  # its script cannot run
