@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 PREFIX = "/console/"
 
 
+def is_console(path: str) -> bool:
+    """The console's own paths (``/`` and ``/console...``): HTML pages with their own session checks,
+    not part of the JSON API that ``/openapi.json`` describes."""
+    return path == "/" or path == "/console" or path.startswith(PREFIX)
+
+
 class Console:
     """The console's parts for one daemon: sign-in, templates, live updates, messages to show once."""
 

@@ -73,3 +73,10 @@ async def test_a_drill_report_carries_each_incidents_timeline(tmp_path) -> None:
     assert 'data-platform="weibo"' in page and "weibo: 12 negative at 2026-03-01 08:00 UTC" in page
     assert 'class="mark mark-blue"' in page and "Noto Sans CJK SC" in page
     assert "timeline" not in json.dumps(report)  # report.json's contract is unchanged
+
+
+def test_console_paths_are_told_apart_from_the_api() -> None:
+    from monitor.console import is_console
+
+    assert all(is_console(p) for p in ("/", "/console", "/console/incidents/{id}", "/console/static/x.css"))
+    assert not any(is_console(p) for p in ("/incidents", "/healthz", "/consoles", "/openapi.json"))
