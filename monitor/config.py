@@ -24,6 +24,7 @@ from monitor.alerts.levels import EngineConfig
 from monitor.alerts.notifiers.base import NOTIFIERS, NotifierConfig
 from monitor.alerts.playbooks import PlaybookSet, load_playbooks
 from monitor.bus.settings import BusConfig
+from monitor.console.settings import ConsoleConfig
 from monitor.defaults import bundled, resolve
 from monitor.defaults.environment import environment_overrides
 from monitor.drills.settings import DrillsConfig, drill_problems
@@ -88,6 +89,8 @@ class ServerConfig(_Strict):
     max_body_bytes: int = Field(default=65_536, ge=1, description="larger API request bodies are refused with 413")
     limits: JsonLimits = Field(default_factory=JsonLimits, description="depth, string and number limits "
                                                                        "on API request bodies")
+    console: ConsoleConfig = Field(default_factory=ConsoleConfig, description="the web console at / (sign-in, "
+                                   "sessions, single sign-on header); docs/console.md")
 
     @field_validator("api_token")
     @classmethod

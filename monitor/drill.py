@@ -24,6 +24,7 @@ from typing import Any
 from monitor.alerts.notifiers.base import NotifierConfig
 from monitor.clock import SystemClock, VirtualClock
 from monitor.config import Loaded
+from monitor.console.data import incident_charts
 from monitor.errors import MonitorError
 from monitor.feed import BadLine, read_feed
 from monitor.models import format_ts
@@ -155,10 +156,11 @@ async def run_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed: floa
         from monitor.drills.tracked import done_times
 
         tracked = done_times(rt.store)
+        charts = incident_charts(rt.store, rt.loaded, clock.now())  # the console's timeline, in report.html
         await rt.close()
     report["scorecard"] = scorecard_of(report, loaded, feed, home if keep else None, drill_id, "replay", report_dir,
                                        tracked)
-    write_report(report, report_dir)
+    write_report(report, report_dir, charts)
     return report
 
 

@@ -20,6 +20,7 @@ from monitor.api.context import SERVICE
 from monitor.api.errors import error_middleware
 from monitor.api.guard import guard_middleware, host_allowed, is_loopback, origin_allowed, read_json_body
 from monitor.api.incidents import incident_handle, incident_json
+from monitor.console import routes as console_routes
 from monitor.interact import open_paths as signed_path
 from monitor.interact import routes as interact_routes
 from monitor.interact.api import person_for
@@ -55,6 +56,7 @@ ROUTE_PROVIDERS: list[RouteProvider] = [
     incidents.routes,
     interact_routes,
     task_routes,  # the playbook as a checklist (monitor.tasks.api)
+    console_routes,  # the web console at / (monitor.console; HTML, not part of /openapi.json)
 ]
 
 

@@ -70,8 +70,9 @@ def build_report(store: Store, loaded: Loaded, *, feed: Path, run: dict[str, Any
 _COLORS = {"blue": "#1e6fd9", "yellow": "#d9a21e", "red": "#d93a1e", "system": "#666"}
 
 
-def render_html(report: dict[str, Any]) -> str:
-    """A self-contained page: summary, incidents, and the notification timeline. Everything escaped."""
+def render_html(report: dict[str, Any], charts: dict[str, str] | None = None) -> str:
+    """A self-contained page: summary, incidents (with the console's timeline ``charts``: incident id ->
+    SVG, :func:`monitor.console.data.incident_charts`), and the notification timeline. Everything escaped."""
     e = html.escape
     rows = []
     for n in report["notifications"]:
@@ -106,6 +107,7 @@ td,th{{border-bottom:1px solid #ddd;padding:6px;text-align:left;vertical-align:t
 <h2>Incidents ({report['summary']['incidents']})</h2>
 <table><tr><th>id</th><th>brand</th><th>category</th><th>peak</th><th>status</th><th>opened</th><th>resolved</th>
 <th>minutes</th></tr>{incidents}</table>
+{_charts_html(report, charts or {})}
 <h2>Notifications ({report['summary']['notifications']})</h2>
 <table><tr><th>time</th><th>level</th><th>transition</th><th>brand</th><th>incident</th><th>playbook</th>
 <th>why</th></tr>{''.join(rows)}</table>
@@ -116,9 +118,16 @@ td,th{{border-bottom:1px solid #ddd;padding:6px;text-align:left;vertical-align:t
 """
 
 
-def write_report(report: dict[str, Any], directory: Path) -> tuple[Path, Path]:
+def _charts_html(report: dict[str, Any], charts: dict[str, str]) -> str:
+    """Each incident's timeline (negative posts per platform against the baseline band; SVG made and
+    escaped by monitor.console.chart). CJK text renders with the Noto CJK fonts the SVG names."""
+    parts = [f"<h3>{html.escape(i['id'])}</h3>{charts[i['id']]}" for i in report["incidents"] if i["id"] in charts]
+    return f"<h2>Timelines</h2>{''.join(parts)}" if parts else ""
+
+
+def write_report(report: dict[str, Any], directory: Path, charts: dict[str, str] | None = None) -> tuple[Path, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     js, page = directory / "report.json", directory / "report.html"
     js.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    page.write_text(render_html(report), encoding="utf-8")
+    page.write_text(render_html(report, charts), encoding="utf-8")
     return js, page

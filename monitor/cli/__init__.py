@@ -21,6 +21,7 @@ COMMANDS = ["run", "demo", "drill", "record", "check", "rules", "sentiment", "so
 COMMANDS += ["brands", "init", "notifiers", "completion", "reference", "healthcheck"]
 COMMANDS += ["scenario"]  # issue 17: drill scenarios
 COMMANDS += ["tasks"]
+COMMANDS += ["users"]
 
 
 EXIT_OK, EXIT_RUNTIME, EXIT_INVALID, EXIT_USAGE = 0, 1, 2, 64

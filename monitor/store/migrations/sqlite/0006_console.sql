@@ -1,0 +1,7 @@
+-- The web console (issue 16, monitor/console/): people's accounts with hashed passwords and their
+-- display time zone, and sign-in sessions (only a hash of the cookie's value is kept).
+CREATE TABLE IF NOT EXISTS console_users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT,
+    timezone TEXT, created_at REAL NOT NULL, disabled_at REAL);
+CREATE TABLE IF NOT EXISTS console_sessions (id_hash TEXT PRIMARY KEY, name TEXT NOT NULL, csrf TEXT NOT NULL,
+    created_at REAL NOT NULL, last_seen REAL NOT NULL, expires_at REAL NOT NULL, via TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS console_sessions_name ON console_sessions(name);
