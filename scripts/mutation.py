@@ -94,7 +94,7 @@ def main() -> int:
         again: list[str] = []
         if args.rerun_survivors:
             _, last = summary(work)
-            again = [n for status in ("survived", "no tests", "suspicious", "timeout") for n in last.get(status, [])]
+            again = [n for status in ("survived", "no tests", "suspicious") for n in last.get(status, [])]
         subprocess.run(["mutmut", "run", "--max-children", str(args.max_children), *again], cwd=work, env=_env())
     counts, names = summary(work)
     killed, survived = counts.get("killed", 0), counts.get("survived", 0)

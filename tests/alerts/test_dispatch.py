@@ -621,18 +621,35 @@ async def test_health_counts_what_was_given_up_and_forgets_removed_notifiers(tmp
 
 
 async def test_health_follows_retries_until_a_delivery_goes_through(tmp_path: Path, make_alert) -> None:
-    chan = Scripted([NotifyError("HTTP 503")])
+    chan = Scripted([NotifyError("HTTP 503"), NotifyError("HTTP 502")])
     store = outbox_with(tmp_path, make_alert, chan)
     clock = StepClock()
-    d = dispatcher(store, chan, clock, retry_base="20m", unhealthy_after=3, stuck_after="15m")
+    d = dispatcher(store, chan, clock, retry_base="20m", unhealthy_after=2, stuck_after="10m")  # not the defaults
     await d.run_once()
     assert d.health() == {"status": "ok", "problem": None, "channels": {"chan": {  # one failure: not yet a problem
         "consecutive_failures": 1, "gave_up": 0, "last_error": "HTTP 503", "last_ok_at": None,
         "failing_since": "2026-03-01T08:00:00Z"}}}
-    clock.t += timedelta(minutes=15)
-    assert d.health()["problem"] == "notifier chan: failing for 15 min: HTTP 503"  # stuck, however few attempts
-    clock.t += timedelta(minutes=5)
+    clock.t += timedelta(minutes=10)
+    assert d.health()["problem"] == "notifier chan: failing for 10 min: HTTP 503"  # stuck, however few attempts
+    clock.t += timedelta(minutes=10)
+    await d.run_once()  # the second attempt fails too
+    assert d.health()["problem"] == "notifier chan: the last 2 delivery attempts failed: HTTP 502"
+    clock.t += timedelta(minutes=40)
     await d.run_once()
     assert d.health() == {"status": "ok", "problem": None, "channels": {"chan": {
-        "consecutive_failures": 0, "gave_up": 0, "last_error": "HTTP 503", "last_ok_at": "2026-03-01T08:20:00Z",
+        "consecutive_failures": 0, "gave_up": 0, "last_error": "HTTP 502", "last_ok_at": "2026-03-01T09:00:00Z",
         "failing_since": None}}}
+
+
+def test_a_silenced_alert_is_recorded_as_suppressed_and_queued_for_no_one(tmp_path: Path, make_alert) -> None:
+    from monitor.store_actions import ActionStore
+
+    store = Store(tmp_path / "m.db")
+    alert = make_alert(level="yellow", id="inc-1#1", seq=1)
+    ActionStore(store).add_silence(brand=alert.brand, level="yellow", starts_at=alert.ts - timedelta(minutes=1),
+                                   ends_at=alert.ts + timedelta(hours=1), created_by="ops", reason="known outage")
+    outbox = Outbox(store, [Scripted(name="a"), Scripted(name="b")])
+    assert outbox.enqueue(alert) and outbox.queued == 1  # kept, never lost
+    (note,) = store.notifications()
+    assert note["suppressed"]["notifiers"] == ["a", "b"] and note["suppressed"]["reason"] == "known outage"
+    assert store.deliveries_for("inc-1#1") == []
