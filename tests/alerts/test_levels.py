@@ -398,3 +398,75 @@ def test_short_windows_are_visited_only_when_they_can_change_a_level() -> None:
         fixed.add_post(sig(i, m(40 + i), author=f"a{i}"))
     fixed.active(m(52))
     assert fixed.next_expiry() == m(100)
+
+
+def test_an_author_still_in_the_window_is_not_counted_again_when_she_posts_again() -> None:
+    w = window()
+    for i, t in enumerate([0, 10, 20]):
+        w.add_post(sig(i, m(t), author="ann"))
+    w.evict(m(60))  # her first post leaves; two remain
+    assert w.per_platform == {"x": 1} and w.post_counts == {"x": 2}
+    assert w.add_post(sig(3, m(61), author="ann")) is False  # still one voice
+    assert w.per_platform == {"x": 1} and w.post_counts == {"x": 3}
+    w.evict(m(80.5))  # down to her last post: the voice stays until it leaves too
+    assert w.per_platform == {"x": 1} and w.post_counts == {"x": 1}
+    assert w.add_post(sig(4, m(81), author="ann")) is False and w.per_platform == {"x": 1}
+    w.evict(m(121))
+    assert w.per_platform == {"x": 1} and w.post_counts == {"x": 1}
+    w.evict(m(141))
+    assert w.per_platform == {} and w.empty()
+    assert w.add_post(sig(5, m(142), author="ann")) is True  # back after leaving: a voice again
+
+
+def test_a_calm_window_has_no_level() -> None:
+    w = window()
+    assert w.level_now() is None and w.evaluate() is None and w.active(m(0)) == []
+    w.add_post(sig(1, m(0)))
+    assert w.level_now() is None and w.holding is False
+
+
+def test_quotes_leave_at_the_exact_window_edge() -> None:
+    w = window()
+    w.add_quote(QuoteSignal(m(0), "q1", "market", "ACME", 90.0, 100.0))
+    w.evict(m(59.999))
+    assert len(w.quotes) == 1
+    w.evict(m(60))
+    assert not w.quotes and w.empty() and w.active(m(60)) == []
+
+
+def test_the_benchmark_is_read_only_when_configured_and_fresh_and_is_shown_in_the_evidence() -> None:
+    asked: list[str] = []
+
+    def bench(symbol: str) -> QuoteSignal:
+        asked.append(symbol)
+        return QuoteSignal(m(0), "b", "market", "SPX", 97.0, 100.0)  # the market: -3%
+
+    plain = Window(EngineConfig.model_validate({"detection": "fixed"}), brand="acme", bench=bench)
+    plain.add_quote(QuoteSignal(m(1), "q", "market", "ACME", 94.0, 100.0))
+    assert plain.active(m(1)) == [("red", "red.stock")] and asked == []  # no benchmark set: the raw -6%
+    w = Window(EngineConfig.model_validate({"detection": "fixed", "brands": {"acme": {"benchmark": "$spx"}}}),
+               brand="acme", bench=bench)
+    w.add_quote(QuoteSignal(m(1), "q", "market", "ACME", 91.0, 100.0))  # -9% against -3%: -6% net
+    assert w.active(m(1)) == [("red", "red.stock")] and asked
+    f = w.evaluate()
+    assert f is not None and f.evidence.observed == -9.0
+    assert f.evidence.detail["benchmark"] == {"symbol": "SPX", "change_pct": -3.0, "ts": m(0)}
+    assert w.active(m(60)) == [("red", "red.stock")]  # the market's quote is a window old now: stale
+    f = w.evaluate()
+    assert f is not None and "benchmark" not in f.evidence.detail
+
+
+def test_a_short_window_burst_stops_firing_as_time_passes_without_new_posts() -> None:
+    b = Baselines()
+    start = T0 - timedelta(hours=8)
+    for k in range(8):
+        for j in range(15):
+            b.add("acme|x|neg", start + timedelta(hours=k, minutes=j * 4))
+    w = Window(EngineConfig(), brand="acme", baselines=b)
+    for i in range(16):  # 16 an hour: busy as usual
+        w.add_post(sig(i, T0 + timedelta(minutes=i * 3.5), author=f"u{i}"))
+    for i in range(16, 30):  # fourteen more in five minutes: the 10-minute window fires
+        w.add_post(sig(i, m(56) + timedelta(seconds=20 * (i - 16)), author=f"u{i}"))
+    assert w.active(m(61)) == [("blue", "blue.platform_posts")]
+    # nine minutes later, same hour, nothing added or evicted: the burst has left the short windows
+    assert w.active(m(70)) == [] and w.level_now() is None
