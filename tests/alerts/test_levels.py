@@ -468,5 +468,43 @@ def test_a_short_window_burst_stops_firing_as_time_passes_without_new_posts() ->
     for i in range(16, 30):  # fourteen more in five minutes: the 10-minute window fires
         w.add_post(sig(i, m(56) + timedelta(seconds=20 * (i - 16)), author=f"u{i}"))
     assert w.active(m(61)) == [("blue", "blue.platform_posts")]
+    f = w.evaluate()
+    assert f is not None and f.evidence.detail["detection"] == "both"
+    assert f.evidence.detail["test"] == {"observed": 15, "expected": 2.5, "ratio": 6.0, "tail_p": 1.31e-05,
+                                         "surprising_at": 14, "window_minutes": 10, "basis": "recent hours",
+                                         "history_hours": 9}
+    per_brand = Window(EngineConfig.model_validate({"brands": {"acme": {"detection": "fixed"}}}), brand="acme",
+                       baselines=b)
+    for p in w.posts:
+        per_brand.add_post(p)
+    pf = per_brand.evaluate()  # the brand's own setting wins over the engine's
+    assert pf is not None and pf.evidence.detail["detection"] == "fixed" and "test" not in pf.evidence.detail
     # nine minutes later, same hour, nothing added or evicted: the burst has left the short windows
     assert w.active(m(70)) == [] and w.level_now() is None
+
+
+def test_late_signals_land_in_time_order_and_keep_arrival_order_among_equal_times() -> None:
+    w = window()
+    for i, t in enumerate([10, 20, 30, 40]):
+        w.add_post(sig(i, m(t)))
+    w.add_post(sig(4, m(35)))  # late, between the last two
+    w.add_post(sig(5, m(0)))  # late, older than everything
+    w.add_post(sig(6, m(20)))  # late, at a time already there: after the one that came first
+    assert [p.key for p in w.posts] == ["x:p5", "x:p0", "x:p1", "x:p6", "x:p2", "x:p4", "x:p3"]
+    w.evict(m(60))
+    assert [p.key for p in w.posts] == ["x:p0", "x:p1", "x:p6", "x:p2", "x:p4", "x:p3"]
+    q = window()
+    q.add_quote(QuoteSignal(m(10), "q1", "market", "ACME", 99.0, 100.0))
+    q.add_quote(QuoteSignal(m(5), "q0", "market", "ACME", 90.0, 100.0))  # late: not the latest quote
+    assert [x.key for x in q.quotes] == ["q0", "q1"] and q.active(m(10)) == []
+
+
+def test_a_reload_keeps_the_signals_in_the_short_windows_and_the_stories() -> None:
+    w = Window(EngineConfig(), brand="acme", baselines=Baselines())
+    for i in range(3):
+        w.add_post(sig(i, m(50 + i), author=f"a{i}", reposts=2, text="Acme kettle lid melts on the stove, again"))
+    w.config = EngineConfig.model_validate({"stories": {"similarity": 0.8, "num_perm": 64}})
+    w.__post_init__()  # what a reload does: the config changes, the signals stay
+    assert w._tail(m(55))[timedelta(minutes=10)] == ({"x": 3}, 6)
+    assert (w.stories.threshold, w.stories.num_perm) == (0.8, 64)
+    assert [s.posts for s in w.stories.top(3)] == [3]  # the three copies are still one story
