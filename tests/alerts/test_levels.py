@@ -451,6 +451,8 @@ def test_the_benchmark_is_read_only_when_configured_and_fresh_and_is_shown_in_th
     f = w.evaluate()
     assert f is not None and f.evidence.observed == -9.0
     assert f.evidence.detail["benchmark"] == {"symbol": "SPX", "change_pct": -3.0, "ts": m(0)}
+    assert f.reason == ("red: ACME moved -9.0% against the previous close (-6.0% net of SPX -3.0%) "
+                        "(threshold: more than 5%)")
     assert w.active(m(60)) == [("red", "red.stock")]  # the market's quote is a window old now: stale
     f = w.evaluate()
     assert f is not None and "benchmark" not in f.evidence.detail
