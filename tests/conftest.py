@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import random
+from collections import defaultdict
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -24,8 +26,43 @@ settings.register_profile("explore", max_examples=1000, derandomize=False, datab
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--shuffle-seed", type=int, default=None, metavar="N",
+                     help="run the test files, and the tests in each file, in an order shuffled by N, and seed "
+                          "the global random module with N before each test (scripts/seed_sweep.sh)")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "timeout_heavy: spawns the CLI as a subprocess (slower)")
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    seed = config.getoption("--shuffle-seed")
+    return None if seed is None else f"test order shuffled with --shuffle-seed={seed}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With --shuffle-seed, a test that only passes after (or before) another shows itself."""
+    seed = config.getoption("--shuffle-seed")
+    if seed is None:
+        return
+    rng = random.Random(seed)
+    by_file: dict[str, list[pytest.Item]] = defaultdict(list)
+    for item in items:
+        by_file[str(item.path)].append(item)
+    files = list(by_file)
+    rng.shuffle(files)  # files stay together: module-scoped fixtures are set up once per file
+    items[:] = []
+    for f in files:
+        rng.shuffle(by_file[f])
+        items.extend(by_file[f])
+
+
+@pytest.fixture(autouse=True)
+def _seeded_random(request: pytest.FixtureRequest) -> None:
+    seed = request.config.getoption("--shuffle-seed")
+    if seed is not None:
+        random.seed(f"{seed}:{request.node.nodeid}")
 
 
 @pytest.fixture(scope="session")

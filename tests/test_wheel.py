@@ -23,7 +23,7 @@ pytestmark = pytest.mark.wheel
 
 SKIP = shutil.ignore_patterns(".git", "__pycache__", "*.pyc", "*.egg-info", "build", "dist", ".venv", "*.db",
                               "*.db-*", "drill-report", "runs", ".pytest_cache", ".ruff_cache", ".hypothesis",
-                              "tests", "benchmarks")
+                              "tests", "benchmarks", ".mutation", "mutants")
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess[str]:

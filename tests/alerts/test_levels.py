@@ -408,3 +408,115 @@ def test_short_windows_are_visited_only_when_they_can_change_a_level() -> None:
         fixed.add_post(sig(i, m(40 + i), author=f"a{i}"))
     fixed.assess(m(52))
     assert fixed.next_expiry() == m(100)
+
+
+def test_an_author_still_in_the_window_is_not_counted_again_when_she_posts_again() -> None:
+    w = window()
+    for i, t in enumerate([0, 10, 20]):
+        w.add_post(sig(i, m(t), author="ann"))
+    w.evict(m(60))  # her first post leaves; two remain
+    assert w.per_platform == {"x": 1} and w.post_counts == {"x": 2}
+    assert w.add_post(sig(3, m(61), author="ann")) is False  # still one voice
+    assert w.per_platform == {"x": 1} and w.post_counts == {"x": 3}
+    w.evict(m(80.5))  # down to her last post: the voice stays until it leaves too
+    assert w.per_platform == {"x": 1} and w.post_counts == {"x": 1}
+    assert w.add_post(sig(4, m(81), author="ann")) is False and w.per_platform == {"x": 1}
+    w.evict(m(121))
+    assert w.per_platform == {"x": 1} and w.post_counts == {"x": 1}
+    w.evict(m(141))
+    assert w.per_platform == {} and w.empty()
+    assert w.add_post(sig(5, m(142), author="ann")) is True  # back after leaving: a voice again
+
+
+def test_a_calm_window_has_no_level() -> None:
+    w = window()
+    assert w.level_now() is None and w.evaluate() is None and w.active(m(0)) == []
+    w.add_post(sig(1, m(0)))
+    assert w.level_now() is None and w.holding is False
+
+
+def test_quotes_leave_at_the_exact_window_edge() -> None:
+    w = window()
+    w.add_quote(QuoteSignal(m(0), "q1", "market", "ACME", 90.0, 100.0))
+    w.evict(m(59.999))
+    assert len(w.quotes) == 1
+    w.evict(m(60))
+    assert not w.quotes and w.empty() and w.active(m(60)) == []
+
+
+def test_the_benchmark_is_read_only_when_configured_and_fresh_and_is_shown_in_the_evidence() -> None:
+    asked: list[str] = []
+
+    def bench(symbol: str) -> QuoteSignal:
+        asked.append(symbol)
+        return QuoteSignal(m(0), "b", "market", "SPX", 97.0, 100.0)  # the market: -3%
+
+    plain = Window(EngineConfig.model_validate({"detection": "fixed"}), brand="acme", bench=bench)
+    plain.add_quote(QuoteSignal(m(1), "q", "market", "ACME", 94.0, 100.0))
+    assert plain.active(m(1)) == [("red", "red.stock")] and asked == []  # no benchmark set: the raw -6%
+    w = Window(EngineConfig.model_validate({"detection": "fixed", "brands": {"acme": {"benchmark": "$spx"}}}),
+               brand="acme", bench=bench)
+    w.add_quote(QuoteSignal(m(1), "q", "market", "ACME", 91.0, 100.0))  # -9% against -3%: -6% net
+    assert w.active(m(1)) == [("red", "red.stock")] and asked
+    f = w.evaluate()
+    assert f is not None and f.evidence.observed == -9.0
+    assert f.evidence.detail["benchmark"] == {"symbol": "SPX", "change_pct": -3.0, "ts": m(0)}
+    assert f.reason == ("red: ACME moved -9.0% against the previous close (-6.0% net of SPX -3.0%) "
+                        "(threshold: more than 5%)")
+    assert w.active(m(60)) == [("red", "red.stock")]  # the market's quote is a window old now: stale
+    f = w.evaluate()
+    assert f is not None and "benchmark" not in f.evidence.detail
+
+
+def test_a_short_window_burst_stops_firing_as_time_passes_without_new_posts() -> None:
+    b = Baselines()
+    start = T0 - timedelta(hours=8)
+    for k in range(8):
+        for j in range(15):
+            b.add("acme|x|neg", start + timedelta(hours=k, minutes=j * 4))
+    w = Window(EngineConfig(), brand="acme", baselines=b)
+    for i in range(16):  # 16 an hour: busy as usual
+        w.add_post(sig(i, T0 + timedelta(minutes=i * 3.5), author=f"u{i}"))
+    for i in range(16, 30):  # fourteen more in five minutes: the 10-minute window fires
+        w.add_post(sig(i, m(56) + timedelta(seconds=20 * (i - 16)), author=f"u{i}"))
+    assert w.active(m(61)) == [("blue", "blue.platform_posts")]
+    f = w.evaluate()
+    assert f is not None and f.evidence.detail["detection"] == "both"
+    assert f.evidence.detail["test"] == {"observed": 15, "expected": 2.5, "ratio": 6.0, "tail_p": 1.31e-05,
+                                         "surprising_at": 14, "window_minutes": 10, "basis": "recent hours",
+                                         "history_hours": 9}
+    per_brand = Window(EngineConfig.model_validate({"brands": {"acme": {"detection": "fixed"}}}), brand="acme",
+                       baselines=b)
+    for p in w.posts:
+        per_brand.add_post(p)
+    pf = per_brand.evaluate()  # the brand's own setting wins over the engine's
+    assert pf is not None and pf.evidence.detail["detection"] == "fixed" and "test" not in pf.evidence.detail
+    # nine minutes later, same hour, nothing added or evicted: the burst has left the short windows
+    assert w.active(m(70)) == [] and w.level_now() is None
+
+
+def test_late_signals_land_in_time_order_and_keep_arrival_order_among_equal_times() -> None:
+    w = window()
+    for i, t in enumerate([10, 20, 30, 40]):
+        w.add_post(sig(i, m(t)))
+    w.add_post(sig(4, m(35)))  # late, between the last two
+    w.add_post(sig(5, m(0)))  # late, older than everything
+    w.add_post(sig(6, m(20)))  # late, at a time already there: after the one that came first
+    assert [p.key for p in w.posts] == ["x:p5", "x:p0", "x:p1", "x:p6", "x:p2", "x:p4", "x:p3"]
+    w.evict(m(60))
+    assert [p.key for p in w.posts] == ["x:p0", "x:p1", "x:p6", "x:p2", "x:p4", "x:p3"]
+    q = window()
+    q.add_quote(QuoteSignal(m(10), "q1", "market", "ACME", 99.0, 100.0))
+    q.add_quote(QuoteSignal(m(5), "q0", "market", "ACME", 90.0, 100.0))  # late: not the latest quote
+    assert [x.key for x in q.quotes] == ["q0", "q1"] and q.active(m(10)) == []
+
+
+def test_a_reload_keeps_the_signals_in_the_short_windows_and_the_stories() -> None:
+    w = Window(EngineConfig(), brand="acme", baselines=Baselines())
+    for i in range(3):
+        w.add_post(sig(i, m(50 + i), author=f"a{i}", reposts=2, text="Acme kettle lid melts on the stove, again"))
+    w.config = EngineConfig.model_validate({"stories": {"similarity": 0.8, "num_perm": 64}})
+    w.__post_init__()  # what a reload does: the config changes, the signals stay
+    assert w._tail(m(55))[timedelta(minutes=10)] == ({"x": 3}, 6)
+    assert (w.stories.threshold, w.stories.num_perm) == (0.8, 64)
+    assert [s.posts for s in w.stories.top(3)] == [3]  # the three copies are still one story

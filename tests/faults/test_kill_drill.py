@@ -132,7 +132,8 @@ async def start(args: list[str]) -> asyncio.subprocess.Process:
                                                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
 
 
-async def wait_for(cond, proc: asyncio.subprocess.Process, what: str, limit: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+async def wait_for(cond, proc: asyncio.subprocess.Process, what: str, limit: float = 600.0) -> None:  # type: ignore[no-untyped-def]
+    # a bound on a hang, not a pace: a drill starting on a busy machine (model load) took over 60 s
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit
     while not cond():

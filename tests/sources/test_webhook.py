@@ -65,7 +65,7 @@ async def server() -> AsyncIterator[Server]:
 
 
 async def next_batch(stream: AsyncIterator[Batch]) -> Batch:
-    return await asyncio.wait_for(anext(stream), timeout=2)
+    return await asyncio.wait_for(anext(stream), timeout=15)  # a bound, not a pace: ends at the batch
 
 
 def post_obj(i: int, **over: object) -> dict:
