@@ -42,6 +42,29 @@ def pg_schema() -> Iterator[str]:
         admin.close()  # type: ignore[attr-defined]
 
 
+@contextmanager
+def backend_url(backend: str, directory: object) -> Iterator[str]:
+    """A store URL on ``backend`` ("sqlite": a file in ``directory``; "postgres": a fresh schema)."""
+    if backend == "sqlite":
+        yield f"sqlite:{directory}/m.db"
+    else:
+        with pg_schema() as dsn:
+            yield f"postgres:{dsn}"
+
+
+@contextmanager
+def backend_store(backend: str, directory: object) -> Iterator[object]:
+    """A store opened on ``backend`` (see :func:`backend_url`), closed afterwards."""
+    from monitor.store import open_url
+
+    with backend_url(backend, directory) as url:
+        store = open_url(url)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
 REDIS_HELP = ("Redis is not reachable at {url} ({err}). Start it (`.ci/run` does: apt-get install redis-server; "
               "redis-server --daemonize yes) or set MONITOR_TEST_REDIS to a URL.")
 

@@ -54,7 +54,7 @@ def test_config_that_lied_lists_every_problem(tmp_path: Path) -> None:
         "(known: blue, yellow, red, system)",
         f"{f}: line 18 (notifiers[0].transitions[1]): unknown transition 'acknowleged'; did you mean "
         "'acknowledged'? (known: opened, escalated, updated, repeated, overdue, acknowledged, resolved, "
-        "blind_spot, recovered)",
+        "blind_spot, recovered, task_overdue)",
     ]
 
 

@@ -86,7 +86,9 @@ async def test_bundled_feed_reaches_slack_and_email(tmp_path: Path, shipped_scor
                 "acme-48h.jsonl: line 82: field 'ts' is not an ISO 8601 time: 'yesterday' "
                 "(write e.g. 2026-03-01T08:00:00Z)"]
             page = (tmp_path / "report" / "report.html").read_text()
-            page, _, tasks = page.partition("<h2>Playbook tasks")  # the checklist's table comes last
+            page, _, tasks = page.partition("<h2>Playbook tasks")  # the checklist's table, then the scorecard
+            tasks, _, scorecard = tasks.partition("<h2>Scorecard")
+            assert "<h3>Detection</h3>" in scorecard
             assert page.count("<tr>") == 1 + len(EXPECTED) + 2
             assert tasks.count("<tr>") == 1 + report["tasks"]["total"]  # one incident: one table
 

@@ -16,12 +16,13 @@ from monitor.console.auth import COOKIE, LOGIN_COOKIE, SESSION, safe_next
 from monitor.console.render import page
 from monitor.errors import IncidentError
 from monitor.interact.actions import ACTIONS, perform
+from monitor.names import LABELS as POST_LABELS
 from monitor.store_actions import ActionStore
 
 if TYPE_CHECKING:
     from monitor.console import Console
 
-RELABELS = ("negative", "neutral", "positive")
+RELABELS = POST_LABELS  # a post is relabelled to one of the model's labels
 MAX_NOTE = 500
 
 

@@ -11,12 +11,13 @@ from monitor.console.auth import SESSION
 from monitor.console.chart import sparkline_svg
 from monitor.console.render import Clockface, page, zone_of
 from monitor.interact.actions import ACTIONS, LABELS
+from monitor.names import LABELS as POST_LABELS
 from monitor.store_actions import ActionStore
 
 if TYPE_CHECKING:
     from monitor.console import Console
 
-RELABELS = ("negative", "neutral", "positive")
+RELABELS = POST_LABELS  # a post is relabelled to one of the model's labels
 
 
 def viewer_zone(console: Console, request: web.Request) -> str:

@@ -13,23 +13,15 @@ import pytest
 from monitor.alerts.settings import BaselineConfig
 from monitor.console import data
 from monitor.console.users import Accounts
-from monitor.store import open_url
-from tests.servers import pg_schema
+from tests.servers import backend_store
 
 NOW = datetime(2026, 3, 8, 12, 30, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    if request.param == "sqlite":
-        s = open_url(f"sqlite:{tmp_path / 'c.db'}")
+    with backend_store(request.param, tmp_path) as s:
         yield s
-        s.close()
-    else:
-        with pg_schema() as dsn:
-            s = open_url(f"postgres:{dsn}")
-            yield s
-            s.close()
 
 
 def _post(store: Any, key: str, ts: datetime, source: str, brands: list[str], label: str) -> None:

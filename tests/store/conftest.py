@@ -10,16 +10,13 @@ from typing import Any
 import pytest
 
 from monitor.store import open_url
-from tests.servers import pg_schema
+from tests.servers import backend_url as url_for
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:{tmp_path / 'm.db'}"
-    else:
-        with pg_schema() as dsn:
-            yield f"postgres:{dsn}"
+    with url_for(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from monitor.store import open_url
 from monitor.store_actions import ActionStore
 from monitor.tasks import TaskBook, TaskError
 from monitor.tasks.track import record
-from tests.servers import pg_schema
+from tests.servers import backend_store
 
 from .conftest import TEAM, seed
 
@@ -24,15 +23,8 @@ INC = "acme-20260301-080000"
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    if request.param == "sqlite":
-        s = open_url(f"sqlite:{tmp_path / 'm.db'}")
+    with backend_store(request.param, tmp_path) as s:
         yield s
-        s.close()
-    else:
-        with pg_schema() as dsn:
-            s = open_url(f"postgres:{dsn}")
-            yield s
-            s.close()
 
 
 def _audit(store: Any) -> list[tuple[str, str, Any]]:
