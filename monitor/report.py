@@ -70,6 +70,10 @@ def build_report(store: Store, loaded: Loaded, *, feed: Path, run: dict[str, Any
 _COLORS = {"blue": "#1e6fd9", "yellow": "#d9a21e", "red": "#d93a1e", "system": "#666"}
 
 
+# named CJK faces so Chinese posts render (the Docker image installs fonts-noto-cjk)
+FONTS = 'system-ui,"Noto Sans","Noto Sans CJK SC","Noto Sans CJK JP","PingFang SC","Microsoft YaHei",sans-serif'
+
+
 def render_html(report: dict[str, Any], charts: dict[str, str] | None = None) -> str:
     """A self-contained page: summary, incidents (with the console's timeline ``charts``: incident id ->
     SVG, :func:`monitor.console.data.incident_charts`), and the notification timeline. Everything escaped."""
@@ -96,7 +100,7 @@ def render_html(report: dict[str, Any], charts: dict[str, str] | None = None) ->
     thresholds = "".join(f"<li>{e(t)}</li>" for t in report["thresholds"])
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Brand Monitor drill report</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;width:100%}}
+<style>body{{font-family:{FONTS};margin:2em;color:#222}}table{{border-collapse:collapse;width:100%}}
 td,th{{border-bottom:1px solid #ddd;padding:6px;text-align:left;vertical-align:top;font-size:14px}}
 .lvl{{color:#fff;padding:2px 6px;border-radius:4px}}.ex{{margin:4px 0;color:#555;font-size:13px}}</style></head>
 <body><h1>Drill report</h1>

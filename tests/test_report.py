@@ -79,3 +79,14 @@ def test_html_escapes_everything_it_shows_and_both_files_are_written(tmp_path: P
     assert json.loads(js.read_text(encoding="utf-8")) == json.loads(json.dumps(report))
     assert html_path.read_text(encoding="utf-8") == page
 
+
+
+def test_html_is_utf8_and_names_cjk_fonts_so_chinese_posts_render(tmp_path: Path) -> None:
+    h = drill_store(tmp_path)
+    loaded = load_config(write_config(tmp_path, "store: {path: other.db}\nplaybooks: @PLAYBOOKS@\n"))
+    report = build_report(h.store, loaded, feed=Path("f.jsonl"), run={}, now=T0)
+    report["notifications"][0] = {**report["notifications"][0], "reason": "艾克美水壶漏电"}
+    _, html_path = write_report(report, tmp_path / "out")
+    page = html_path.read_text(encoding="utf-8")
+    assert '<meta charset="utf-8">' in page.lower() and "艾克美水壶漏电" in page
+    assert '"Noto Sans CJK SC"' in page.split("</style>")[0]  # the Docker image installs fonts-noto-cjk
