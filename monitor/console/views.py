@@ -1,4 +1,4 @@
-"""The console's pages: Now, Incident, Brands, History and the viewer's settings (GET only)."""
+"""The console's pages: Now, Incident, Brands, History (with drills) and the viewer's settings (GET only)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from aiohttp import web
 from monitor.console import data
 from monitor.console.auth import SESSION
 from monitor.console.chart import sparkline_svg
+from monitor.console.drills import drill_rows, scorecard_page
 from monitor.console.render import Clockface, page, zone_of
 from monitor.interact.actions import ACTIONS, LABELS
 from monitor.names import LABELS as POST_LABELS
@@ -101,7 +102,7 @@ def routes(console: Console) -> list[web.RouteDef]:
                          data.after_action(inc, r.store.incident_evidence(inc.id), tasks)))
         audit = data.audit_rows(list(reversed(ActionStore(r.store).audit_log()))[:300])
         return page(env, "history.html", **ctx(console, request, "History", "history", past=past, audit=audit,
-                                               reports=console.reports()))
+                                               reports=console.reports(), drills=drill_rows(r.store)))
 
     @need("viewer")
     async def settings_page(request: web.Request) -> web.StreamResponse:
@@ -112,4 +113,5 @@ def routes(console: Console) -> list[web.RouteDef]:
 
     return [web.get("/", now_page), web.get("/console", now_page), web.get("/console/incidents/{id}", incident_page),
             web.get("/console/brands", brands_page), web.get("/console/history", history_page),
+            web.get("/console/drills/{id}", need("viewer")(scorecard_page(console))),
             web.get("/console/settings", settings_page)]

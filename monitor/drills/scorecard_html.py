@@ -17,9 +17,13 @@ def render_scorecard(card: dict[str, Any] | None) -> str:
     if not card:
         return ""
     e = html.escape
+
+    def n(d: dict[str, Any], key: str) -> str:
+        return e(str(d.get(key, 0)))
+
     verdict = "passed" if card.get("passed") else "NOT passed"
     head = (f"<p>Drill <code>{e(str(card.get('drill_id')))}</code> ({e(str(card.get('mode')))}), scenario "
-            f"<b>{e(str(card.get('scenario') or 'none'))}</b>: {verdict}; {card.get('escalations', 0)} "
+            f"<b>{e(str(card.get('scenario') or 'none'))}</b>: {verdict}; {e(str(card.get('escalations', 0)))} "
             f"escalation(s) triggered.</p>")
     levels = _table(["level", "phase", "phase start", "first notified", "minutes", "within 15 min"],
                     [[r["level"], r["phase"], r["phase_start"], r["notified_at"], r["latency_minutes"],
@@ -41,13 +45,14 @@ def render_scorecard(card: dict[str, Any] | None) -> str:
                        [[r["level"], r["previous_minutes"], r["minutes"], r["change_minutes"]]
                         for r in prev["latency"]]) if prev else "<p>no earlier drill of this scenario</p>"
     quiet = card.get("false_alarm")
-    quiet_html = (f"<p>False-alarm drill: {quiet['incidents']} incident(s) opened (0 expected).</p>" if quiet else "")
+    quiet_html = (f"<p>False-alarm drill: {n(quiet, 'incidents')} incident(s) opened (0 expected).</p>"
+                  if quiet else "")
     return (f"<h2>Scorecard</h2>{head}{quiet_html}<h3>Detection</h3>{levels}"
-            f"<h3>Acknowledgements ({acks.get('on_time', 0)} on time, {acks.get('late', 0)} late, "
-            f"{acks.get('missed', 0)} missed)</h3>"
+            f"<h3>Acknowledgements ({n(acks, 'on_time')} on time, {n(acks, 'late')} late, "
+            f"{n(acks, 'missed')} missed)</h3>"
             + _table(["incident", "level", "notified", "deadline min", "by", "minutes", "status"], ack_rows)
-            + f"<h3>Role tasks ({tasks.get('on_time', 0)} on time, {tasks.get('late', 0)} late, "
-            f"{tasks.get('missed', 0)} missed; from {e(str(tasks.get('source')))})</h3>"
+            + f"<h3>Role tasks ({n(tasks, 'on_time')} on time, {n(tasks, 'late')} late, "
+            f"{n(tasks, 'missed')} missed; from {e(str(tasks.get('source')))})</h3>"
             + _table(["level", "role", "task", "due", "done", "status"], task_rows)
             + f"<h3>Blind spots</h3><p>{e(blind)}</p><h3>Hours with no acknowledgement within the deadline</h3>"
             f"<p>{e(hours)}</p><h3>Handovers</h3>{hand_html}<h3>Previous drill</h3>{prev_html}")
