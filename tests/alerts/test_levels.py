@@ -430,7 +430,7 @@ def test_an_author_still_in_the_window_is_not_counted_again_when_she_posts_again
 
 def test_a_calm_window_has_no_level() -> None:
     w = window()
-    assert w.level_now() is None and w.evaluate() is None and w.active(m(0)) == []
+    assert w.level_now() is None and w.evaluate() is None and w.assess(m(0)) == []
     w.add_post(sig(1, m(0)))
     assert w.level_now() is None and w.holding is False
 
@@ -441,7 +441,7 @@ def test_quotes_leave_at_the_exact_window_edge() -> None:
     w.evict(m(59.999))
     assert len(w.quotes) == 1
     w.evict(m(60))
-    assert not w.quotes and w.empty() and w.active(m(60)) == []
+    assert not w.quotes and w.empty() and w.assess(m(60)) == []
 
 
 def test_the_benchmark_is_read_only_when_configured_and_fresh_and_is_shown_in_the_evidence() -> None:
@@ -453,17 +453,17 @@ def test_the_benchmark_is_read_only_when_configured_and_fresh_and_is_shown_in_th
 
     plain = Window(EngineConfig.model_validate({"detection": "fixed"}), brand="acme", bench=bench)
     plain.add_quote(QuoteSignal(m(1), "q", "market", "ACME", 94.0, 100.0))
-    assert plain.active(m(1)) == [("red", "red.stock")] and asked == []  # no benchmark set: the raw -6%
+    assert plain.assess(m(1)) == [("red", "red.stock")] and asked == []  # no benchmark set: the raw -6%
     w = Window(EngineConfig.model_validate({"detection": "fixed", "brands": {"acme": {"benchmark": "$spx"}}}),
                brand="acme", bench=bench)
     w.add_quote(QuoteSignal(m(1), "q", "market", "ACME", 91.0, 100.0))  # -9% against -3%: -6% net
-    assert w.active(m(1)) == [("red", "red.stock")] and asked
+    assert w.assess(m(1)) == [("red", "red.stock")] and asked
     f = w.evaluate()
     assert f is not None and f.evidence.observed == -9.0
     assert f.evidence.detail["benchmark"] == {"symbol": "SPX", "change_pct": -3.0, "ts": m(0)}
     assert f.reason == ("red: ACME moved -9.0% against the previous close (-6.0% net of SPX -3.0%) "
                         "(threshold: more than 5%)")
-    assert w.active(m(60)) == [("red", "red.stock")]  # the market's quote is a window old now: stale
+    assert w.assess(m(60)) == [("red", "red.stock")]  # the market's quote is a window old now: stale
     f = w.evaluate()
     assert f is not None and "benchmark" not in f.evidence.detail
 
@@ -479,7 +479,7 @@ def test_a_short_window_burst_stops_firing_as_time_passes_without_new_posts() ->
         w.add_post(sig(i, T0 + timedelta(minutes=i * 3.5), author=f"u{i}"))
     for i in range(16, 30):  # fourteen more in five minutes: the 10-minute window fires
         w.add_post(sig(i, m(56) + timedelta(seconds=20 * (i - 16)), author=f"u{i}"))
-    assert w.active(m(61)) == [("blue", "blue.platform_posts")]
+    assert w.assess(m(61)) == [("blue", "blue.platform_posts")]
     f = w.evaluate()
     assert f is not None and f.evidence.detail["detection"] == "both"
     assert f.evidence.detail["test"] == {"observed": 15, "expected": 2.5, "ratio": 6.0, "tail_p": 1.31e-05,
@@ -492,7 +492,7 @@ def test_a_short_window_burst_stops_firing_as_time_passes_without_new_posts() ->
     pf = per_brand.evaluate()  # the brand's own setting wins over the engine's
     assert pf is not None and pf.evidence.detail["detection"] == "fixed" and "test" not in pf.evidence.detail
     # nine minutes later, same hour, nothing added or evicted: the burst has left the short windows
-    assert w.active(m(70)) == [] and w.level_now() is None
+    assert w.assess(m(70)) == [] and w.level_now() is None
 
 
 def test_late_signals_land_in_time_order_and_keep_arrival_order_among_equal_times() -> None:
@@ -508,7 +508,7 @@ def test_late_signals_land_in_time_order_and_keep_arrival_order_among_equal_time
     q = window()
     q.add_quote(QuoteSignal(m(10), "q1", "market", "ACME", 99.0, 100.0))
     q.add_quote(QuoteSignal(m(5), "q0", "market", "ACME", 90.0, 100.0))  # late: not the latest quote
-    assert [x.key for x in q.quotes] == ["q0", "q1"] and q.active(m(10)) == []
+    assert [x.key for x in q.quotes] == ["q0", "q1"] and q.assess(m(10)) == []
 
 
 def test_a_reload_keeps_the_signals_in_the_short_windows_and_the_stories() -> None:
