@@ -24,6 +24,8 @@
       })
       .then(function (html) {
         if (!html) { return; }
+        // someone started typing while the page was being fetched: keep their text, swap later
+        if (editing()) { pending = true; return; }
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
         if (fresh) {
           live.innerHTML = fresh.innerHTML;
