@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, SecretStr, field_validator
 
 from monitor.alerts.notifiers.base import NotifierConfig, register_notifier
-from monitor.alerts.notifiers.httpbase import USER_AGENT, HttpNotifier, Reply, dumps
+from monitor.alerts.notifiers.httpbase import USER_AGENT, HttpNotifier, Reply, api_base, dumps
 from monitor.alerts.notifiers.slack_app import BUTTONS, state_of
 from monitor.alerts.render import build_view, fmt_time, tag_for
 from monitor.models import Alert
@@ -54,9 +54,7 @@ class FeishuAppConfig(NotifierConfig):
     @field_validator("api_url")
     @classmethod
     def _slash(cls, v: str) -> str:
-        if not v.startswith(("http://", "https://")):
-            raise ValueError("api_url must be an http:// or https:// URL")
-        return v if v.endswith("/") else v + "/"
+        return api_base(v)
 
     @property
     def url(self) -> str:

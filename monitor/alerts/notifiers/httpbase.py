@@ -27,6 +27,13 @@ from monitor.httpclient import TRANSPORT_ERRORS, SessionSlot, retry_after_header
 USER_AGENT = "brand-monitor/0.1 (+notifier)"
 
 
+def api_base(value: str, field: str = "api_url") -> str:
+    """An API base URL that relative method paths are joined to: http(s) only, ending in ``/``."""
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{field} must be an http:// or https:// URL")
+    return value if value.endswith("/") else value + "/"
+
+
 class HttpNotifierConfig(NotifierConfig):
     """Settings of a notifier that POSTs to one URL."""
 

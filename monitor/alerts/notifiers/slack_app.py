@@ -27,7 +27,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from monitor.alerts.notifiers.base import Notifier, NotifierConfig, NotifierContext, register_notifier
-from monitor.alerts.notifiers.httpbase import USER_AGENT
+from monitor.alerts.notifiers.httpbase import USER_AGENT, api_base
 from monitor.alerts.notifiers.slack import MAX_HEADER, _mrkdwn, fit_blocks, slack_blocks
 from monitor.alerts.render import EXAMPLES, build_view, escape_slack, fmt_time, tag_for, truncate
 from monitor.clock import Clock, SystemClock
@@ -64,9 +64,7 @@ class SlackAppConfig(NotifierConfig):
     @field_validator("api_url")
     @classmethod
     def _slash(cls, v: str) -> str:
-        if not v.startswith(("http://", "https://")):
-            raise ValueError("api_url must be an http:// or https:// URL")
-        return v if v.endswith("/") else v + "/"
+        return api_base(v)
 
     @model_validator(mode="after")
     def _way_back(self) -> SlackAppConfig:
