@@ -14,12 +14,12 @@ is its person). Every change, and every refused approval, is in the audit log wi
 
 from __future__ import annotations
 
-import hmac
 import json
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from monitor.api.incidents import resolve_ref
 from monitor.interact.api import PERSON, actor, person_for
 from monitor.tasks.model import TaskError
 from monitor.tasks.service import TaskBook
@@ -39,7 +39,7 @@ def _flag(value: str | None) -> bool:
 
 
 def routes(service: Service) -> list[web.RouteDef]:
-    from monitor.http_api import incident_handle, read_json_body
+    from monitor.http_api import read_json_body
 
     def rt() -> Any:
         if service.rt is None:
@@ -48,15 +48,6 @@ def routes(service: Service) -> list[web.RouteDef]:
 
     def book() -> TaskBook:
         return TaskBook(rt().store, service.loaded.config.tasks)
-
-    def find(ref: str) -> str:
-        """A handle (as GET /incidents shows) or a readable id -> the incident id."""
-        if ref.startswith("h") and len(ref) == 25:
-            token = service.loaded.config.server.api_token
-            for inc in rt().store.list_incidents(limit=100_000):
-                if hmac.compare_digest(incident_handle(inc.id, token), ref):
-                    return str(inc.id)
-        return ref
 
     def who(request: web.Request, data: dict[str, Any]) -> tuple[str, bool]:
         """(actor, is admin): the shared token is an admin; a person's token carries its role."""
@@ -70,12 +61,12 @@ def routes(service: Service) -> list[web.RouteDef]:
 
     async def list_tasks(request: web.Request) -> web.Response:
         incident = request.query.get("incident")
-        views = book().tasks(service.clock.now(), find(incident) if incident else None,
+        views = book().tasks(service.clock.now(), resolve_ref(request, incident) if incident else None,
                              overdue=_flag(request.query.get("overdue")))
         return _json([v.to_json() for v in views])
 
     async def incident_tasks(request: web.Request) -> web.Response:
-        inc = find(request.match_info["id"])
+        inc = resolve_ref(request, request.match_info["id"])
         if rt().store.get_incident(inc) is None:
             return _json({"error": "no such incident (see GET /incidents)"}, 404)
         views = book().tasks(service.clock.now(), inc, overdue=_flag(request.query.get("overdue")))
@@ -100,7 +91,7 @@ def routes(service: Service) -> list[web.RouteDef]:
 
     async def statement(request: web.Request) -> web.Response:
         try:
-            return _json(book().statement(find(request.match_info["id"])).to_json())
+            return _json(book().statement(resolve_ref(request, request.match_info["id"])).to_json())
         except TaskError as exc:
             return refused(exc)
 
@@ -111,7 +102,8 @@ def routes(service: Service) -> list[web.RouteDef]:
             return _json({"error": "'text' must be the statement's full text (a string)"}, 400)
         name, _admin = who(request, data)
         try:
-            st = book().edit_statement(find(request.match_info["id"]), text, name, service.clock.now(), channel="api")
+            inc = resolve_ref(request, request.match_info["id"])
+            st = book().edit_statement(inc, text, name, service.clock.now(), channel="api")
         except TaskError as exc:
             return refused(exc)
         return _json(st.to_json())
@@ -123,8 +115,8 @@ def routes(service: Service) -> list[web.RouteDef]:
             return _json({"error": "'version' must be the version number you read (an integer)"}, 400)
         name, admin = who(request, data)
         try:
-            st = book().approve_statement(find(request.match_info["id"]), name, service.clock.now(), channel="api",
-                                          admin=admin, version=version)
+            inc = resolve_ref(request, request.match_info["id"])
+            st = book().approve_statement(inc, name, service.clock.now(), channel="api", admin=admin, version=version)
         except TaskError as exc:
             return refused(exc)
         return _json(st.to_json())
