@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import random
 from collections import defaultdict
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from monitor import timezones
 
 # Property tests run the same examples on every machine and every run (no saved-example
 # database, fixed seed): a failure seen once is seen again, and a green run stays green.
@@ -56,6 +59,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for f in files:
         rng.shuffle(by_file[f])
         items.extend(by_file[f])
+
+
+@pytest.fixture(autouse=True)
+def _display_zones_utc() -> Iterator[None]:
+    """Display zones are process state that a runtime installs from its config (monitor.timezones): each
+    test starts and ends with UTC, so a runtime configured with Asia/Shanghai cannot leak into the next."""
+    timezones.configure("UTC")
+    yield
+    timezones.configure("UTC")
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,12 +16,6 @@ from monitor.timezones import configure, fmt_local, zones
 from tests.support import ROOT
 
 T = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def utc_again() -> Iterator[None]:
-    yield
-    configure("UTC")
 
 
 def test_formats() -> None:
