@@ -597,3 +597,46 @@ def test_a_firing_short_window_is_revisited_as_each_oldest_post_leaves_it_even_w
     w.evict(m(71.75))
     assert w.assess(m(71.75)) == []  # seventeen: calm again
     assert w.next_expiry() == m(74)  # no short window fires: the next visit is when 10:14 leaves the hour
+
+
+def test_asking_between_a_change_and_the_next_assessment_does_not_change_that_assessment() -> None:
+    # triggers() is a query: a window asked between a post's arrival and the next assessment judges later
+    # moments exactly like one nobody asked
+    asked, untouched = (Window(EngineConfig(), brand="acme", baselines=_steady_baseline()) for _ in range(2))
+    for w in (asked, untouched):
+        for i in range(14):  # fourteen voices between 10:30 and 10:34:20: surprising in ten minutes (from 14)
+            w.add_post(sig(i, m(30) + timedelta(seconds=20 * i), author=f"u{i}"))
+        w.evict(m(35))
+    assert asked.triggers() == [("blue", "blue.platform_posts")]  # fired by the 10-minute window
+    for w in (asked, untouched):
+        w.evict(m(45))  # the same hour, nothing leaves the hour-long window; the ten minutes are empty now
+        assert w.assess(m(45)) == []  # and 14 is below 18 in fifteen minutes and 51 in the hour
+
+
+def test_a_one_minute_short_window_is_judged_against_one_minute_of_expectation() -> None:
+    # 15 an hour expected: 0.25 in a minute, surprising from 5 (from 6 in two minutes)
+    w = Window(EngineConfig.model_validate({"baseline": {"short_windows": ["1m"]}}), brand="acme",
+               baselines=_steady_baseline())
+    for i in range(8):  # eight voices spread over the first half hour
+        w.add_post(sig(i, m(5 * i), author=f"u{i}"))
+    for k in range(5):  # five more within 40 seconds
+        w.add_post(sig(8 + k, m(50) + timedelta(seconds=10 * k), author=f"b{k}"))
+    w.evict(m(50.75))
+    assert w.assess(m(50.75)) == [("blue", "blue.platform_posts")]  # 13 voices pass the floor, 5 in a minute
+    f = w.evaluate()
+    assert f is not None and f.evidence.detail["test"]["window_minutes"] == 1
+    assert f.evidence.detail["test"]["surprising_at"] == 5
+
+
+def test_a_reload_that_leaves_the_story_settings_alone_keeps_each_storys_id() -> None:
+    # a story is known by its first post's key (a silence can name it), also after that post has left
+    w = window(blue={"platform_posts": 2})
+    for i in range(3):
+        w.add_post(sig(i, m(10 * i), author=f"a{i}", text="Acme kettle lid melts on the stove, again"))
+    assert [(s.id, s.posts) for s in w.stories.top(3)] == [("x:p0", 3)]
+    w.evict(m(60))  # the first post leaves; its story goes on under its name
+    assert [(s.id, s.posts) for s in w.stories.top(3)] == [("x:p0", 2)]
+    w.reconfigure(EngineConfig.model_validate({"detection": "fixed", "blue": {"platform_posts": 1}}))
+    assert [(s.id, s.posts) for s in w.stories.top(3)] == [("x:p0", 2)]
+    f = w.evaluate()
+    assert f is not None and [s["id"] for s in f.evidence.detail["stories"]] == ["x:p0"]
