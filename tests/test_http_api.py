@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from monitor.clock import SystemClock
+from monitor.clock import VirtualClock
 from monitor.config import load_config
 from monitor.errors import ConfigError
 from monitor.http_api import host_allowed, incident_handle, is_loopback, origin_allowed
@@ -20,6 +20,7 @@ from tests.support import WordScorer, write_config
 TOKEN = "a-long-enough-api-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 JSON = {"Content-Type": "application/json"}
+NOW = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)  # the daemon's virtual time: nothing here reads the real clock
 
 
 def _config(tmp_path: Path, server: str) -> Path:
@@ -34,11 +35,11 @@ def _config(tmp_path: Path, server: str) -> Path:
 
 @pytest.fixture
 async def api(tmp_path: Path):
-    svc = Service(load_config(_config(tmp_path, f"{{port: 0, api_token: {TOKEN}}}")), SystemClock(),
+    svc = Service(load_config(_config(tmp_path, f"{{port: 0, api_token: {TOKEN}}}")), VirtualClock(NOW),
                   scorer=WordScorer())
     await svc.start()
     assert svc.rt is not None
-    now = datetime.now(UTC)
+    now = svc.clock.now()
     inc = Incident(id="acme-20260301-080000", brand="acme", category=None, level="blue", status="open",
                    opened_at=now, level_since=now, last_signal_at=now, trigger="blue.volume")
     svc.rt.store.save_incident("acme", inc)
@@ -62,7 +63,7 @@ async def raw(port: int, request: bytes) -> tuple[int, bytes]:
 
 
 async def test_no_token_answers_read_only_on_loopback(tmp_path: Path) -> None:
-    svc = Service(load_config(_config(tmp_path, "{port: 0, api_token: ''}")), SystemClock(), scorer=WordScorer())
+    svc = Service(load_config(_config(tmp_path, "{port: 0, api_token: ''}")), VirtualClock(NOW), scorer=WordScorer())
     await svc.start()
     try:
         base = f"http://127.0.0.1:{svc.port}"

@@ -515,8 +515,128 @@ def test_a_reload_keeps_the_signals_in_the_short_windows_and_the_stories() -> No
     w = Window(EngineConfig(), brand="acme", baselines=Baselines())
     for i in range(3):
         w.add_post(sig(i, m(50 + i), author=f"a{i}", reposts=2, text="Acme kettle lid melts on the stove, again"))
-    w.config = EngineConfig.model_validate({"stories": {"similarity": 0.8, "num_perm": 64}})
-    w.__post_init__()  # what a reload does: the config changes, the signals stay
+    w.reconfigure(EngineConfig.model_validate({"stories": {"similarity": 0.8, "num_perm": 64}}))  # a reload
     assert w._tail(m(55))[timedelta(minutes=10)] == ({"x": 3}, 6)
     assert (w.stories.threshold, w.stories.num_perm) == (0.8, 64)
     assert [s.posts for s in w.stories.top(3)] == [3]  # the three copies are still one story
+
+
+# -- time passing alone: the hour's expectation and the short windows' edges -------------------------------
+def _steady_baseline(per_hour: int = 15) -> Baselines:
+    """Eight hours of ``per_hour`` negative posts on x before T0: 'recent hours' expects that many an hour."""
+    b = Baselines()
+    start = T0 - timedelta(hours=8)
+    for k in range(8):
+        for j in range(per_hour):
+            b.add("acme|x|neg", start + timedelta(hours=k, minutes=j * 60 / per_hour))
+    return b
+
+
+def _busy_background(w: Window) -> None:
+    for i in range(16):  # 16 voices an hour (one every 3.5 minutes from T0): busy as usual
+        w.add_post(sig(i, T0 + timedelta(minutes=i * 3.5), author=f"u{i}"))
+
+
+def test_a_judgement_does_not_outlive_the_hour_whose_expectation_it_used() -> None:
+    # yesterday 09:00-11:00 was busy (30 an hour), 11:00-13:00 quiet (1 an hour): by hour of day (+-1 hour),
+    # today's 10:00 hour expects 30 and today's 11:00 hour expects 1
+    b = Baselines()
+    day_before = T0 - timedelta(hours=30)  # learning since yesterday 04:00
+    b.add("acme|x|neg", day_before)
+    for hour, n in ((9, 30), (10, 30), (11, 1), (12, 1)):
+        b.add("acme|x|neg", day_before.replace(hour=hour, minute=30), n)
+    w = Window(EngineConfig(), brand="acme", baselines=b)
+    for i in range(20):  # twenty voices from 10:05 to 10:58, none of them leaving the hour-long window by 11:01
+        w.add_post(sig(i, m(5 + i * 2.8), author=f"u{i}"))
+    w.evict(m(59))
+    assert w.assess(m(59)) == []  # 20 in an hour that expects 30: usual
+    assert not w._fires_short()  # the main window judged: only the hour's change can make a new visit look again
+    w.evict(m(60.5))  # the clock crosses into 11:00 and nothing is added or evicted
+    assert w.assess(m(60.5)) == [("blue", "blue.platform_posts")]  # the same 20 against an hour that expects 1
+    f = w.evaluate()
+    assert f is not None and f.evidence.detail["test"]["expected"] == 1.0
+    assert f.evidence.detail["test"]["window_minutes"] == 60
+
+
+def test_a_short_window_count_one_short_of_its_threshold_is_not_surprising() -> None:
+    # the baseline expects 15 an hour: 2.5 in ten minutes, surprising from 14 on (13 in a nine-minute window)
+    w = Window(EngineConfig(), brand="acme", baselines=_steady_baseline())
+    _busy_background(w)
+    for i in range(16, 28):  # twelve more between 10:56 and 10:59:40
+        w.add_post(sig(i, m(56) + timedelta(seconds=20 * (i - 16)), author=f"u{i}"))
+    w.evict(m(61))
+    assert w._tail(m(61))[timedelta(minutes=10)][0] == {"x": 13}  # 10:52:30 and the twelve
+    assert w.assess(m(61)) == []  # 28 voices pass the floor, but 13 in ten minutes is below 14 and 28 below 51
+    w.add_post(sig(28, m(60), author="u28"))
+    assert w.assess(m(61)) == [("blue", "blue.platform_posts")]
+    f = w.evaluate()
+    assert f is not None and f.evidence.detail["test"]["observed"] == 14
+    assert f.evidence.detail["test"]["surprising_at"] == 14 and f.evidence.detail["test"]["window_minutes"] == 10
+
+
+def test_a_firing_short_window_is_revisited_as_each_oldest_post_leaves_it_even_with_the_shorter_one_empty() -> None:
+    # the baseline expects 15 an hour: surprising from 18 in fifteen minutes, 14 in ten, 51 in the hour
+    w = Window(EngineConfig(), brand="acme", baselines=_steady_baseline())
+    _busy_background(w)
+    for k in range(20):  # twenty more, every 15 s from 10:56:15 to 11:01:00
+        w.add_post(sig(16 + k, m(56.25 + 0.25 * k), author=f"b{k}"))
+    w.evict(m(71))
+    # 11:11: the newest post (11:01) is exactly ten minutes old, so the 10-minute window holds none;
+    # the 15-minute window (10:56, 11:11] holds all twenty: it fires
+    assert w._tail(m(71))[timedelta(minutes=10)][0] == {} and w._tail(m(71))[timedelta(minutes=15)][0] == {"x": 20}
+    assert w.assess(m(71)) == [("blue", "blue.platform_posts")]
+    f = w.evaluate()
+    assert f is not None and f.evidence.detail["test"]["window_minutes"] == 15
+    assert w.next_expiry() == m(71.25)  # when 10:56:15 leaves the 15-minute window (an empty one adds nothing)
+    w.evict(m(71.25))
+    # 11:11:15: 10:56:15 is exactly fifteen minutes old and out; nineteen left, still surprising
+    assert w.assess(m(71.25)) == [("blue", "blue.platform_posts")]
+    assert w.next_expiry() == m(71.5)  # the next oldest, not the one that has just left (that would be now)
+    w.evict(m(71.5))
+    assert w.assess(m(71.5)) == [("blue", "blue.platform_posts")]  # eighteen: the threshold itself
+    w.evict(m(71.75))
+    assert w.assess(m(71.75)) == []  # seventeen: calm again
+    assert w.next_expiry() == m(74)  # no short window fires: the next visit is when 10:14 leaves the hour
+
+
+def test_asking_between_a_change_and_the_next_assessment_does_not_change_that_assessment() -> None:
+    # triggers() is a query: a window asked between a post's arrival and the next assessment judges later
+    # moments exactly like one nobody asked
+    asked, untouched = (Window(EngineConfig(), brand="acme", baselines=_steady_baseline()) for _ in range(2))
+    for w in (asked, untouched):
+        for i in range(14):  # fourteen voices between 10:30 and 10:34:20: surprising in ten minutes (from 14)
+            w.add_post(sig(i, m(30) + timedelta(seconds=20 * i), author=f"u{i}"))
+        w.evict(m(35))
+    assert asked.triggers() == [("blue", "blue.platform_posts")]  # fired by the 10-minute window
+    for w in (asked, untouched):
+        w.evict(m(45))  # the same hour, nothing leaves the hour-long window; the ten minutes are empty now
+        assert w.assess(m(45)) == []  # and 14 is below 18 in fifteen minutes and 51 in the hour
+
+
+def test_a_one_minute_short_window_is_judged_against_one_minute_of_expectation() -> None:
+    # 15 an hour expected: 0.25 in a minute, surprising from 5 (from 6 in two minutes)
+    w = Window(EngineConfig.model_validate({"baseline": {"short_windows": ["1m"]}}), brand="acme",
+               baselines=_steady_baseline())
+    for i in range(8):  # eight voices spread over the first half hour
+        w.add_post(sig(i, m(5 * i), author=f"u{i}"))
+    for k in range(5):  # five more within 40 seconds
+        w.add_post(sig(8 + k, m(50) + timedelta(seconds=10 * k), author=f"b{k}"))
+    w.evict(m(50.75))
+    assert w.assess(m(50.75)) == [("blue", "blue.platform_posts")]  # 13 voices pass the floor, 5 in a minute
+    f = w.evaluate()
+    assert f is not None and f.evidence.detail["test"]["window_minutes"] == 1
+    assert f.evidence.detail["test"]["surprising_at"] == 5
+
+
+def test_a_reload_that_leaves_the_story_settings_alone_keeps_each_storys_id() -> None:
+    # a story is known by its first post's key (a silence can name it), also after that post has left
+    w = window(blue={"platform_posts": 2})
+    for i in range(3):
+        w.add_post(sig(i, m(10 * i), author=f"a{i}", text="Acme kettle lid melts on the stove, again"))
+    assert [(s.id, s.posts) for s in w.stories.top(3)] == [("x:p0", 3)]
+    w.evict(m(60))  # the first post leaves; its story goes on under its name
+    assert [(s.id, s.posts) for s in w.stories.top(3)] == [("x:p0", 2)]
+    w.reconfigure(EngineConfig.model_validate({"detection": "fixed", "blue": {"platform_posts": 1}}))
+    assert [(s.id, s.posts) for s in w.stories.top(3)] == [("x:p0", 2)]
+    f = w.evaluate()
+    assert f is not None and [s["id"] for s in f.evidence.detail["stories"]] == ["x:p0"]

@@ -1,4 +1,5 @@
-"""E-mail action links: in the mail, confirmed before acting, single-use; expired, reused and tampered refused."""
+"""E-mail action links: in the mail, confirmed before acting, single-use; expired, reused and tampered refused.
+The daemon runs on a virtual clock (tests/interact/conftest.py): a link's expiry is judged against it exactly."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ import aiohttp
 import pytest
 
 from monitor.alerts.notifiers.email import EmailConfig, build_message
-from monitor.clock import SystemClock
+from monitor.clock import VirtualClock
 from monitor.config import load_config
 from monitor.interact.email_links import LinkError, make_link, read_link
 from monitor.models import Incident
 from monitor.service import Service
 from monitor.store_actions import ActionStore
 from tests.support import WordScorer, write_config
+
+from .conftest import NOW
 
 KEY = "mail-link-key-0123456789"
 INC = "acme-20260301-080000"
@@ -40,10 +43,10 @@ async def mail_daemon(tmp_path: Path) -> AsyncIterator[tuple[Service, str]]:
             action_url: https://monitor.acme.example
             action_secret: {KEY}
         """)
-    svc = Service(load_config(cfg), SystemClock(), scorer=WordScorer())
+    svc = Service(load_config(cfg), VirtualClock(NOW), scorer=WordScorer())
     await svc.start()
     assert svc.rt is not None
-    now = datetime.now(UTC)
+    now = svc.clock.now()
     svc.rt.store.save_incident("acme", Incident(id=INC, brand="acme", category=None, level="yellow",
                                                 status="open", opened_at=now, level_since=now, last_signal_at=now))
     try:
@@ -77,8 +80,7 @@ def test_the_mail_carries_links_that_verify(make_alert: Any) -> None:
 async def test_get_confirms_post_acts_once(mail_daemon: tuple[Service, str]) -> None:
     svc, base = mail_daemon
     assert svc.rt is not None
-    url = local(make_link("https://monitor.acme.example", KEY, INC, "ack", datetime.now(UTC) + timedelta(hours=1)),
-                base)
+    url = local(make_link("https://monitor.acme.example", KEY, INC, "ack", NOW + timedelta(hours=1)), base)
     async with aiohttp.ClientSession() as http:
         async with http.get(url) as r:  # a link scanner fetching the page acts nothing
             assert r.status == 200 and "<form method='post'>" in await r.text()
@@ -96,14 +98,16 @@ async def test_get_confirms_post_acts_once(mail_daemon: tuple[Service, str]) -> 
     assert [(e["actor"], e["channel"], e["action"]) for e in log] == [("Mia (e-mail)", "email", "ack")]
 
 
-@pytest.mark.parametrize("case", ["expired", "tampered", "other-key", "garbage"])
+@pytest.mark.parametrize("case", ["expired", "expiring-now", "tampered", "other-key", "garbage"])
 async def test_bad_links_are_refused_and_change_nothing(mail_daemon: tuple[Service, str], case: str) -> None:
     svc, base = mail_daemon
     assert svc.rt is not None
-    later = datetime.now(UTC) + timedelta(hours=1)
+    later = NOW + timedelta(hours=1)
     url = make_link(base, KEY, INC, "resolve", later)
     if case == "expired":
-        url = make_link(base, KEY, INC, "resolve", datetime.now(UTC) - timedelta(seconds=1))
+        url = make_link(base, KEY, INC, "resolve", NOW - timedelta(seconds=1))
+    elif case == "expiring-now":  # a link is good until its expiry, not at it
+        url = make_link(base, KEY, INC, "resolve", NOW)
     elif case == "tampered":  # the same MAC on a payload that says "another incident"
         good, other = url.rsplit("/", 1)[1], make_link(base, KEY, "acme-other", "resolve", later).rsplit("/", 1)[1]
         url = f"{base}/act/{other.split('.')[0]}.{good.split('.')[1]}"

@@ -6,18 +6,20 @@ import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from monitor.clock import SystemClock
+from monitor.clock import VirtualClock
 from monitor.config import load_config
 from monitor.models import Incident
 from monitor.service import Service
 from monitor.store_actions import ActionStore
 from tests.support import WordScorer, write_config
+
+from .conftest import NOW
 
 SECRET = "pd-webhook-secret"
 INC = "acme-20260301-080000"
@@ -36,10 +38,10 @@ async def pd_daemon(tmp_path: Path) -> AsyncIterator[tuple[Service, str]]:
             api_url: http://127.0.0.1:9/v2/enqueue
             webhook_secret: {SECRET}
         """)
-    svc = Service(load_config(cfg), SystemClock(), scorer=WordScorer())
+    svc = Service(load_config(cfg), VirtualClock(NOW), scorer=WordScorer())  # nonces are kept by its time
     await svc.start()
     assert svc.rt is not None
-    now = datetime.now(UTC)
+    now = svc.clock.now()
     svc.rt.store.save_incident("acme", Incident(id=INC, brand="acme", category=None, level="red", status="open",
                                                 opened_at=now, level_since=now, last_signal_at=now))
     try:
@@ -72,6 +74,7 @@ async def test_acknowledge_then_resolve_from_pagerduty(pd_daemon: tuple[Service,
     assert await post(url, b := event("incident.acknowledged", "E1"), signed(b)) == 200
     found = svc.rt.store.get_incident(INC)
     assert found is not None and found[1].acked_by == "Pat Oncall"
+    svc.clock.set(NOW + timedelta(minutes=5))  # type: ignore[attr-defined]  (the virtual clock: Sam acts later)
     assert await post(url, b := event("incident.resolved", "E2", "Sam"), signed(b)) == 200
     found = svc.rt.store.get_incident(INC)
     assert found is not None and (found[1].status, found[1].resolved_by) == ("resolved", "Sam")

@@ -114,6 +114,9 @@ def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_add_list_expire_and_audit(tmp_path: Path) -> None:
+    # The one place here on the real clock: each command is its own process reading the system time (the CLI
+    # has no virtual clock to hand). Robust under load: the silence lasts 2 h while a command takes seconds, and
+    # the two audited commands run one after the other in separate processes, so their times never tie.
     write_config(tmp_path, f"store: {{path: {tmp_path / 'state.db'}}}\nplaybooks: @PLAYBOOKS@\n")
     red = _cli(tmp_path, "silence", "add", "--brand", "acme", "--level", "red", "--for", "2h", "--reason", "x")
     assert red.returncode == 1 and "needs --include-red" in red.stderr
@@ -144,6 +147,7 @@ async def test_http_api_silences_and_audit(daemon: Daemon) -> None:
         sid = (await r.json())["id"]
     async with daemon.http.get(daemon.base + "/silences?active=1") as r:
         assert [x["id"] for x in await r.json()] == [sid]
+    daemon.tick()  # a second later on the daemon's virtual clock (one instant would tie in the audit log)
     async with daemon.http.post(daemon.base + f"/silences/{sid}/expire", json={}, headers=auth) as r:
         assert r.status == 200 and (await r.json())["active"] is False
     async with daemon.http.get(daemon.base + "/audit") as r:

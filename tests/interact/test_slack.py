@@ -6,21 +6,21 @@ request acts once, and the Slack user who clicked is the actor in the audit log 
 
 from __future__ import annotations
 
+import asyncio
 import json
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
 import pytest
 
-from monitor.clock import SystemClock
+from monitor.clock import VirtualClock
 from monitor.config import load_config
 from monitor.service import Service
 from tests.alerts.notifiers.slackfake import FakeSlack, block_actions
 from tests.support import WordScorer
 
-from .conftest import INCIDENTS, Daemon, daemon_config, sign
+from .conftest import DELIVERY_TIMEOUT, INCIDENTS, NOW, Daemon, daemon_config, sign
 
 BLUE, YELLOW, RED = INCIDENTS["blue"], INCIDENTS["yellow"], INCIDENTS["red"]
 
@@ -100,9 +100,9 @@ async def test_bad_or_stale_requests_are_refused_and_change_nothing(daemon: Daem
     elif case == "wrong-secret":
         headers = sign(body, secret="not-the-secret")
     elif case == "stale":
-        headers = sign(body, ts=int(time.time()) - 301)
+        headers = sign(body, ts=int(NOW.timestamp()) - 301)  # the daemon's clock is virtual: exact edges
     elif case == "future":
-        headers = sign(body, ts=int(time.time()) + 400)
+        headers = sign(body, ts=int(NOW.timestamp()) + 301)
     elif case == "no-headers":
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
     else:
@@ -111,6 +111,13 @@ async def test_bad_or_stale_requests_are_refused_and_change_nothing(daemon: Daem
     assert status == 401, text
     assert daemon.incident(BLUE).status == daemon.incident(YELLOW).status == "open"
     assert daemon.actions.audit_log() == []
+
+
+@pytest.mark.parametrize("skew", [-300, 300])
+async def test_a_timestamp_five_minutes_off_is_still_accepted(daemon: Daemon, skew: int) -> None:
+    status, text = await click(daemon, body := form("ack", BLUE), sign(body, ts=int(NOW.timestamp()) + skew))
+    assert status == 200, text
+    assert daemon.incident(BLUE).acked_by == "alice"
 
 
 async def test_a_replayed_request_acts_once(daemon: Daemon) -> None:
@@ -129,8 +136,6 @@ async def test_interactivity_needs_no_bearer_token_but_the_api_still_does(daemon
 
 
 async def test_socket_mode_clicks_act_like_http_ones(tmp_path: Path) -> None:
-    from datetime import UTC, datetime
-
     from monitor.models import Incident
     from monitor.store_actions import ActionStore
 
@@ -139,15 +144,15 @@ async def test_socket_mode_clicks_act_like_http_ones(tmp_path: Path) -> None:
         cfg = daemon_config(tmp_path, slack.api_url).read_text().replace(
             f"api_url: {slack.api_url}\n", f"api_url: {slack.api_url}\n{extra}")
         (tmp_path / "monitor.yaml").write_text(cfg)
-        svc = Service(load_config(tmp_path / "monitor.yaml"), SystemClock(), scorer=WordScorer())
+        svc = Service(load_config(tmp_path / "monitor.yaml"), VirtualClock(NOW), scorer=WordScorer())
         await svc.start()
         try:
             assert svc.rt is not None
-            now = datetime.now(UTC)
+            now = svc.clock.now()
             svc.rt.store.save_incident("acme", Incident(id=BLUE, brand="acme", category=None, level="blue",
                                                         status="open", opened_at=now, level_since=now,
                                                         last_signal_at=now))
-            await slack.connected.wait()
+            await asyncio.wait_for(slack.connected.wait(), DELIVERY_TIMEOUT)
             assert slack.calls[0].method == "apps.connections.open"
             assert slack.calls[0].headers["Authorization"] == "Bearer xapp-test"
             await slack.push_interaction("env-1", block_actions("ack", BLUE, "erin"))

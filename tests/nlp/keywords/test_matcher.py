@@ -175,3 +175,14 @@ def test_many_distinct_requirement_groups_take_the_per_rule_path() -> None:
     for text in ["acme w3x v4y", "acme w3x v5y", "w3x v3y", "acme w3x w4x v4y v5y", "acme w19x v20y"]:
         assert rs.match(post(text)) == ref.match(post(text)), text
     assert [m.rule_id for m in rs.match(post("acme w3x w4x v4y v5y"))] == ["r3", "r4"]
+
+
+def test_a_term_shared_by_rules_gets_one_id_and_is_searched_once() -> None:
+    rs = ruleset("{brand} AND fire", "{brand} AND smoke", "fire NEAR/2 smoke", "title:fire", "Fire")
+    m = rs._matcher
+    keys = [t.key for t in m.terms]
+    assert len(keys) == len(set(keys)) == len(m.plans)  # one id, one search plan per distinct term
+    # the five acme aliases, fire, smoke and the title-scoped fire ("Fire" is the same term as "fire")
+    assert len(keys) == 8
+    matched = rs.match(post("Acme kettle: fire and smoke", title="fire"))
+    assert [r.rule_id for r in matched] == ["r0", "r1", "r2", "r3", "r4"]
