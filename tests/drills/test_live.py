@@ -65,7 +65,8 @@ class Responder:
     async def click(self, level: str, incident: str) -> None:
         body = urlencode({"payload": json.dumps(block_actions("ack", incident, f"{level}-responder"))}).encode()
         self.clicked[level] = time.time()
-        async with self.http.post(self.base + "/slack/interactivity", data=body, headers=sign(body)) as r:
+        signed = sign(body, int(time.time()))  # this daemon runs on the SystemClock
+        async with self.http.post(self.base + "/slack/interactivity", data=body, headers=signed) as r:
             assert r.status == 200
 
     async def tick(self, level: str) -> None:
