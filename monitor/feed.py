@@ -63,6 +63,20 @@ def read_feed(path: str | Path, start_line: int = 0) -> Iterator[tuple[int, Even
                 yield lineno, item
 
 
+def read_feed_with(path: str | Path, key: str) -> Iterator[tuple[int, Event | BadLine]]:
+    """:func:`read_feed` for a reader that needs only the events carrying the field ``key`` (a drill's phase
+    marks): a line whose raw text holds neither ``key`` nor a ``\\u`` escape (which could spell it) cannot
+    carry it and is passed over undecoded, so a big recording is scanned at the speed of a substring search."""
+    name = Path(path).name
+    with Path(path).open(encoding="utf-8-sig", errors="replace") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            if key not in raw and "\\u" not in raw:
+                continue
+            item = parse_line(raw, name, lineno)
+            if item is not None:
+                yield lineno, item
+
+
 class FeedWriter:
     """Append events to a JSONL recording, flushing each line so a crash loses at most one."""
 
