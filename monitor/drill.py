@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from monitor.sources.replay import ReplayConfig
 from monitor.store import Store
 
 log = logging.getLogger(__name__)
+_SOURCE, _TS = attrgetter("source"), attrgetter("ts")
 
 
 def parse_speed(value: str) -> float | None:
@@ -132,10 +134,11 @@ async def run_drill(loaded: Loaded, feed: Path, *, report_dir: Path, speed: floa
         async for batch in source.stream(cursor):
             for reason in batch.skipped:
                 run.bad_lines.append(f"{feed.name}: {reason}")
-            for e in batch.events:
-                run.sources[e.source] += 1
-                run.first_ts = run.first_ts or e.ts
-                run.last_ts = e.ts if run.last_ts is None or e.ts > run.last_ts else run.last_ts
+            if batch.events:
+                run.sources.update(map(_SOURCE, batch.events))
+                run.first_ts = run.first_ts or batch.events[0].ts
+                latest = max(map(_TS, batch.events))
+                run.last_ts = latest if run.last_ts is None or latest > run.last_ts else run.last_ts
             run.totals.add(await rt.pipeline.process(name, batch))
             if progress is not None and isinstance(batch.cursor, int):
                 progress(batch.cursor)

@@ -63,6 +63,39 @@ def read_feed(path: str | Path, start_line: int = 0) -> Iterator[tuple[int, Even
                 yield lineno, item
 
 
+def read_feed_with(path: str | Path, key: str) -> Iterator[tuple[int, Event | BadLine]]:
+    """:func:`read_feed` for a reader that needs only the events carrying the field ``key`` (a drill's phase
+    marks): a line whose raw text holds neither ``key`` nor a ``\\u`` escape (which could spell it) cannot
+    carry it and is passed over undecoded, so a big recording is scanned at the speed of a substring search."""
+    path = Path(path)
+    if not _mentions(path, (key, "\\u")):  # most recordings: a block search says no line can carry it
+        return
+    name = path.name
+    with path.open(encoding="utf-8-sig", errors="replace") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            if key not in raw and "\\u" not in raw:
+                continue
+            item = parse_line(raw, name, lineno)
+            if item is not None:
+                yield lineno, item
+
+
+def _mentions(path: Path, needles: tuple[str, ...]) -> bool:
+    """Could the text hold any of the ASCII ``needles``? Searched in the raw bytes, in large blocks: decoding
+    (UTF-8, a BOM dropped, bad bytes replaced) keeps every ASCII byte as it is, so text that holds a needle
+    comes from bytes that hold it."""
+    raw = tuple(n.encode("ascii") for n in needles)
+    keep = max(len(n) for n in raw) - 1  # a needle cut by a block boundary is found in the joined bytes
+    tail = b""
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            data = tail + block
+            if any(n in data for n in raw):
+                return True
+            tail = data[-keep:] if keep else b""
+    return False
+
+
 class FeedWriter:
     """Append events to a JSONL recording, flushing each line so a crash loses at most one."""
 

@@ -177,7 +177,8 @@ _POST_KEYS = frozenset(_KNOWN["post"])
 
 def _plain_post(obj: dict[str, Any]) -> Post | None:
     """The common post (string fields, whole counts) built with the checks of :func:`parse_event` done inline;
-    None for anything else, which the full validation then judges and names."""
+    None for anything else, which the full validation then judges and names. (Every event of a replay comes
+    through here: the checks are written out rather than looped over.)"""
     g = obj.get
     ts, source, pid, text = g("ts"), g("source"), g("id"), g("text")
     if type(ts) is not str or type(source) is not str or type(pid) is not str or type(text) is not str \
@@ -187,18 +188,26 @@ def _plain_post(obj: dict[str, Any]) -> Post | None:
     if kind not in KINDS:
         return None
     title, author, url, lang, outlet = g("title"), g("author"), g("url"), g("lang"), g("outlet")
-    for v in (title, author, url, lang, outlet):
-        if v is not None and type(v) is not str:
-            return None
-    counts = [g("reposts"), g("likes"), g("replies")]
-    for i, v in enumerate(counts):
-        if v is None:
-            counts[i] = 0
-        elif type(v) is not int or not 0 <= v <= MAX_NUMBER:
-            return None
+    if (title is not None and type(title) is not str) or (author is not None and type(author) is not str) \
+            or (url is not None and type(url) is not str) or (lang is not None and type(lang) is not str) \
+            or (outlet is not None and type(outlet) is not str):
+        return None
+    reposts, likes, replies = g("reposts"), g("likes"), g("replies")
+    if reposts is None:
+        reposts = 0
+    elif type(reposts) is not int or not 0 <= reposts <= MAX_NUMBER:
+        return None
+    if likes is None:
+        likes = 0
+    elif type(likes) is not int or not 0 <= likes <= MAX_NUMBER:
+        return None
+    if replies is None:
+        replies = 0
+    elif type(replies) is not int or not 0 <= replies <= MAX_NUMBER:
+        return None
     when = parse_ts(ts)  # raises as parse_event would: the time is the first thing it checks
     extra = {} if _POST_KEYS.issuperset(obj) else {k: v for k, v in obj.items() if k not in _POST_KEYS}
-    return Post(when, source, pid, text, title, author, url, lang, kind, outlet, counts[0], counts[1], counts[2], extra)
+    return Post(when, source, pid, text, title, author, url, lang, kind, outlet, reposts, likes, replies, extra)
 
 
 def parse_event(obj: Any) -> Event:

@@ -135,21 +135,24 @@ class Pipeline:
         """Match with a reloaded rule set from the next batch on."""
         self.rules = rules
 
-    def _fresh(self, events: list[Event]) -> tuple[list[Event], int]:
-        """Drop what the store has seen (across restarts) and repeats inside the batch."""
-        keys = [e.key for e in events]  # a key is built on each ask: once here
+    def _fresh(self, events: list[Event]) -> tuple[list[Event], list[str]]:
+        """Drop what the store has seen (across restarts) and repeats inside the batch; the events kept and
+        their keys (a key is built on each ask: once here)."""
+        keys = [e.key for e in events]
         unseen = self.store.unseen(keys)
-        out, taken = [], set()
+        out, out_keys, taken = [], [], set()
         for e, key in zip(events, keys, strict=True):
             if key in unseen and key not in taken:
                 taken.add(key)
                 out.append(e)
-        return out, len(events) - len(out)
+                out_keys.append(key)
+        return out, out_keys
 
     async def process(self, source: str, batch: Batch) -> BatchStats:
         started, received = time.perf_counter(), self.clock.now()
         stats = BatchStats(events=len(batch.events))
-        events, stats.duplicates = self._fresh(batch.events)
+        events, keys = self._fresh(batch.events)
+        stats.duplicates = len(batch.events) - len(events)
         posts = [e for e in events if isinstance(e, Post)]
         stats.posts = len(posts)
         matched: dict[str, tuple[Post, list[RuleMatch]]] = {}
@@ -174,19 +177,22 @@ class Pipeline:
         human = self.store.relabel_for(list(scored))
         self._resync()
         # no awaits below: the whole batch is one transaction
+        # a post no rule matched only moves the engine's time; the next advance steps through every due moment
+        # in order all the same, so it is left out (changing nothing but the cost) unless it is the engine's
+        # very first moment: then time starts there, as it would have in time order
+        todo = [e for e, key in zip(events, keys, strict=True) if key in scored or not isinstance(e, Post)]
         with self._guarded(received):
-            self.store.mark_seen((e.key, e.ts) for e in events)
-            for event in sorted(events, key=_TS):
-                if isinstance(event, Post) and event.key not in scored and self.engine.now is not None:
-                    # a post no rule matched only moves the engine's time; the next advance steps through every
-                    # due moment in order all the same, so skipping it changes nothing but the cost
-                    continue
+            self.store.mark_seen(zip(keys, map(_TS, events), strict=True))
+            if self.engine.now is None and events:
+                first = min(events, key=_TS)  # the first in time order (sorted() is stable, min() takes the first)
+                if isinstance(first, Post) and first.key not in scored:
+                    self.engine.advance(min(first.ts, self.clock.now()))
+            for event in sorted(todo, key=_TS):
                 self.engine.advance(min(event.ts, self.clock.now()))
                 if isinstance(event, Post):
-                    sp = scored.get(event.key)
-                    if sp is None:  # unmatched, but the engine's first moment: it stood there
-                        continue
-                    label = human.get(event.key)
+                    key = event.key
+                    sp = scored[key]
+                    label = human.get(key)
                     self._save(sp)
                     if (label or sp.sentiment.label) == "negative":
                         stats.negative += 1

@@ -63,7 +63,7 @@ def nesting_depth(text: str) -> int:
 def loads(text: str | bytes, limits: JsonLimits | None = None) -> Any:
     """``json.loads`` within ``limits``; raises JSONDecodeError (not JSON) or JsonLimitError."""
     lim = limits or _DEFAULT
-    if isinstance(text, bytes | bytearray):
+    if isinstance(text, (bytes, bytearray)):
         text = text.decode("utf-8")
     if text.count("[") + text.count("{") > lim.max_depth:  # only then can it be too deep
         depth = nesting_depth(text)

@@ -313,13 +313,21 @@ class Engine(Lifecycle, People):
         return None
 
     def _next_due(self) -> datetime | None:
-        times = [self._window_due()]
+        """The earliest due moment: a window's next change, an incident's reminder, deadline or quiet end."""
+        due = self._window_due()
+        quiet = self.config.quiet_period
         for scope, inc in self.incidents.items():
-            times += [inc.next_repeat_at, inc.ack_due_at]
+            t = inc.next_repeat_at
+            if t is not None and (due is None or t < due):
+                due = t
+            t = inc.ack_due_at
+            if t is not None and (due is None or t < due):
+                due = t
             if not self._window(scope).holding:
-                times.append(inc.last_signal_at + self.config.quiet_period)
-        due = [t for t in times if t is not None]
-        return min(due) if due else None
+                t = inc.last_signal_at + quiet
+                if due is None or t < due:
+                    due = t
+        return due
 
     def _step(self, at: datetime) -> None:
         assert self.now is not None
@@ -338,10 +346,9 @@ class Engine(Lifecycle, People):
         quiet = self.config.quiet_period
         for scope, inc in self.incidents.items():
             w = self.windows.get(scope)
-            timers = [inc.next_repeat_at, inc.ack_due_at]
-            if w is None or not w.holding:
-                timers.append(inc.last_signal_at + quiet)
-            if any(t is not None and t <= at for t in timers):
+            repeat, ack = inc.next_repeat_at, inc.ack_due_at
+            if (repeat is not None and repeat <= at) or (ack is not None and ack <= at) or (
+                    (w is None or not w.holding) and inc.last_signal_at + quiet <= at):
                 self._dirty.add(scope)
         self._evaluate_dirty()
         for scope in due:

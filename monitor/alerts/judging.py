@@ -85,27 +85,32 @@ class AdaptiveTests:
         series' version stands), so judging is an integer comparison; the judgement with its numbers is only
         built for an alert (explain.py, from the Surprise's window and count).
         """
-        assert self.baselines is not None and self.now is not None
-        series = self.baselines.series.get(key)
-        if series is None:
-            return Surprise(True) if floor_ok else None
-        hour = self._hour
-        if hour > series.last:
-            series.roll(hour)
-        plan = self._plans.get((key, r))
-        if plan is not None and plan[0] is series and plan[1] == hour and plan[2] == series.version:
-            thresholds = plan[3]
-        else:
-            b = self.config.baseline
-            thresholds = series.plan(hour, self._minutes, r, b.p_value, b.warmup.total_seconds() / 3600)
-            self._plans[(key, r)] = (series, hour, series.version, thresholds)
-        if thresholds is None:  # still warming up: only the floors judge
+        thresholds = self._thresholds(key, r)
+        if thresholds is None:  # no history, or still warming up: only the floors judge
             return Surprise(True) if floor_ok else None
         for i, thr in enumerate(thresholds):
             count = counts[i]
             if count >= thr and count >= least:
                 return Surprise(True, key, self._spans[i], count, r)
         return None
+
+    def _thresholds(self, key: str, r: float) -> tuple[int, ...] | None:
+        """The surprising count per window length (main first) for series ``key`` at the window's hour; None
+        when the series has no history yet or is still warming up."""
+        assert self.baselines is not None and self.now is not None
+        series = self.baselines.series.get(key)
+        if series is None:
+            return None
+        hour = self._hour
+        if hour > series.last:
+            series.roll(hour)
+        plan = self._plans.get((key, r))
+        if plan is not None and plan[0] is series and plan[1] == hour and plan[2] == series.version:
+            return plan[3]
+        b = self.config.baseline
+        thresholds = series.plan(hour, self._minutes, r, b.p_value, b.warmup.total_seconds() / 3600)
+        self._plans[(key, r)] = (series, hour, series.version, thresholds)
+        return thresholds
 
     def judge(self, s: Surprise) -> Judgement | None:
         """The numbers behind a surprise test, for the alert's explanation."""
@@ -134,6 +139,7 @@ class AdaptiveTests:
         else:
             both = mode == "both"
             least = 1 if both else cfg.baseline.adaptive_min
+            r = cfg.baseline.dispersion
             shorts: list[Counter[str]] | None = None
             keys = self._neg_keys
             for platform, v in ranked:
@@ -147,10 +153,22 @@ class AdaptiveTests:
                 key = keys.get(platform)
                 if key is None:
                     key = keys[platform] = f"{self.brand}|{platform}|neg"
-                s = self._surprise(key, (v, *[c[platform] for c in shorts]), floor_ok, least,
-                                   cfg.baseline.dispersion)
-                if s is not None:
-                    found = (platform, v, s)
+                # _surprise(key, (v, *short counts), ...) written out: every evaluation asks it of each platform
+                thresholds = self._thresholds(key, r)
+                if thresholds is None:
+                    if floor_ok:
+                        found = (platform, v, Surprise(True))
+                        break
+                    continue
+                if v >= thresholds[0] and v >= least:
+                    found = (platform, v, Surprise(True, key, self._spans[0], v, r))
+                    break
+                for i, counter in enumerate(shorts, 1):
+                    count = counter.get(platform, 0)
+                    if count >= thresholds[i] and count >= least:
+                        found = (platform, v, Surprise(True, key, self._spans[i], count, r))
+                        break
+                if found is not None:
                     break
         self._memo["blue"] = found
         return found

@@ -14,6 +14,7 @@ red only with negative context, and a stock move is net of the brand's benchmark
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -121,15 +122,18 @@ class Window(AdaptiveTests):
     def add_post(self, p: PostSignal) -> bool:
         """Add a negative post; True when it adds a voice to its platform's count."""
         _insort(self.posts, p)
-        who = (p.source, self._author(p))
-        self._authors[who] += 1
-        voice = self._authors[who] <= self.config.per_author
-        self.per_platform[p.source] += voice
-        self.post_counts[p.source] += 1
+        # the counters are updated through dict.get/pop: Counter's += and del go through Python-level methods
+        source, authors = p.source, self._authors
+        who = (source, self._author(p))
+        n = authors[who] = authors.get(who, 0) + 1
+        voice = n <= self.config.per_author
+        self.per_platform[source] = self.per_platform.get(source, 0) + voice
+        self.post_counts[source] = self.post_counts.get(source, 0) + 1
         self.reposts += p.reposts
         if self.is_news(p):
             self.news += 1
-            self._media[p.outlet or p.source] += 1
+            name = p.outlet or source
+            self._media[name] = self._media.get(name, 0) + 1
         self.stories.add(p)
         for t in self._tallies:
             t.add(p)
@@ -147,23 +151,24 @@ class Window(AdaptiveTests):
         return False
 
     def _forget(self, p: PostSignal) -> None:
-        who = (p.source, self._author(p))
-        self._authors[who] -= 1
-        if self._authors[who] < self.config.per_author:
-            self.per_platform[p.source] -= 1
-        if self._authors[who] <= 0:
-            del self._authors[who]
-        self.post_counts[p.source] -= 1
-        if self.post_counts[p.source] <= 0:
-            del self.post_counts[p.source]
-            self.per_platform.pop(p.source, None)
+        source, authors = p.source, self._authors
+        who = (source, self._author(p))
+        n = authors[who] = authors.get(who, 0) - 1
+        if n < self.config.per_author:
+            self.per_platform[source] = self.per_platform.get(source, 0) - 1
+        if n <= 0:
+            authors.pop(who)
+        left = self.post_counts[source] = self.post_counts.get(source, 0) - 1
+        if left <= 0:
+            self.post_counts.pop(source)
+            self.per_platform.pop(source, None)
         self.reposts -= p.reposts
         if self.is_news(p):
             self.news -= 1
-            name = p.outlet or p.source
-            self._media[name] -= 1
-            if self._media[name] <= 0:
-                del self._media[name]
+            name = p.outlet or source
+            left = self._media[name] = self._media.get(name, 0) - 1
+            if left <= 0:
+                self._media.pop(name)
         self.stories.remove(p)
         self._memo.clear()
 
@@ -202,10 +207,15 @@ class Window(AdaptiveTests):
 
     def next_expiry(self) -> datetime | None:
         """The next moment the window's content changes: the oldest signal leaves, or a short window's."""
-        heads = [d[0].ts + self.config.window for d in (self.posts, self.trends, self.quotes) if d]
+        window = self.config.window
+        heads = [self.posts[0].ts + window] if self.posts else []
+        if self.trends:
+            heads.append(self.trends[0].ts + window)
+        if self.quotes:
+            heads.append(self.quotes[0].ts + window)
         if self.posts and self.now is not None and self._short_matters():
             # thresholds follow the hour of the week; a short window that fired stops firing as it empties
-            heads.append(datetime.fromtimestamp((self._hour + 1) * 3600, UTC))
+            heads.append(_hour_start(self._hour + 1))
             if not self._fires_short():
                 return min(heads)
             for w in self.config.baseline.short_windows:
@@ -224,8 +234,11 @@ class Window(AdaptiveTests):
     # -- judging -----------------------------------------------------------------------------
     def _fires_short(self) -> bool:
         main = self.config.window
-        return any(s is not None and s.fires and s.window is not None and s.window != main
-                   for s in ((self.blue() or (None, None, None))[2], self.reposts_surprise()))
+        found, reposts = self.blue(), self.reposts_surprise()  # both asked, blue first (each caches its test)
+        s = found[2] if found else None
+        if s is not None and s.fires and s.window is not None and s.window != main:
+            return True
+        return reposts is not None and reposts.fires and reposts.window is not None and reposts.window != main
 
     def _short_matters(self) -> bool:
         """Short windows can change a level only when adaptive and (with 'both') a floor is passed."""
@@ -321,6 +334,12 @@ class Window(AdaptiveTests):
 
     def news_outlets(self) -> Counter[str]:
         return Counter(self._media)
+
+
+@functools.lru_cache(maxsize=64)
+def _hour_start(hour: int) -> datetime:
+    """The moment an hour (counted from the epoch) begins; windows ask for the next one at every judgement."""
+    return datetime.fromtimestamp(hour * 3600, UTC)
 
 
 def _insort(dq: deque[Any], item: Any) -> None:

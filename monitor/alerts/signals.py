@@ -35,11 +35,14 @@ class PostSignal:
     def from_scored(cls, sp: ScoredPost, ts: datetime, matches: list[RuleMatch], category: str) -> PostSignal:
         """What a window keeps of a negative post: counts, reasons, and one example for the alert's why."""
         post = sp.post
-        rules = tuple(m.rule_id for m in matches)
-        terms = tuple(dict.fromkeys(t for m in matches for t in m.terms))
-        example = Example(source=post.source, id=post.id, ts=post.ts, text=post.text[:500], url=post.url,
-                          author=post.author, kind=post.kind, outlet=post.outlet, reposts=post.reposts,
-                          score=round(sp.sentiment.score, 4), rules=rules, terms=terms)
+        if len(matches) == 1:  # the usual case, without the generators
+            rules, terms = (matches[0].rule_id,), tuple(dict.fromkeys(matches[0].terms))
+        else:
+            rules = tuple([m.rule_id for m in matches])
+            terms = tuple(dict.fromkeys([t for m in matches for t in m.terms]))
+        # Example's fields in order: source, id, ts, text, url, author, kind, outlet, reposts, score, rules, terms
+        example = Example(post.source, post.id, post.ts, post.text[:500], post.url, post.author, post.kind,
+                          post.outlet, post.reposts, round(sp.sentiment.score, 4), rules, terms)
         return cls(ts, post.key, post.source, post.kind, post.outlet, post.reposts, category, rules, terms, example)
 
     @classmethod

@@ -34,21 +34,24 @@ class Tally:
             while idx > 0 and self.posts[idx - 1].ts > p.ts:
                 idx -= 1
             self.posts.insert(idx, p)
-        who = (p.source, author_of(p))
-        self.authors[who] += 1
-        if self.authors[who] <= self.cap:
-            self.voices[p.source] += 1
+        # counts move through dict.get/pop: Counter's += and del are Python-level methods, and this is per post
+        source, authors = p.source, self.authors
+        who = (source, author_of(p))
+        n = authors[who] = authors.get(who, 0) + 1
+        if n <= self.cap:
+            self.voices[source] = self.voices.get(source, 0) + 1
         self.reposts += p.reposts
 
     def _drop(self, p: PostSignal) -> None:
-        who = (p.source, author_of(p))
-        self.authors[who] -= 1
-        if self.authors[who] < self.cap:
-            self.voices[p.source] -= 1
-            if self.voices[p.source] <= 0:
-                del self.voices[p.source]
-        if self.authors[who] <= 0:
-            del self.authors[who]
+        source, authors, voices = p.source, self.authors, self.voices
+        who = (source, author_of(p))
+        n = authors[who] = authors.get(who, 0) - 1
+        if n < self.cap:
+            left = voices[source] = voices.get(source, 0) - 1
+            if left <= 0:
+                voices.pop(source)
+        if n <= 0:
+            authors.pop(who)
         self.reposts -= p.reposts
 
     def remove(self, key: str) -> None:

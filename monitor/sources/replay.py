@@ -54,17 +54,21 @@ class ReplaySource(Source[ReplayConfig]):
         clock = self.ctx.clock
         start = int(cursor or 0)
         batch = Batch(cursor=start)
+        virtual = clock if isinstance(clock, VirtualClock) else None
         for lineno, item in read_feed(cfg.path, start_line=start):
             if isinstance(item, BadLine):
                 log.warning("%s", item, extra={"source": self.name, "line": item.line})
                 batch.skip(f"line {item.line}: {item.reason}")
                 batch.cursor = lineno
                 continue
-            if isinstance(clock, VirtualClock):
-                if clock.speed and item.ts > clock.now() and batch.events:
-                    yield batch  # pacing will sleep: hand over what is due first
-                    batch = Batch(cursor=batch.cursor)
-                await clock.advance_to(item.ts)
+            if virtual is not None:
+                if not virtual.speed:
+                    virtual.set(item.ts)  # what advance_to does unpaced, without a coroutine per event
+                else:
+                    if item.ts > virtual.now() and batch.events:
+                        yield batch  # pacing will sleep: hand over what is due first
+                        batch = Batch(cursor=batch.cursor)
+                    await virtual.advance_to(item.ts)
             batch.events.append(item)
             batch.cursor = lineno
             if len(batch.events) >= cfg.batch_size:
