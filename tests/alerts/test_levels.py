@@ -599,6 +599,29 @@ def test_a_firing_short_window_is_revisited_as_each_oldest_post_leaves_it_even_w
     assert w.next_expiry() == m(74)  # no short window fires: the next visit is when 10:14 leaves the hour
 
 
+def test_a_repost_burst_in_a_short_window_is_revisited_when_its_oldest_post_leaves_it() -> None:
+    # eight hours of 60 reposts an hour (4 negative posts an hour) before 10:00: ten minutes expect 10 reposts
+    b = Baselines()
+    for k in range(8):
+        hour = T0 - timedelta(hours=8 - k)
+        b.add("acme|x|neg", hour + timedelta(minutes=30), 4)
+        for j in range(6):
+            b.add("acme|*|reposts", hour + timedelta(minutes=10 * j + 1), 10)
+    w = Window(EngineConfig(), brand="acme", baselines=b)
+    for i in range(3):  # 15 reposts over the hour: usual
+        w.add_post(sig(i, m(5 + 15 * i), author=f"u{i}", reposts=5))
+    for k in range(3):  # 99 reposts between 10:45 and 10:47: surprising in ten minutes, not in the hour
+        w.add_post(sig(10 + k, m(45 + k), author=f"b{k}", reposts=33))
+    w.evict(m(50))
+    assert w.assess(m(50)) == [("yellow", "yellow.reposts")] and w.blue() is None
+    f = w.evaluate()
+    assert f is not None and f.evidence.detail["test"]["window_minutes"] == 10
+    assert w.next_expiry() == m(55)  # 10:45's 33 reposts leave the ten minutes then, not at the hour's end
+    w.evict(m(55))
+    assert w.assess(m(55)) == []  # 66 reposts in ten minutes: calm again
+    assert w.next_expiry() == m(60)  # nothing short fires: the next hour's expectation is the next change
+
+
 def test_asking_between_a_change_and_the_next_assessment_does_not_change_that_assessment() -> None:
     # triggers() is a query: a window asked between a post's arrival and the next assessment judges later
     # moments exactly like one nobody asked
