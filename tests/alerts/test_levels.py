@@ -256,14 +256,9 @@ def test_baselines_wait_for_warmup_and_judge_surprise() -> None:
 
 
 def test_adaptive_window_needs_floor_and_surprise_and_says_so() -> None:
-    b = Baselines()
-    start = T0 - timedelta(hours=8)
-    for k in range(8):
-        for j in range(15):
-            b.add("acme|x|neg", start + timedelta(hours=k, minutes=j * 4))
+    b = _steady_baseline()
     w = Window(EngineConfig(), brand="acme", baselines=b)
-    for i in range(16):  # 16 an hour: busy as usual
-        w.add_post(sig(i, T0 + timedelta(minutes=i * 3.5), author=f"u{i}"))
+    _busy_background(w)
     assert w.assess(m(56)) == []
     for i in range(16, 30):  # fourteen more in five minutes
         w.add_post(sig(i, m(56) + timedelta(seconds=20 * (i - 16)), author=f"u{i}", reposts=max(0, i - 26)))
@@ -469,14 +464,9 @@ def test_the_benchmark_is_read_only_when_configured_and_fresh_and_is_shown_in_th
 
 
 def test_a_short_window_burst_stops_firing_as_time_passes_without_new_posts() -> None:
-    b = Baselines()
-    start = T0 - timedelta(hours=8)
-    for k in range(8):
-        for j in range(15):
-            b.add("acme|x|neg", start + timedelta(hours=k, minutes=j * 4))
+    b = _steady_baseline()
     w = Window(EngineConfig(), brand="acme", baselines=b)
-    for i in range(16):  # 16 an hour: busy as usual
-        w.add_post(sig(i, T0 + timedelta(minutes=i * 3.5), author=f"u{i}"))
+    _busy_background(w)
     for i in range(16, 30):  # fourteen more in five minutes: the 10-minute window fires
         w.add_post(sig(i, m(56) + timedelta(seconds=20 * (i - 16)), author=f"u{i}"))
     assert w.assess(m(61)) == [("blue", "blue.platform_posts")]
