@@ -98,10 +98,9 @@ def _burst(engine: Engine, w: Window, at: datetime | None = None) -> tuple[dict[
     least = b.adaptive_min if w._mode == "adaptive" else cfg.blue.platform_posts + 1
     tail = w._tail(at)
     top = 0  # the loudest platform in any short window (asked before each post joins: no list, no max())
-    for i, (voices, _) in enumerate(tail.values()):
-        loudest = max(voices.values()) if voices else 0
-        if i == 0 or loudest > top:
-            top = loudest
+    for voices, _ in tail.values():
+        if voices:
+            top = max(top, *voices.values())
     if top < least:  # no short window is loud enough for a burst
         return None, top * 2 < least
     main = cfg.window.total_seconds() / 60

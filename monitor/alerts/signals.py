@@ -40,9 +40,9 @@ class PostSignal:
         else:
             rules = tuple([m.rule_id for m in matches])
             terms = tuple(dict.fromkeys([t for m in matches for t in m.terms]))
-        # Example's fields in order: source, id, ts, text, url, author, kind, outlet, reposts, score, rules, terms
-        example = Example(post.source, post.id, post.ts, post.text[:500], post.url, post.author, post.kind,
-                          post.outlet, post.reposts, round(sp.sentiment.score, 4), rules, terms)
+        example = Example(source=post.source, id=post.id, ts=post.ts, text=post.text[:500], url=post.url,
+                          author=post.author, kind=post.kind, outlet=post.outlet, reposts=post.reposts,
+                          score=round(sp.sentiment.score, 4), rules=rules, terms=terms)
         return cls(ts, post.key, post.source, post.kind, post.outlet, post.reposts, category, rules, terms, example)
 
     @classmethod
