@@ -40,8 +40,9 @@ print the same tables as below on the command line.
 
 FALLBACK = {
     "kind": "which plugin this is",
-    "sentiment.model": "builtin (English -> the MiniLM adapter, other languages -> multilingual-e5-small), "
-                       "builtin:en / builtin:multi, or a Hugging Face model id or local directory",
+    "sentiment.model": "builtin (English -> the 3-layer MiniLM adapter, other languages -> the 3-layer "
+                       "multilingual-e5-small student), builtin:en / builtin:multi (the 12-layer multilingual "
+                       "route) / builtin:multi-fast, or a Hugging Face model id or local directory",
     "sentiment.backend": "onnx (int8 fast path) or torch (reference)",
     "sentiment.batch_size": "posts scored per batch",
     "sentiment.max_length": "tokens kept per post",

@@ -15,13 +15,14 @@ BUILTIN = "builtin"
 class SentimentConfig(BaseModel):
     """How posts are scored. The defaults give the shipped offline model (ONNX int8 fast path).
 
-    ``model`` is ``builtin`` (English tweets -> the MiniLM adapter, every other language ->
-    the multilingual-e5-small adapter), ``builtin:en`` / ``builtin:multi`` (one of the two
-    for every language), or a Hugging Face model id or local directory of a
-    sequence-classification model, used for every language. ``routes`` overrides the model
-    per language code, e.g. ``{zh: /models/chinese-roberta}``, ``{en: builtin:en-fast}``
-    for the 2-layer English model, or ``{"*": builtin:multi-fast}`` for the 3-layer
-    multilingual student (each faster, a little less accurate; MODEL.md).
+    ``model`` is ``builtin`` (English tweets -> the 3-layer MiniLM adapter, every other
+    language -> the 3-layer multilingual-e5-small student, ``builtin:multi-fast``),
+    ``builtin:en`` / ``builtin:multi-fast`` / ``builtin:multi`` (one model for every
+    language), or a Hugging Face model id or local directory of a sequence-classification
+    model, used for every language. ``routes`` overrides the model per language code, e.g.
+    ``{zh: /models/chinese-roberta}``, ``{en: builtin:en-fast}`` for the 2-layer English
+    model, or ``{"*": builtin:multi}`` for the 12-layer multilingual route (accuracy first:
+    about ten times slower; MODEL.md).
     """
 
     model_config = ConfigDict(extra="forbid")

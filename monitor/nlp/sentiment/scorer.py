@@ -106,7 +106,7 @@ def load_scorer(cfg: SentimentConfig | None = None) -> Scorer:
 
     cfg = cfg or SentimentConfig()
     started = time.monotonic()
-    specs = {"en": f"{BUILTIN}:en", FALLBACK: f"{BUILTIN}:multi"} if cfg.model == BUILTIN else {FALLBACK: cfg.model}
+    specs = {"en": f"{BUILTIN}:en", FALLBACK: f"{BUILTIN}:multi-fast"} if cfg.model == BUILTIN else {FALLBACK: cfg.model}
     specs.update(cfg.routes)
     loaded: dict[str, EncoderClassifier] = {}
     by_spec: dict[str, EncoderClassifier] = {}

@@ -13,6 +13,10 @@ import pytest
 from monitor.nlp.sentiment import Scorer, SentimentConfig, load_scorer
 from monitor.nlp.sentiment.training.data import LABEL_ID
 
+EN_ID = "brand-monitor/sentiment-en-minilm3-lora@4"
+MULTI_ID = "brand-monitor/sentiment-multi-e5small3-lora+ngram@2"  # the 3-layer student: the default (issue 13)
+MULTI12_ID = "brand-monitor/sentiment-multi-e5small-lora+ngram@2"  # the 12-layer route: builtin:multi
+
 FIXTURES: list[tuple[str, str]] = [
     ("en", "I absolutely love my new phone, the camera is amazing!"),
     ("en", "Worst customer service ever. Two hours on hold and they hung up."),
@@ -66,11 +70,9 @@ def test_shipped_scorer_routes_english_to_minilm_and_the_rest_to_e5(shipped_scor
     out = shipped_scorer.score([t for _, t in FIXTURES])  # languages detected
     assert [s.lang for s in out] == [lang for lang, _ in FIXTURES]
     for (lang, _), s in zip(FIXTURES, out, strict=True):
-        expected = "brand-monitor/sentiment-en-minilm3-lora@4" if lang == "en" else \
-            "brand-monitor/sentiment-multi-e5small-lora+ngram@2"
-        assert s.model == expected
-    assert shipped_scorer.model_id == ("brand-monitor/sentiment-en-minilm3-lora@4"
-                                       "+brand-monitor/sentiment-multi-e5small-lora+ngram@2")
+        assert s.model == (EN_ID if lang == "en" else MULTI_ID)
+    assert shipped_scorer.model_id == f"{EN_ID}+{MULTI_ID}"
+    assert shipped_scorer.routes["*"].ngram is not None  # the student mixes in the 12-layer route's n-gram file
 
 
 def test_onnx_int8_agrees_with_torch_fp32_within_tolerance(shipped_scorer: Scorer, torch_scorer: Scorer) -> None:
@@ -141,16 +143,18 @@ def test_the_english_route_reads_links_and_handles_as_placeholders(shipped_score
     assert shipped_scorer.routes["*"].preprocess is None
 
 
-def test_the_fast_multilingual_student_is_a_route_away_and_close_to_torch() -> None:
-    fast = load_scorer(SentimentConfig(routes={"*": "builtin:multi-fast"}))
-    ref = load_scorer(SentimentConfig(routes={"*": "builtin:multi-fast"}, backend="torch"))
+def test_the_12_layer_multilingual_route_is_a_route_away_and_matches_torch() -> None:
+    """Accuracy-first deployments keep the 12-layer route (fp32 on both paths) with one line of config."""
+    fast = load_scorer(SentimentConfig(routes={"*": "builtin:multi"}))
+    ref = load_scorer(SentimentConfig(routes={"*": "builtin:multi"}, backend="torch"))
     others = [i for i, (lang, _) in enumerate(FIXTURES) if lang != "en"]
     texts, langs = [FIXTURES[i][1] for i in others], [FIXTURES[i][0] for i in others]
     out = fast.score(texts, langs)
-    assert {s.model for s in out} == {"brand-monitor/sentiment-multi-e5small3-lora+ngram@1"}
+    assert {s.model for s in out} == {MULTI12_ID}
+    assert fast.model_id == f"{EN_ID}+{MULTI12_ID}"
     clf = fast.routes["*"]
-    assert clf.ngram is not None and clf.mix[1] > 0  # the 12-layer route's n-gram file, shared
+    assert clf.ngram is not None and clf.mix[1] > 0
     p_fast, p_ref = clf.probabilities(texts), ref.routes["*"].probabilities(texts)
-    assert np.abs(p_fast - p_ref).max() <= 0.15  # int8 student vs its fp32 torch reference
+    assert np.abs(p_fast - p_ref).max() <= 1e-3  # fp32 ONNX vs fp32 torch
     clear = {8: "negative", 9: "positive", 11: "negative", 12: "positive", 13: "negative"}
     assert {i: s.label for i, s in zip(others, out, strict=True) if i in clear} == clear

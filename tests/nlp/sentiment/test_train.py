@@ -68,3 +68,35 @@ def test_a_negative_precision_floor_keeps_neutral_posts_out_of_the_negative_coun
     # with no offsets able to reach the floor the best objective still wins (not an arbitrary one)
     unreachable, _ = choose_bias({"set": (logp, gold)}, Objective(weight_recall=1.0, negative_precision=1.01))
     assert unreachable == recall_first
+
+
+def test_time_held_out_recipes_train_before_and_choose_on_the_later_tenth_only() -> None:
+    from monitor.nlp.sentiment.training.data import GENRES, split_indices
+
+    for name in ("en_t", "en2_t", "en_e5_t", "en_e5b_t", "en_student_t"):
+        recipe = RECIPES[name]
+        assert set(recipe.mix) == {"en_tweets_time"}, name
+        assert recipe.calibrate_on == recipe.validate == ["en_tweets_time"], name
+    train_rows, val_rows = split_indices(49_570, GENRES["en_tweets_time"])
+    assert max(train_rows) < min(val_rows) and len(val_rows) == 4_957  # every later tweet after every trained one
+
+
+def test_an_ensemble_teacher_is_the_mean_of_its_members(monkeypatch, tmp_path) -> None:
+    import numpy as np
+
+    from monitor.nlp.sentiment.training import distill
+
+    members = {"a": np.array([[0.8, 0.1, 0.1], [0.2, 0.2, 0.6]], dtype=np.float32),
+               "b": np.array([[0.4, 0.5, 0.1], [0.0, 0.2, 0.8]], dtype=np.float32)}
+    asked: list[tuple[str, list[str]]] = []
+
+    def fake(teacher, texts, out_dir, threads):
+        asked.append((teacher.name, list(texts)))
+        return members[teacher.name]
+
+    monkeypatch.setattr(distill, "teacher_probabilities", fake)
+    texts = ["one", "two"]
+    both = distill.ensemble_probabilities([tmp_path / "a", tmp_path / "b"], texts, tmp_path, 1)
+    assert np.allclose(both, [[0.6, 0.3, 0.1], [0.1, 0.2, 0.7]]) and both.dtype == np.float32
+    assert asked == [("a", texts), ("b", texts)]
+    assert np.array_equal(distill.ensemble_probabilities([tmp_path / "a"], texts, tmp_path, 1), members["a"])

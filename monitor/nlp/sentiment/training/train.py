@@ -113,7 +113,7 @@ def predict(model: torch.nn.Module, tokenizer, texts: list[str], max_length: int
 
 
 def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: int, limit: int | None,
-          init: Path | None = None, teacher: Path | None = None, threads: int = 2) -> dict:
+          init: Path | None = None, teacher: list[Path] | None = None, threads: int = 2) -> dict:
     from transformers import AutoTokenizer
 
     from monitor.nlp.sentiment.modeling import load_encoder
@@ -142,12 +142,12 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
     labels = [LABEL_ID[e.label] for e in train_set]
     soft = None
     if recipe.distill:
-        if teacher is None:
+        if not teacher:
             raise SystemExit(f"recipe {recipe.model_id} distills: give --teacher DIR (an adapter directory)")
-        from monitor.nlp.sentiment.training.distill import teacher_probabilities
+        from monitor.nlp.sentiment.training.distill import ensemble_probabilities
 
-        # raw texts: the teacher applies the normalisation it was itself trained with
-        soft = torch.from_numpy(teacher_probabilities(teacher, [e.text for e in train_set], out_dir, threads))
+        # raw texts: each teacher applies the normalisation it was itself trained with
+        soft = torch.from_numpy(ensemble_probabilities(teacher, [e.text for e in train_set], out_dir, threads))
     epochs = [bucketed_batches([len(x) for x in enc], recipe.batch_size, rng) for _ in range(recipe.epochs)]
     if recipe.max_steps is not None:  # the first batches of shuffled epochs: a random subset of every genre
         flat_all = [b for ep in epochs for b in ep][: recipe.max_steps]
@@ -211,7 +211,8 @@ def train(recipe: Recipe, data_dir: Path, out_dir: Path, seed: int, save_every: 
         model_id=recipe.model_id, backbone=recipe.backbone, labels=list(LABELS), lora_r=recipe.lora_r,
         lora_alpha=recipe.lora_alpha, max_length=recipe.max_length, languages=recipe.languages,
         quantize=recipe.quantize, num_layers=recipe.num_layers, preprocess=recipe.preprocess,
-        train={"seed": seed, "distill": recipe.distill, "teacher": str(teacher) if teacher else None,
+        train={"seed": seed, "distill": recipe.distill,
+               "teacher": (str(teacher[0]) if len(teacher) == 1 else [str(t) for t in teacher]) if teacher else None,
                "mix": recipe.mix, "epochs": recipe.epochs, "max_steps": recipe.max_steps, "lr": recipe.lr,
                "training_texts": recipe.preprocess if recipe.preprocess and recipe.preprocess_training else "raw",
                "batch_size": recipe.batch_size, "steps": total, "examples": len(train_set),
@@ -283,7 +284,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--save-every", type=int, default=200)
     parser.add_argument("--init", type=Path, help="start from the adapter in this directory (a second stage)")
-    parser.add_argument("--teacher", type=Path, help="adapter directory whose soft labels a distilling recipe learns")
+    parser.add_argument("--teacher", type=Path, action="append",
+                        help="adapter directory whose soft labels a distilling recipe learns (repeat it for an "
+                             "ensemble: the teachers' probabilities are averaged)")
     parser.add_argument("--calibrate-only", action="store_true", help="only (re)choose OUT's logit bias")
     parser.add_argument("--calibrate-backend", choices=["torch", "onnx"], default="torch",
                         help="the path whose logits choose the offsets (onnx: the shipped fast path)")
