@@ -24,6 +24,7 @@ from monitor.nlp.sentiment.runtime import EncoderClassifier
 log = logging.getLogger("monitor.sentiment")
 
 FALLBACK = "*"
+DEFAULT_ROUTES = {"en": f"{BUILTIN}:en", FALLBACK: f"{BUILTIN}:multi-fast"}
 
 
 class Scorer:
@@ -106,7 +107,9 @@ def load_scorer(cfg: SentimentConfig | None = None) -> Scorer:
 
     cfg = cfg or SentimentConfig()
     started = time.monotonic()
-    specs = {"en": f"{BUILTIN}:en", FALLBACK: f"{BUILTIN}:multi-fast"} if cfg.model == BUILTIN else {FALLBACK: cfg.model}
+    # the default: English -> the 3-layer MiniLM student, every other language -> the 3-layer e5 student
+    # (issue 13: the 12-layer route, builtin:multi, is ten times slower and one route away)
+    specs = DEFAULT_ROUTES.copy() if cfg.model == BUILTIN else {FALLBACK: cfg.model}
     specs.update(cfg.routes)
     loaded: dict[str, EncoderClassifier] = {}
     by_spec: dict[str, EncoderClassifier] = {}

@@ -31,7 +31,8 @@ def teacher_probabilities(teacher: Path, texts: list[str], out_dir: Path, thread
     from monitor.nlp.sentiment.config import SentimentConfig
     from monitor.nlp.sentiment.loading import load_builtin
 
-    clf = load_builtin("teacher", SentimentConfig(backend="onnx", quantize=False, threads=threads, batch_size=128), folder=teacher)
+    cfg = SentimentConfig(backend="onnx", quantize=False, threads=threads, batch_size=128)
+    clf = load_builtin("teacher", cfg, folder=teacher)
     clf.bias[:] = 0.0
     log.info("teacher %s: scoring %d training texts", teacher, len(texts))
     probs = clf.probabilities(texts).astype(np.float32)
