@@ -100,3 +100,21 @@ def test_an_ensemble_teacher_is_the_mean_of_its_members(monkeypatch, tmp_path) -
     assert np.allclose(both, [[0.6, 0.3, 0.1], [0.1, 0.2, 0.7]]) and both.dtype == np.float32
     assert asked == [("a", texts), ("b", texts)]
     assert np.array_equal(distill.ensemble_probabilities([tmp_path / "a"], texts, tmp_path, 1), members["a"])
+
+
+def test_comparison_slices_are_clean_for_the_model_they_judge() -> None:
+    from monitor.nlp.sentiment.training.compare import slices
+    from monitor.nlp.sentiment.training.data import GENRES, split_indices
+
+    n = 49_570
+    parts = slices(n)
+    random_train = set(split_indices(n, GENRES["en_tweets"])[0])
+    time_train = set(split_indices(n, GENRES["en_tweets_time"])[0])
+    assert not set(parts["later_report_half"]) & time_train
+    assert not set(parts["random_report_half"]) & random_train
+    for name in ("later_report_half_unseen_by_both", "later_calibration_half_unseen_by_both"):
+        assert parts[name] and not set(parts[name]) & (random_train | time_train), name
+    assert len(parts["later_report_half"]) == 2_478 and len(parts["random_report_half"]) == 1_500
+    # the flattering halves: each is mostly the other model's training data
+    assert len(set(parts["later_report_half"]) & random_train) > 0.9 * 2_478
+    assert len(set(parts["random_report_half"]) & time_train) > 0.85 * 1_500
