@@ -49,31 +49,24 @@ def parse_line(raw: str, file: str, lineno: int) -> Event | BadLine | None:
         return BadLine(file, lineno, str(exc))
 
 
-def read_feed(path: str | Path, start_line: int = 0) -> Iterator[tuple[int, Event | BadLine]]:
-    """Yield ``(line number, event or BadLine)`` for every non-blank line after ``start_line``."""
+def read_feed(path: str | Path, start_line: int = 0,
+              mentioning: str | None = None) -> Iterator[tuple[int, Event | BadLine]]:
+    """Yield ``(line number, event or BadLine)`` for every non-blank line after ``start_line``.
+
+    ``mentioning`` (an ASCII field name, for a reader that needs only the events carrying it, such as a
+    drill's phase marks): a line whose raw text holds neither the name nor a ``\\u`` escape (which could
+    spell it) cannot carry it and is passed over undecoded, so a big recording is scanned at the speed of a
+    substring search."""
     path = Path(path)
+    if mentioning is not None and not _mentions(path, (mentioning, "\\u")):
+        return  # a block search over the raw bytes says no line can carry it
     # utf-8-sig: a byte-order mark left by a Windows editor must not cost the first event
     name = path.name
     with path.open(encoding="utf-8-sig", errors="replace") as fh:
         for lineno, raw in enumerate(fh, 1):
             if lineno <= start_line:
                 continue
-            item = parse_line(raw, name, lineno)
-            if item is not None:
-                yield lineno, item
-
-
-def read_feed_with(path: str | Path, key: str) -> Iterator[tuple[int, Event | BadLine]]:
-    """:func:`read_feed` for a reader that needs only the events carrying the field ``key`` (a drill's phase
-    marks): a line whose raw text holds neither ``key`` nor a ``\\u`` escape (which could spell it) cannot
-    carry it and is passed over undecoded, so a big recording is scanned at the speed of a substring search."""
-    path = Path(path)
-    if not _mentions(path, (key, "\\u")):  # most recordings: a block search says no line can carry it
-        return
-    name = path.name
-    with path.open(encoding="utf-8-sig", errors="replace") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            if key not in raw and "\\u" not in raw:
+            if mentioning is not None and mentioning not in raw and "\\u" not in raw:
                 continue
             item = parse_line(raw, name, lineno)
             if item is not None:

@@ -40,3 +40,23 @@ def test_a_byte_order_mark_does_not_cost_the_first_event(tmp_path: Path) -> None
     feed = tmp_path / "f.jsonl"
     feed.write_bytes(b"\xef\xbb\xbf" + (GOOD + "\n" + GOOD.replace('"1"', '"2"') + "\n").encode())
     assert [(n, i.id) for n, i in read_feed(feed) if isinstance(i, Post)] == [(1, "1"), (2, "2")]
+
+
+def test_reading_only_lines_that_mention_a_field(tmp_path: Path) -> None:
+    feed = tmp_path / "f.jsonl"
+    marked = GOOD.replace('"id": "1"', '"id": "2", "phase": "leak"')
+    escaped = GOOD.replace('"id": "1"', '"id": "3", "\\u0070hase": "recall"')  # "phase" spelled with an escape
+    feed.write_text("\n".join([GOOD, marked, escaped, GOOD.replace('"1"', '"4"')]) + "\n")
+    items = list(read_feed(feed, mentioning="phase"))
+    assert [(n, i.id, i.extra) for n, i in items] == [(2, "2", {"phase": "leak"}), (3, "3", {"phase": "recall"})]
+    plain = tmp_path / "plain.jsonl"
+    plain.write_text(GOOD + "\n{not json\n")
+    assert list(read_feed(plain, mentioning="phase")) == []  # no line can carry it: nothing decoded
+    # the raw search runs in 1 MiB blocks: a field name cut by a block boundary is still found
+    big = tmp_path / "big.jsonl"
+    filler = GOOD + "\n"
+    head = filler * ((1 << 20) // len(filler) - 2)
+    pad = (1 << 20) - len(head) - marked.index("phase") - 2  # "p" is the block's last byte, "hase" the next's
+    big.write_text(head + " " * pad + "\n" + marked + "\n")
+    assert big.read_bytes()[(1 << 20) - 1:(1 << 20) + 4] == b"phase"
+    assert [i.id for _, i in read_feed(big, mentioning="phase")] == ["2"]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config import Loaded
-from monitor.feed import read_feed_with
+from monitor.feed import read_feed
 from monitor.models import Post, format_ts, parse_ts
 from monitor.names import LEVELS
 
@@ -41,7 +41,7 @@ class PhaseMark:
 def phase_marks(feed: Path) -> list[PhaseMark]:
     """The phases a composed feed marks (``phase_info`` on each phase's first event), in order."""
     found: dict[tuple[str, str], PhaseMark] = {}
-    for _, item in read_feed_with(feed, "phase"):  # only lines with a "phase" field count
+    for _, item in read_feed(feed, mentioning="phase"):  # only lines with a "phase" field count
         extra = getattr(item, "extra", None)
         if not extra or not isinstance(extra.get("phase"), str) or not isinstance(extra.get("scenario"), str):
             continue
