@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 from monitor.nlp.sentiment.training.calibrate import halves
-from monitor.nlp.sentiment.training.data import GENRES, read_tsv, split_indices
+from monitor.nlp.sentiment.training.data import GENRES, LABELS, read_tsv, split_indices
 from monitor.nlp.sentiment.training.metrics import evaluate
 
 
@@ -44,7 +44,6 @@ def main() -> None:
     args = parser.parse_args()
     from monitor.nlp.sentiment.config import SentimentConfig
     from monitor.nlp.sentiment.loading import load_builtin
-    from monitor.nlp.sentiment.training.data import LABELS
 
     rows, _ = read_tsv(args.data / GENRES["en_tweets"].train)
     parts = slices(len(rows))
